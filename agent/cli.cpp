@@ -1,0 +1,157 @@
+#include "agent/cli.hpp"
+
+#include <iostream>
+
+#include "error.hpp"
+#include "sysfs/root.hpp"
+
+namespace ptagent::cli {
+
+Context::Context(GlobalOptions g, std::ostream& o, std::ostream& e, std::istream& i)
+    : global(std::move(g)), out(o), err(e), in(i) {}
+Context::~Context() = default;
+
+const Root& Context::root() {
+  if (!root_) {
+    root_ = std::make_unique<Root>(global.root);
+    if (!root_->is_system_root() && !root_->is_dir("/sys")) {
+      throw_usage("--root " + global.root, "is not a host tree (it has no sys/ directory)",
+                  "point --root at a simulated host such as tests/fixtures/hosts/workstation");
+    }
+  }
+  return *root_;
+}
+
+void Context::warn(const std::string& message) { err << "ptagent: warning: " << message << "\n"; }
+
+namespace {
+
+const char* kGlobalHelp =
+    "Global options (before or after the command):\n"
+    "  --root DIR         read and change the host under DIR instead of / (also $PTAGENT_ROOT)\n"
+    "  --json             machine-readable output where the command supports it\n"
+    "  --connect URI      libvirt connection URI (default qemu:///system)\n"
+    "  --dry-run          print what would change and change nothing\n"
+    "  -h, --help         help for ptagent or for one command\n"
+    "  --version          print the version\n";
+
+void print_main_help(std::ostream& out) {
+  out << "Usage: ptagent [GLOBAL OPTIONS] COMMAND [OPTIONS]\n\n"
+         "Makes PCI(e) passthrough to libvirt/QEMU guests safe: checks the host, explains every\n"
+         "refusal, and undoes what it did.\n\nCommands:\n";
+  for (const auto& c : commands()) {
+    std::string n = c.name;
+    n.resize(std::max<std::size_t>(n.size() + 2, 14), ' ');
+    out << "  " << n << c.summary << "\n";
+  }
+  out << "\n" << kGlobalHelp << "\nExit codes: 0 success, 1 failed or refused, 2 bad usage or malformed input.\n"
+      << "Run 'ptagent COMMAND --help' for the options of one command.\n";
+}
+
+// Takes the global options out of argv wherever they appear (before the first "--").
+bool extract_globals(std::vector<std::string>& args, GlobalOptions& g, bool& help, bool& version) {
+  std::vector<std::string> rest;
+  bool passthrough = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (passthrough) {
+      rest.push_back(a);
+      continue;
+    }
+    auto value = [&](const std::string& name, std::string& target) -> bool {
+      if (a == name) {
+        if (i + 1 >= args.size()) throw_usage(name, "needs a value");
+        target = args[++i];
+        return true;
+      }
+      if (a.rfind(name + "=", 0) == 0) {
+        target = a.substr(name.size() + 1);
+        return true;
+      }
+      return false;
+    };
+    if (a == "--") {
+      passthrough = true;
+      rest.push_back(a);
+    } else if (value("--root", g.root) || value("--connect", g.connect)) {
+    } else if (a == "--json") {
+      g.json = true;
+    } else if (a == "--dry-run") {
+      g.dry_run = true;
+    } else if (a == "--version") {
+      version = true;
+    } else if ((a == "--help" || a == "-h") && rest.empty()) {
+      help = true;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  args = std::move(rest);
+  return true;
+}
+
+}  // namespace
+
+bool parse_options(Context& ctx, const Command& cmd, po::options_description& desc,
+                   const po::positional_options_description& positional, const Args& args,
+                   po::variables_map& vm, const std::string& details) {
+  desc.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    if (std::find(args.begin(), args.end(), "--help") == args.end() &&
+        std::find(args.begin(), args.end(), "-h") == args.end()) {
+      throw_usage(std::string("ptagent ") + cmd.name, e.what(),
+                  std::string("run 'ptagent ") + cmd.name + " --help'");
+    }
+    vm.clear();
+    vm.insert({"help", po::variable_value()});
+  }
+  if (vm.count("help")) {
+    ctx.out << "Usage: ptagent " << cmd.name << " " << cmd.synopsis << "\n\n" << cmd.summary << "\n";
+    if (!details.empty()) ctx.out << "\n" << details;
+    ctx.out << "\n" << desc << "\n" << kGlobalHelp;
+    return false;
+  }
+  return true;
+}
+
+int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, std::istream& in) {
+  GlobalOptions g;
+  if (const char* env = std::getenv("PTAGENT_ROOT"); env && *env) g.root = env;
+  std::vector<std::string> args(argv.begin() + (argv.empty() ? 0 : 1), argv.end());
+  bool help = false, version = false;
+  try {
+    extract_globals(args, g, help, version);
+    if (version) {
+      out << "ptagent " << PTAGENT_VERSION << "\n";
+      return 0;
+    }
+    if (args.empty()) {
+      print_main_help(help ? out : err);
+      return help ? 0 : 2;
+    }
+    const std::string name = args.front();
+    args.erase(args.begin());
+    for (const auto& c : commands()) {
+      if (name == c.name) {
+        Context ctx(g, out, err, in);
+        if (help) args.insert(args.begin(), "--help");
+        return c.handler(ctx, args);
+      }
+    }
+    throw_usage(name, "unknown command", "run 'ptagent --help' for the list of commands");
+  } catch (const Error& e) {
+    out.flush();
+    err << "ptagent: error: " << e.what() << "\n";
+    if (!e.hint().empty()) err << "  fix: " << e.hint() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    out.flush();
+    err << "ptagent: error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace ptagent::cli

@@ -1,0 +1,61 @@
+// The CLI's shared context and entry point. Handlers write to ctx.out / ctx.err only.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ptagent {
+class Root;
+}
+
+namespace ptagent::cli {
+
+struct GlobalOptions {
+  std::string root = "/";
+  bool json = false;
+  bool dry_run = false;
+  std::string connect = "qemu:///system";
+};
+
+class Context {
+ public:
+  Context(GlobalOptions global, std::ostream& out, std::ostream& err, std::istream& in);
+  ~Context();
+  GlobalOptions global;
+  std::ostream& out;
+  std::ostream& err;
+  std::istream& in;
+  // The host root, opened on first use (throws Error(usage) if --root is not a directory).
+  const Root& root();
+  void warn(const std::string& message);
+
+ private:
+  std::unique_ptr<Root> root_;
+};
+
+using Args = std::vector<std::string>;
+using Handler = int (*)(Context&, const Args&);
+
+struct Command {
+  const char* name;
+  const char* synopsis;  // "DEVICE [--json]"
+  const char* summary;   // one line for `ptagent --help`
+  Handler handler;
+};
+
+const std::vector<Command>& commands();
+
+// Parses a subcommand's options (the global ones are already removed). Prints help and returns
+// false for --help; throws Error(usage) on bad options.
+namespace po = boost::program_options;
+bool parse_options(Context& ctx, const Command& cmd, po::options_description& desc,
+                   const po::positional_options_description& positional, const Args& args,
+                   po::variables_map& vm, const std::string& details = {});
+
+// Entry point used by main() and the tests. Returns the exit code.
+int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, std::istream& in);
+
+}  // namespace ptagent::cli

@@ -1,0 +1,125 @@
+#include "agent/render.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace ptagent::cli {
+
+using nlohmann::json;
+
+std::string hex(std::uint32_t value, int digits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%0*x", digits, value);
+  return buf;
+}
+
+std::string id_pair(const Device& d) { return hex(d.vendor_id, 4) + ":" + hex(d.device_id, 4); }
+
+std::string display_name(const Device& d) {
+  std::string v = d.vendor_name.empty() ? "Vendor " + hex(d.vendor_id, 4) : d.vendor_name;
+  std::string n = d.device_name.empty() ? "Device " + hex(d.device_id, 4) : d.device_name;
+  return v + " " + n;
+}
+
+std::string sriov_role(const Device& d) {
+  if (d.sriov) return "PF " + std::to_string(d.sriov->num_vfs) + "/" + std::to_string(d.sriov->total_vfs);
+  if (d.physfn) return "VF of " + d.physfn->to_string();
+  return "-";
+}
+
+std::string reset_summary(const Device& d) {
+  if (!d.reset_methods) return "none";
+  if (d.reset_methods->empty()) return "none";
+  std::string out;
+  for (const auto& m : *d.reset_methods) {
+    if (!out.empty()) out += ",";
+    out += m;
+  }
+  return out;
+}
+
+std::string class_label(const Device& d) {
+  const std::string code = "[" + hex(d.class_code >> 8, 4) + "]";
+  if (d.class_name.empty()) return "Class " + code;
+  // libpci names unknown classes "Unassigned class [ffff]" itself.
+  if (d.class_name.back() == ']') return d.class_name;
+  return d.class_name + " " + code;
+}
+
+json device_json(const Device& d, const std::optional<std::string>& host_critical) {
+  json j;
+  j["address"] = d.address.to_string();
+  j["class"] = "0x" + hex(d.class_code, 6);
+  j["class_name"] = d.class_name;
+  j["vendor_id"] = "0x" + hex(d.vendor_id, 4);
+  j["device_id"] = "0x" + hex(d.device_id, 4);
+  j["vendor_name"] = d.vendor_name;
+  j["device_name"] = d.device_name;
+  j["subsystem_vendor_id"] = "0x" + hex(d.subsys_vendor_id, 4);
+  j["subsystem_device_id"] = "0x" + hex(d.subsys_device_id, 4);
+  j["subsystem_name"] = d.subsys_name;
+  j["revision"] = "0x" + hex(d.revision, 2);
+  j["driver"] = d.driver ? json(*d.driver) : json(nullptr);
+  j["driver_override"] = d.driver_override ? json(*d.driver_override) : json(nullptr);
+  j["modules"] = d.modules;
+  j["iommu_group"] = d.iommu_group ? json(*d.iommu_group) : json(nullptr);
+  j["numa_node"] = d.numa_node;
+  j["boot_vga"] = d.boot_vga ? json(*d.boot_vga) : json(nullptr);
+  j["reset_methods"] = d.reset_methods ? json(*d.reset_methods) : json(json::array());
+  j["bridge"] = d.is_bridge;
+  j["upstream"] = d.upstream ? json(d.upstream->to_string()) : json(nullptr);
+  if (d.sriov) {
+    json vfs = json::array();
+    for (const auto& v : d.sriov->vfs) vfs.push_back(v.to_string());
+    j["sriov"] = {{"role", "pf"}, {"total_vfs", d.sriov->total_vfs}, {"num_vfs", d.sriov->num_vfs},
+                  {"vfs", vfs}};
+  } else if (d.physfn) {
+    j["sriov"] = {{"role", "vf"}, {"physfn", d.physfn->to_string()}};
+  } else {
+    j["sriov"] = nullptr;
+  }
+  j["mdev"] = d.mdev ? json{{"types", d.mdev->types.size()}, {"type_names", d.mdev->types}} : json(nullptr);
+  j["host_critical"] = host_critical ? json(*host_critical) : json(nullptr);
+  j["sysfs_path"] = d.sysfs_path;
+  j["problems"] = d.problems;
+  return j;
+}
+
+json verdict_json(const GroupVerdict& v) {
+  json members = json::array();
+  for (const auto& m : v.members) {
+    members.push_back({{"address", m.address.to_string()},
+                       {"driver", m.driver ? json(*m.driver) : json(nullptr)},
+                       {"state", member_state_name(m.state)}});
+  }
+  json blockers = json::array();
+  for (const auto& b : v.blockers()) blockers.push_back(b.to_string());
+  return {{"iommu_group", v.group ? json(*v.group) : json(nullptr)},
+          {"viable", v.viable},
+          {"members", members},
+          {"blockers", blockers},
+          {"explanation", v.explain()}};
+}
+
+Table::Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+
+void Table::add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+void Table::print(std::ostream& out, const std::string& indent) const {
+  std::vector<std::size_t> width;
+  for (const auto& r : rows_) {
+    if (width.size() < r.size()) width.resize(r.size(), 0);
+    for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  for (const auto& r : rows_) {
+    std::string line = indent;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line.append(width[i] - r[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
+}
+
+}  // namespace ptagent::cli

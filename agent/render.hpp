@@ -1,0 +1,37 @@
+// Shared rendering: device JSON, hex formatting and plain-text tables.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "pci/device.hpp"
+#include "pci/iommu_group.hpp"
+
+namespace ptagent::cli {
+
+std::string hex(std::uint32_t value, int digits);  // hex(0x10de, 4) -> "10de"
+std::string id_pair(const Device& d);              // "10de:1b81"
+std::string display_name(const Device& d);         // "NVIDIA Corporation GP104 [GeForce GTX 1070]"
+std::string sriov_role(const Device& d);           // "PF 4/63", "VF of 0000:01:00.0", "-"
+std::string reset_summary(const Device& d);
+std::string class_label(const Device& d);          // "VGA compatible controller [0300]"        // "flr bus", "none", "?"
+
+nlohmann::json device_json(const Device& d, const std::optional<std::string>& host_critical);
+nlohmann::json verdict_json(const GroupVerdict& v);
+
+// Columns padded to the widest cell; the last column is not padded.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header);
+  void add(std::vector<std::string> row);
+  void print(std::ostream& out, const std::string& indent = {}) const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace ptagent::cli

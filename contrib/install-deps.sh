@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs ptagent's build and test dependencies from Debian 12 packages. Idempotent.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: run as root (apt-get needs it)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(
+  build-essential cmake ninja-build pkg-config git
+  libvirt-dev libxml2-dev libxml2-utils libpugixml-dev libboost-program-options-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libpci-dev pciutils libgtest-dev googletest
+  libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
+  mdevctl driverctl clang libclang-rt-14-dev util-linux procps time python3 hyperfine
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+echo "install-deps: all dependencies present"

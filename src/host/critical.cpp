@@ -1,0 +1,136 @@
+#include "host/critical.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "pci/inventory.hpp"
+#include "sysfs/parse.hpp"
+#include "sysfs/procfs.hpp"
+#include "sysfs/root.hpp"
+
+namespace ptagent {
+
+namespace {
+
+// PCI functions behind a block device, following dm/md slaves (bounded depth).
+void block_pci_devices(const Root& root, const std::string& block_dir, int depth,
+                       std::set<PciAddress>& out) {
+  if (depth > 8) return;
+  auto real = root.resolve(block_dir);
+  if (!real) return;
+  if (auto a = pci_ancestor(*real)) {
+    out.insert(*a);
+    return;
+  }
+  // A partition's slaves live on its disk; a dm or md device lists its slaves.
+  for (const std::string& dir : {*real, *real + "/.."}) {
+    for (const auto& s : root.list(dir + "/slaves")) {
+      block_pci_devices(root, dir + "/slaves/" + s, depth + 1, out);
+    }
+  }
+}
+
+std::string block_name(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Interfaces beneath a bridge, bond or VLAN: the ones with a device link.
+void net_pci_devices(const Root& root, const std::string& iface, int depth, std::set<PciAddress>& out) {
+  if (depth > 8 || iface.find('/') != std::string::npos || iface.empty() || iface[0] == '.') return;
+  const std::string base = "/sys/class/net/" + iface;
+  if (auto real = root.resolve(base + "/device")) {
+    if (auto a = pci_ancestor(*real)) {
+      out.insert(*a);
+      return;
+    }
+  }
+  for (const auto& e : root.list(base)) {
+    if (e.rfind("lower_", 0) == 0) net_pci_devices(root, e.substr(6), depth + 1, out);
+  }
+  for (const auto& e : root.list(base + "/brif")) net_pci_devices(root, e, depth + 1, out);
+}
+
+}  // namespace
+
+void HostCritical::add(const PciAddress& address, std::string why) {
+  auto& list = reasons_[address];
+  if (std::find(list.begin(), list.end(), why) == list.end()) list.push_back(std::move(why));
+}
+
+std::optional<std::string> HostCritical::reason(const PciAddress& address) const {
+  auto it = reasons_.find(address);
+  if (it == reasons_.end() || it->second.empty()) return std::nullopt;
+  std::string out;
+  for (const auto& r : it->second) {
+    if (!out.empty()) out += "; ";
+    out += r;
+  }
+  return out;
+}
+
+HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
+  HostCritical hc;
+
+  // Filesystems: major 0 is virtual (proc, tmpfs, overlay, btrfs subvolumes).
+  if (auto text = root.read("/proc/self/mountinfo")) {
+    for (const auto& m : parse_mountinfo(*text)) {
+      if (m.major == 0) continue;
+      std::set<PciAddress> devs;
+      block_pci_devices(root, "/sys/dev/block/" + std::to_string(m.major) + ":" + std::to_string(m.minor),
+                        0, devs);
+      const std::string what = m.mount_point == "/" ? "the root filesystem" : m.mount_point;
+      for (const auto& a : devs) hc.add(a, "holds " + what + " (" + m.source + ")");
+    }
+  }
+
+  // Swap: map the device name to its block directory.
+  if (auto text = root.read("/proc/swaps")) {
+    auto swaps = parse_swaps(*text);
+    if (!swaps.empty()) {
+      std::map<std::string, std::string> by_name;  // "sda2" -> "/sys/dev/block/8:2"
+      for (const auto& mm : root.list("/sys/dev/block")) {
+        if (auto real = root.resolve("/sys/dev/block/" + mm)) by_name[block_name(*real)] = "/sys/dev/block/" + mm;
+      }
+      for (const auto& s : swaps) {
+        if (s.type != "partition") continue;
+        auto it = by_name.find(block_name(s.filename));
+        if (it == by_name.end()) continue;
+        std::set<PciAddress> devs;
+        block_pci_devices(root, it->second, 0, devs);
+        for (const auto& a : devs) hc.add(a, "holds active swap (" + s.filename + ")");
+      }
+    }
+  }
+
+  // The NIC of the default route.
+  if (auto text = root.read("/proc/net/route")) {
+    for (const auto& r : parse_route(*text)) {
+      if (!r.is_default()) continue;
+      std::set<PciAddress> devs;
+      net_pci_devices(root, r.iface, 0, devs);
+      for (const auto& a : devs) hc.add(a, "is the network interface of the default route (" + r.iface + ")");
+    }
+  }
+
+  // Boot VGA.
+  for (const auto& d : inventory.devices()) {
+    if (d.boot_vga.value_or(false)) hc.add(d.address, "is the boot VGA device (boot_vga=1)");
+  }
+
+  // USB controllers with input devices (keyboards, mice) behind them.
+  for (const auto& in : root.list("/sys/class/input")) {
+    if (in.rfind("input", 0) != 0) continue;
+    auto real = root.resolve("/sys/class/input/" + in);
+    if (!real) continue;
+    auto a = pci_ancestor(*real);
+    if (!a) continue;
+    const Device* d = inventory.find(*a);
+    if (!d || !d->is_usb_controller()) continue;
+    std::string name = root.read_value("/sys/class/input/" + in + "/name").value_or(in);
+    hc.add(*a, "is the USB controller of input device '" + name + "' (" + in + ")");
+  }
+  return hc;
+}
+
+}  // namespace ptagent

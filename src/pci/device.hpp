@@ -1,0 +1,73 @@
+// A snapshot of one PCI function as sysfs shows it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pci/address.hpp"
+#include "pci/config_space.hpp"
+
+namespace ptagent {
+
+class Root;
+class IdNames;
+class ModuleAliases;
+
+struct SriovPf {
+  unsigned total_vfs = 0;
+  unsigned num_vfs = 0;
+  std::vector<PciAddress> vfs;  // in virtfn order
+};
+
+struct MdevParentInfo {
+  std::vector<std::string> types;  // type directory names
+};
+
+struct Device {
+  PciAddress address;
+  std::string sysfs_path;  // canonical host path, "/sys/devices/pci0000:00/.../0000:01:00.0"
+  std::uint32_t class_code = 0;
+  std::uint16_t vendor_id = 0;
+  std::uint16_t device_id = 0;
+  std::uint16_t subsys_vendor_id = 0;
+  std::uint16_t subsys_device_id = 0;
+  std::uint8_t revision = 0;
+  std::string class_name, vendor_name, device_name, subsys_name;  // filled by name_device()
+  std::optional<std::string> driver;
+  std::optional<std::string> driver_override;
+  std::string modalias;
+  std::vector<std::string> modules;  // filled by name_device() when aliases are known
+  std::optional<unsigned> iommu_group;
+  int numa_node = -1;
+  std::optional<bool> boot_vga;
+  std::optional<std::vector<std::string>> reset_methods;  // nullopt: no reset_method file
+  bool is_bridge = false;  // has a pci_bus directory: a bridge or root port
+  std::optional<PciAddress> upstream;  // the bridge above it, if any
+  ConfigInfo config;
+  std::optional<SriovPf> sriov;      // set on a PF
+  std::optional<PciAddress> physfn;  // set on a VF
+  std::optional<MdevParentInfo> mdev;
+  std::vector<std::string> problems;  // attributes that were missing or unreadable
+
+  std::string sysfs_link() const { return "/sys/bus/pci/devices/" + address.to_string(); }
+  std::uint8_t base_class() const { return static_cast<std::uint8_t>(class_code >> 16); }
+  std::uint8_t sub_class() const { return static_cast<std::uint8_t>(class_code >> 8); }
+  bool is_vga() const { return (class_code >> 8) == 0x0300; }
+  bool is_usb_controller() const { return (class_code >> 8) == 0x0c03; }
+  bool on_vfio() const { return driver && (*driver == "vfio-pci" || *driver == "pci-stub"); }
+};
+
+// Reads one device; throws Error(not_found) if the host has no such device.
+Device read_device(const Root& root, const PciAddress& address);
+// Fills names (and modules when aliases are given).
+void name_device(Device& device, const IdNames& names, const ModuleAliases* aliases);
+
+// The PCI function a sysfs path belongs to: the last path component that is a PCI address.
+std::optional<PciAddress> pci_ancestor(std::string_view sysfs_path);
+
+// Short class keyword used by `list --class`: gpu, display, audio, net, storage, usb, bridge, ...
+std::string class_keyword(std::uint32_t class_code);
+
+}  // namespace ptagent

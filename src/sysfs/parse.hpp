@@ -1,0 +1,23 @@
+// Parsers for sysfs attribute text. They take the text, never a path.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ptagent {
+
+// "0x10de\n" -> 0x10de. nullopt on anything else (empty, garbage, overflow).
+std::optional<std::uint32_t> parse_hex_attr(std::string_view text);
+// "-1\n", "42" -> integer; nullopt on garbage.
+std::optional<long long> parse_int_attr(std::string_view text);
+// "flr bus\n" -> {"flr","bus"}; whitespace-separated words.
+std::vector<std::string> split_words(std::string_view text);
+// Trim ASCII whitespace from both ends.
+std::string_view trim(std::string_view text);
+// "(null)" or empty driver_override means none.
+std::optional<std::string> parse_driver_override(std::string_view text);
+
+}  // namespace ptagent
