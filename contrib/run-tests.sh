@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: install, build (warnings are errors), fixtures check, unit tests (ctest),
+# then the end-to-end scripts (real libvirtd, QEMU, virsh, lspci). Exit non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash contrib/install-deps.sh || exit 1
+bash contrib/build.sh build || exit 1
+
+failed=0
+step() {
+  echo
+  echo "=== $* ==="
+  if "$@"; then return 0; fi
+  echo "FAILED: $*"
+  failed=$((failed + 1))
+}
+
+step bash tests/fixtures/check_fixtures.sh
+step ctest --test-dir build --output-on-failure -j2 --timeout 300
+
+e2e_pass=0
+e2e_fail=0
+for t in tests/e2e/*.sh; do
+  [ -f "$t" ] || continue
+  echo
+  echo "=== e2e: $t ==="
+  if PTAGENT_BIN="$PWD/build/ptagent" timeout 900 bash "$t"; then
+    e2e_pass=$((e2e_pass + 1))
+  else
+    echo "FAILED: $t"
+    e2e_fail=$((e2e_fail + 1))
+  fi
+done
+echo
+echo "e2e scripts: $e2e_pass passed, $e2e_fail failed"
+[ "$failed" -eq 0 ] && [ "$e2e_fail" -eq 0 ]

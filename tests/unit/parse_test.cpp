@@ -1,0 +1,35 @@
+#include "sysfs/parse.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace ptagent;
+
+TEST(Parse, HexAttr) {
+  EXPECT_EQ(parse_hex_attr("0x10de\n"), 0x10deu);
+  EXPECT_EQ(parse_hex_attr("0x030000"), 0x030000u);
+  EXPECT_EQ(parse_hex_attr("ffff"), 0xffffu);
+  EXPECT_FALSE(parse_hex_attr(""));
+  EXPECT_FALSE(parse_hex_attr("0x"));
+  EXPECT_FALSE(parse_hex_attr("0xzz"));
+  EXPECT_FALSE(parse_hex_attr("0x123456789"));
+  EXPECT_FALSE(parse_hex_attr("12 34"));
+}
+
+TEST(Parse, IntAttr) {
+  EXPECT_EQ(parse_int_attr("-1\n"), -1);
+  EXPECT_EQ(parse_int_attr(" 42 "), 42);
+  EXPECT_FALSE(parse_int_attr("4x"));
+  EXPECT_FALSE(parse_int_attr(""));
+}
+
+TEST(Parse, WordsAndTrim) {
+  EXPECT_EQ(split_words("flr bus\n"), (std::vector<std::string>{"flr", "bus"}));
+  EXPECT_TRUE(split_words(" \n").empty());
+  EXPECT_EQ(trim("  a b \n"), "a b");
+}
+
+TEST(Parse, DriverOverride) {
+  EXPECT_FALSE(parse_driver_override("(null)\n"));
+  EXPECT_FALSE(parse_driver_override("\n"));
+  EXPECT_EQ(parse_driver_override("vfio-pci\n"), "vfio-pci");
+}
