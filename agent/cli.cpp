@@ -22,6 +22,13 @@ const Root& Context::root() {
   return *root_;
 }
 
+const Command& command(const std::string& name) {
+  for (const auto& c : commands()) {
+    if (name == c.name) return c;
+  }
+  throw std::logic_error("no command " + name);
+}
+
 void Context::warn(const std::string& message) { err << "ptagent: warning: " << message << "\n"; }
 
 namespace {

@@ -47,6 +47,8 @@ struct Command {
 };
 
 const std::vector<Command>& commands();
+// The table entry of one command by name (for its help text).
+const Command& command(const std::string& name);
 
 // Parses a subcommand's options (the global ones are already removed). Prints help and returns
 // false for --help; throws Error(usage) on bad options.

@@ -9,7 +9,7 @@ namespace ptagent::cli {
 int cmd_groups(Context& ctx, const Args& args) {
   po::options_description desc("Options");
   po::variables_map vm;
-  if (!parse_options(ctx, commands()[2], desc, {}, args, vm)) return 0;
+  if (!parse_options(ctx, command("groups"), desc, {}, args, vm)) return 0;
 
   Inventory inv = Inventory::scan(ctx.root());
   auto groups = inv.groups();

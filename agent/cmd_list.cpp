@@ -59,7 +59,7 @@ int cmd_list(Context& ctx, const Args& args) {
       "vendor", po::value(&vendor), "only this vendor ID (hex, e.g. 10de)")(
       "driver", po::value(&driver), "only devices bound to this driver ('none' for unbound)");
   po::variables_map vm;
-  if (!parse_options(ctx, commands()[0], desc, {}, args, vm)) return 0;
+  if (!parse_options(ctx, command("list"), desc, {}, args, vm)) return 0;
   if (!klass.empty()) validate_class(klass);
   std::optional<std::uint16_t> vendor_id;
   if (!vendor.empty()) vendor_id = parse_vendor(vendor);

@@ -14,7 +14,7 @@ int cmd_show(Context& ctx, const Args& args) {
   po::positional_options_description pos;
   pos.add("device", 1);
   po::variables_map vm;
-  if (!parse_options(ctx, commands()[1], desc, pos, args, vm)) return 0;
+  if (!parse_options(ctx, command("show"), desc, pos, args, vm)) return 0;
   if (device.empty()) throw_usage("ptagent show", "needs a DEVICE", "e.g. ptagent show 0000:01:00.0");
   const PciAddress addr = parse_pci_address(device);
 

@@ -1,0 +1,46 @@
+#include "support/cli_runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/cli.hpp"
+
+namespace ptagent::test {
+
+CliResult run_cli(const std::vector<std::string>& args, const std::string& input) {
+  std::vector<std::string> argv{"ptagent"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::ostringstream out, err;
+  std::istringstream in(input);
+  CliResult r;
+  r.code = cli::run(argv, out, err, in);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+std::string fixture_host(const std::string& name) {
+  return std::string(PTAGENT_FIXTURES_DIR) + "/hosts/" + name;
+}
+
+void expect_golden(const std::string& relpath, const std::string& actual) {
+  const std::filesystem::path path = std::filesystem::path(PTAGENT_GOLDEN_DIR) / relpath;
+  const char* update = std::getenv("PTAGENT_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << actual;
+    return;
+  }
+  std::ifstream f(path, std::ios::binary);
+  ASSERT_TRUE(f.good()) << "missing golden file " << path << " (run with PTAGENT_UPDATE_GOLDEN=1)";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EXPECT_EQ(ss.str(), actual) << "output differs from " << path
+                              << " (if the change is intended: PTAGENT_UPDATE_GOLDEN=1)";
+}
+
+}  // namespace ptagent::test

@@ -1,0 +1,131 @@
+// Golden outputs of list, show and groups on every simulated host, plus their bad input.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/cli_runner.hpp"
+
+using ptagent::test::expect_golden;
+using ptagent::test::fixture_host;
+using ptagent::test::run_cli;
+
+namespace {
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, ListGroupsShow) {
+  const std::string host = GetParam();
+  const std::string root = fixture_host(host);
+  auto list = run_cli({"--root", root, "list"});
+  EXPECT_EQ(list.code, 0) << list.err;
+  EXPECT_EQ(list.err, "");
+  expect_golden(host + "/list.txt", list.out);
+  auto json = run_cli({"list", "--json", "--root", root});
+  EXPECT_EQ(json.code, 0);
+  expect_golden(host + "/list.json", json.out);
+  auto parsed = nlohmann::json::parse(json.out);
+  EXPECT_TRUE(parsed.is_array());
+  for (const auto& d : parsed) {
+    EXPECT_TRUE(d.contains("host_critical"));
+    EXPECT_TRUE(d["address"].is_string());
+  }
+  auto groups = run_cli({"--root", root, "groups"});
+  EXPECT_EQ(groups.code, 0);
+  expect_golden(host + "/groups.txt", groups.out);
+  auto gjson = run_cli({"--root", root, "--json", "groups"});
+  expect_golden(host + "/groups.json", gjson.out);
+}
+
+INSTANTIATE_TEST_SUITE_P(Hosts, Golden, ::testing::Values("workstation", "server", "noiommu"));
+
+TEST(Show, GoldenDevices) {
+  struct Case {
+    const char* host;
+    const char* device;
+    const char* file;
+  };
+  for (const Case& c : {Case{"workstation", "01:00.0", "workstation/show-01_00.0.txt"},
+                        Case{"workstation", "pci_0000_02_00_0", "workstation/show-02_00.0.txt"},
+                        Case{"workstation", "00:02.0", "workstation/show-00_02.0.txt"},
+                        Case{"server", "01:00.0", "server/show-01_00.0.txt"},
+                        Case{"server", "03:00.0", "server/show-03_00.0.txt"},
+                        Case{"noiommu", "00:05.0", "noiommu/show-00_05.0.txt"}}) {
+    auto r = run_cli({"--root", fixture_host(c.host), "show", c.device});
+    EXPECT_EQ(r.code, 0) << c.device << r.err;
+    expect_golden(c.file, r.out);
+  }
+  auto j = run_cli({"--root", fixture_host("workstation"), "show", "01:00.0", "--json"});
+  auto parsed = nlohmann::json::parse(j.out);
+  EXPECT_EQ(parsed["group"]["viable"], false);
+  EXPECT_EQ(parsed["group"]["blockers"][0], "0000:01:00.1");
+}
+
+TEST(List, Filters) {
+  const std::string root = fixture_host("workstation");
+  auto gpus = nlohmann::json::parse(run_cli({"--root", root, "list", "--class", "gpu", "--json"}).out);
+  ASSERT_EQ(gpus.size(), 2u);
+  EXPECT_EQ(gpus[0]["address"], "0000:00:02.0");
+  EXPECT_EQ(gpus[1]["address"], "0000:01:00.0");
+  auto nvidia = nlohmann::json::parse(run_cli({"--root", root, "list", "--vendor", "0x10de", "--json"}).out);
+  EXPECT_EQ(nvidia.size(), 2u);
+  auto audio = nlohmann::json::parse(run_cli({"--root", root, "list", "--class", "0403", "--json"}).out);
+  EXPECT_EQ(audio.size(), 2u);
+  auto unbound = nlohmann::json::parse(run_cli({"--root", root, "list", "--driver", "none", "--json"}).out);
+  for (const auto& d : unbound) EXPECT_TRUE(d["driver"].is_null());
+  auto none = run_cli({"--root", root, "list", "--driver", "nosuchdriver"});
+  EXPECT_EQ(none.code, 0);
+  EXPECT_NE(none.out.find("no PCI function matches"), std::string::npos);
+}
+
+TEST(Cli, BadInput) {
+  const std::string root = fixture_host("workstation");
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    const char* mention;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--root", root, "show", "0000:01:00.8"}, 2, "function 0x8 is out of range"},
+           {{"--root", root, "show", "01:00"}, 2, "names a whole slot"},
+           {{"--root", root, "show", "0000:09:00.0"}, 1, "no such PCI device"},
+           {{"--root", root, "show"}, 2, "needs a DEVICE"},
+           {{"--root", root, "list", "--class", "toaster"}, 2, "unknown device class"},
+           {{"--root", root, "list", "--vendor", "nvidia"}, 2, "16-bit hex vendor ID"},
+           {{"--root", root, "list", "--bogus"}, 2, "unrecognised option"},
+           {{"--root", "/nonexistent/ptagent-host", "list"}, 2, "cannot open the host root"},
+           {{"--root", "/proc/self", "groups"}, 2, "not a host tree"},
+           {{"--root"}, 2, "needs a value"},
+           {{"frobnicate"}, 2, "unknown command"},
+           {{}, 2, "Usage: ptagent"},
+       }) {
+    auto r = run_cli(c.args);
+    EXPECT_EQ(r.code, c.code) << r.err;
+    EXPECT_NE((r.err + r.out).find(c.mention), std::string::npos) << r.err;
+  }
+}
+
+TEST(Cli, HelpEverywhere) {
+  auto top = run_cli({"--help"});
+  EXPECT_EQ(top.code, 0);
+  for (const char* cmd : {"list", "show", "groups"}) {
+    EXPECT_NE(top.out.find(cmd), std::string::npos);
+    auto h = run_cli({cmd, "--help"});
+    EXPECT_EQ(h.code, 0) << cmd;
+    EXPECT_NE(h.out.find(std::string("Usage: ptagent ") + cmd), std::string::npos);
+    EXPECT_NE(h.out.find("--root DIR"), std::string::npos);
+    auto h2 = run_cli({"--help", cmd});
+    EXPECT_EQ(h2.out, h.out);
+  }
+  auto v = run_cli({"--version"});
+  EXPECT_EQ(v.code, 0);
+  EXPECT_EQ(v.out.rfind("ptagent ", 0), 0u);
+}
+
+TEST(Cli, RootFromEnvironment) {
+  setenv("PTAGENT_ROOT", fixture_host("server").c_str(), 1);
+  auto r = run_cli({"list", "--json"});
+  unsetenv("PTAGENT_ROOT");
+  EXPECT_EQ(nlohmann::json::parse(r.out).size(), 16u);
+}
+
+}  // namespace

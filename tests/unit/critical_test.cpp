@@ -1,0 +1,87 @@
+#include "host/critical.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "pci/inventory.hpp"
+#include "support/cli_runner.hpp"
+#include "sysfs/root.hpp"
+
+using namespace ptagent;
+namespace fs = std::filesystem;
+
+namespace {
+
+PciAddress A(const char* s) { return parse_pci_address(s); }
+
+TEST(HostCritical, Workstation) {
+  Root root(test::fixture_host("workstation"));
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  HostCritical hc = HostCritical::scan(root, inv);
+  auto nvme = hc.reason(A("02:00.0"));
+  ASSERT_TRUE(nvme);
+  EXPECT_NE(nvme->find("holds the root filesystem (/dev/nvme0n1p2)"), std::string::npos);
+  EXPECT_NE(nvme->find("holds /boot/efi"), std::string::npos);
+  EXPECT_NE(nvme->find("holds active swap (/dev/nvme0n1p3)"), std::string::npos);
+  EXPECT_NE(hc.reason(A("00:1f.6")).value_or("").find("default route (eno1)"), std::string::npos);
+  EXPECT_NE(hc.reason(A("00:02.0")).value_or("").find("boot VGA"), std::string::npos);
+  EXPECT_NE(hc.reason(A("00:14.0")).value_or("").find("input device"), std::string::npos);
+  EXPECT_FALSE(hc.reason(A("01:00.0")));
+  EXPECT_FALSE(hc.reason(A("00:17.0")));  // SATA with nothing mounted
+}
+
+TEST(HostCritical, ServerAndNoIommu) {
+  {
+    Root root(test::fixture_host("server"));
+    Inventory inv = Inventory::scan(root, Naming::ids_only);
+    HostCritical hc = HostCritical::scan(root, inv);
+    EXPECT_NE(hc.reason(A("05:00.0")).value_or("").find("root filesystem"), std::string::npos);
+    EXPECT_NE(hc.reason(A("05:00.0")).value_or("").find("swap"), std::string::npos);
+    EXPECT_NE(hc.reason(A("01:00.0")).value_or("").find("default route"), std::string::npos);
+    EXPECT_NE(hc.reason(A("04:00.0")).value_or("").find("boot VGA"), std::string::npos);
+    EXPECT_FALSE(hc.reason(A("01:10.0")));  // a VF of the default-route PF is fine
+  }
+  {
+    Root root(test::fixture_host("noiommu"));
+    Inventory inv = Inventory::scan(root, Naming::ids_only);
+    HostCritical hc = HostCritical::scan(root, inv);
+    EXPECT_EQ(hc.reason(A("00:02.0")), "holds the root filesystem (/dev/vda)");
+    EXPECT_EQ(hc.reason(A("00:03.0")), "is the network interface of the default route (eth0)");
+    EXPECT_FALSE(hc.reason(A("00:05.0")));
+  }
+}
+
+TEST(HostCritical, DefaultRouteThroughABridge) {
+  char tmpl[] = "/tmp/ptagent-crit-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  fs::path h = fs::path(tmpl) / "h";
+  fs::copy(test::fixture_host("workstation"), h, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  // br0 enslaves eno1; the default route goes through br0.
+  fs::create_directories(h / "sys/devices/virtual/net/br0/brif");
+  fs::create_directory_symlink("../../devices/virtual/net/br0", h / "sys/class/net/br0");
+  fs::create_symlink("../../../../pci0000:00/0000:00:1f.6/net/eno1/brport", h / "sys/devices/virtual/net/br0/brif/eno1");
+  {
+    std::ofstream(h / "proc/net/route")
+        << "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+        << "br0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n";
+  }
+  Root root(h.string());
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  HostCritical hc = HostCritical::scan(root, inv);
+  EXPECT_NE(hc.reason(A("00:1f.6")).value_or("").find("default route (br0)"), std::string::npos);
+  fs::remove_all(tmpl);
+}
+
+TEST(HostCritical, MissingProcFilesMeanNothingCritical) {
+  char tmpl[] = "/tmp/ptagent-crit-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  fs::create_directories(fs::path(tmpl) / "sys/bus/pci/devices");
+  Root root(tmpl);
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  EXPECT_TRUE(HostCritical::scan(root, inv).all().empty());
+  fs::remove_all(tmpl);
+}
+
+}  // namespace

@@ -1,0 +1,70 @@
+#include "pci/device.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "error.hpp"
+#include "support/cli_runner.hpp"
+#include "sysfs/root.hpp"
+
+using namespace ptagent;
+namespace fs = std::filesystem;
+
+namespace {
+
+TEST(Device, PciAncestor) {
+  EXPECT_EQ(pci_ancestor("/sys/devices/pci0000:00/0000:00:1d.0/0000:02:00.0/nvme/nvme0/nvme0n1"),
+            parse_pci_address("0000:02:00.0"));
+  EXPECT_EQ(pci_ancestor("/sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda"),
+            parse_pci_address("0000:00:02.0"));
+  EXPECT_FALSE(pci_ancestor("/sys/devices/virtual/net/lo"));
+  EXPECT_FALSE(pci_ancestor(""));
+}
+
+TEST(Device, ClassKeywords) {
+  EXPECT_EQ(class_keyword(0x030000), "gpu");
+  EXPECT_EQ(class_keyword(0x038000), "display");
+  EXPECT_EQ(class_keyword(0x040300), "audio");
+  EXPECT_EQ(class_keyword(0x020000), "net");
+  EXPECT_EQ(class_keyword(0x010802), "storage");
+  EXPECT_EQ(class_keyword(0x0c0330), "usb");
+  EXPECT_EQ(class_keyword(0x060400), "bridge");
+  EXPECT_EQ(class_keyword(0xff0000), "other");
+}
+
+TEST(Device, MissingDeviceIsNotFound) {
+  Root root(test::fixture_host("workstation"));
+  try {
+    read_device(root, parse_pci_address("0000:09:00.0"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::not_found);
+    EXPECT_NE(std::string(e.what()).find("0000:09:00.0"), std::string::npos);
+  }
+}
+
+TEST(Device, UnreadableAttributesAreReportedNotFatal) {
+  char tmpl[] = "/tmp/ptagent-dev-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  fs::path dir = tmpl;
+  fs::copy(test::fixture_host("workstation"), dir / "h", fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  const fs::path dev = dir / "h/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0";
+  fs::remove(dev / "vendor");
+  { std::ofstream(dev / "class") << "garbage\n"; }
+  Root root((dir / "h").string());
+  Device d = read_device(root, parse_pci_address("01:00.0"));
+  EXPECT_EQ(d.vendor_id, 0);
+  EXPECT_EQ(d.device_id, 0x1b81);
+  ASSERT_EQ(d.problems.size(), 2u);
+  EXPECT_NE(d.problems[0].find("class: malformed"), std::string::npos);
+  EXPECT_NE(d.problems[1].find("vendor: missing"), std::string::npos);
+  // The CLI still lists it and warns on stderr.
+  auto r = test::run_cli({"--root", (dir / "h").string(), "show", "01:00.0"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.err.find("warning: 0000:01:00.0: vendor: missing or unreadable"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace

@@ -1,0 +1,106 @@
+#include "pci/inventory.hpp"
+
+#include <gtest/gtest.h>
+
+#include "error.hpp"
+#include "support/cli_runner.hpp"
+#include "sysfs/root.hpp"
+
+using namespace ptagent;
+
+namespace {
+
+PciAddress A(const char* s) { return parse_pci_address(s); }
+
+TEST(Inventory, WorkstationSnapshot) {
+  Root root(test::fixture_host("workstation"));
+  Inventory inv = Inventory::scan(root);
+  ASSERT_EQ(inv.devices().size(), 13u);
+  const Device& gpu = inv.get(A("01:00.0"));
+  EXPECT_EQ(gpu.vendor_id, 0x10de);
+  EXPECT_EQ(gpu.device_id, 0x1b81);
+  EXPECT_EQ(gpu.class_code, 0x030000u);
+  EXPECT_EQ(gpu.driver, "nouveau");
+  EXPECT_EQ(gpu.iommu_group, 1u);
+  EXPECT_EQ(gpu.boot_vga, false);
+  EXPECT_EQ(gpu.upstream, A("00:01.0"));
+  EXPECT_FALSE(gpu.is_bridge);
+  EXPECT_FALSE(gpu.config.pcie_flr);
+  EXPECT_EQ(gpu.reset_methods, (std::vector<std::string>{"bus"}));
+  EXPECT_NE(gpu.vendor_name.find("NVIDIA"), std::string::npos);
+  EXPECT_NE(gpu.device_name.find("GTX 1070"), std::string::npos);
+  EXPECT_EQ(gpu.class_name, "VGA compatible controller");
+  EXPECT_FALSE(gpu.modules.empty());
+  EXPECT_EQ(gpu.modules.front(), "nouveau");
+  EXPECT_TRUE(gpu.problems.empty());
+
+  const Device& igpu = inv.get(A("00:02.0"));
+  EXPECT_EQ(igpu.boot_vga, true);
+  ASSERT_TRUE(igpu.mdev);
+  EXPECT_EQ(igpu.mdev->types, (std::vector<std::string>{"i915-GVTg_V5_4", "i915-GVTg_V5_8"}));
+  EXPECT_TRUE(igpu.config.pcie_flr);
+  EXPECT_FALSE(igpu.upstream);
+
+  EXPECT_TRUE(inv.get(A("00:01.0")).is_bridge);
+  EXPECT_FALSE(inv.get(A("00:1f.0")).is_bridge);  // ISA bridge: no pci_bus directory
+  EXPECT_TRUE(inv.has_iommu_groups());
+}
+
+TEST(Inventory, ServerSriov) {
+  Root root(test::fixture_host("server"));
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  const Device& pf = inv.get(A("01:00.0"));
+  ASSERT_TRUE(pf.sriov);
+  EXPECT_EQ(pf.sriov->total_vfs, 63u);
+  EXPECT_EQ(pf.sriov->num_vfs, 4u);
+  EXPECT_EQ(pf.sriov->vfs, (std::vector<PciAddress>{A("01:10.0"), A("01:10.2"), A("01:10.4"), A("01:10.6")}));
+  EXPECT_EQ(inv.get(A("01:10.2")).physfn, A("01:00.0"));
+  EXPECT_EQ(inv.get(A("01:10.2")).driver, "vfio-pci");
+  EXPECT_TRUE(inv.get(A("01:00.1")).sriov);
+  EXPECT_EQ(inv.get(A("01:00.1")).sriov->num_vfs, 0u);
+  EXPECT_TRUE(pf.vendor_name.empty());  // ids_only
+}
+
+TEST(Inventory, ExpandSlotShorthand) {
+  Root root(test::fixture_host("workstation"));
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  EXPECT_EQ(inv.expand(parse_device_spec("01:00")), (std::vector<PciAddress>{A("01:00.0"), A("01:00.1")}));
+  EXPECT_EQ(inv.expand(parse_device_spec("00:1f")),
+            (std::vector<PciAddress>{A("00:1f.0"), A("00:1f.3"), A("00:1f.4"), A("00:1f.6")}));
+  EXPECT_THROW(inv.expand(parse_device_spec("05:00")), Error);
+  try {
+    inv.get(A("05:00.0"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::not_found);
+    EXPECT_EQ(e.exit_code(), 1);
+  }
+}
+
+TEST(Inventory, GroupsAndBusSiblings) {
+  Root root(test::fixture_host("server"));
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  EXPECT_EQ(inv.group_members(5), (std::vector<PciAddress>{A("02:00.0"), A("03:00.0"), A("03:01.0")}));
+  EXPECT_EQ(inv.bus_siblings(inv.get(A("03:00.0"))), (std::vector<PciAddress>{A("03:01.0")}));
+  EXPECT_TRUE(inv.bus_siblings(inv.get(A("04:00.0"))).empty());
+}
+
+TEST(Inventory, NoIommuHost) {
+  Root root(test::fixture_host("noiommu"));
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  EXPECT_EQ(inv.devices().size(), 6u);
+  EXPECT_FALSE(inv.has_iommu_groups());
+  EXPECT_TRUE(inv.groups().empty());
+}
+
+TEST(Inventory, EmptyTreeHasNoDevices) {
+  char tmpl[] = "/tmp/ptagent-inv-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  {
+    Root root(tmpl);
+    EXPECT_TRUE(Inventory::scan(root).devices().empty());
+  }
+  rmdir(tmpl);
+}
+
+}  // namespace

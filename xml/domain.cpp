@@ -1,0 +1,121 @@
+#include "xml/domain.hpp"
+
+#include <charconv>
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "error.hpp"
+
+namespace ptagent {
+
+namespace {
+
+constexpr const char* kPtagentNs = "urn:x-ptagent:passthrough:1";
+
+bool valid_uuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+long long parse_number(std::string_view text, const char* what) {
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    text.remove_prefix(2);
+    base = 16;
+  }
+  long long v = -1;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+  if (text.empty() || text.size() > 8 || ec != std::errc() || p != text.data() + text.size()) {
+    throw_usage("domain XML", std::string("hostdev address ") + what + " '" +
+                                  std::string(text.substr(0, 16)) + "' is not a number");
+  }
+  return v;
+}
+
+// The prefix bound to the ptagent namespace on this element or its ancestors, "" if none.
+bool is_ptagent_element(const pugi::xml_node& n) {
+  std::string_view name = n.name();
+  auto colon = name.find(':');
+  std::string prefix = colon == std::string_view::npos ? "" : std::string(name.substr(0, colon));
+  std::string attr = prefix.empty() ? "xmlns" : "xmlns:" + prefix;
+  for (pugi::xml_node p = n; p; p = p.parent()) {
+    if (auto a = p.attribute(attr.c_str())) return std::string_view(a.value()) == kPtagentNs;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool domain_xml_mentions_passthrough(std::string_view xml) {
+  return xml.find("<hostdev") != std::string_view::npos ||
+         xml.find(kPtagentNs) != std::string_view::npos;
+}
+
+DomainInfo parse_domain_xml(std::string_view xml) {
+  if (xml.size() > kMaxDomainXml) throw_usage("domain XML", "is larger than 8 MiB");
+  if (xml.find("<!DOCTYPE") != std::string_view::npos || xml.find("<!ENTITY") != std::string_view::npos) {
+    throw_usage("domain XML", "contains a DTD or entity declarations, which libvirt never writes");
+  }
+  pugi::xml_document doc;
+  auto res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default & ~pugi::parse_doctype);
+  if (!res) throw_usage("domain XML", std::string("is not well-formed XML: ") + res.description());
+  pugi::xml_node dom = doc.child("domain");
+  if (!dom) dom = doc.child("domstatus").child("domain");
+  if (!dom) throw_usage("domain XML", "has no <domain> element");
+
+  DomainInfo info;
+  info.name = dom.child_value("name");
+  std::string uuid = dom.child_value("uuid");
+  if (!valid_uuid(uuid)) throw_usage("domain XML", "has no valid <uuid>");
+  info.uuid = lower(uuid);
+
+  for (pugi::xml_node hd : dom.child("devices").children("hostdev")) {
+    if (std::string_view(hd.attribute("mode").value()) != "subsystem") continue;
+    std::string_view type = hd.attribute("type").value();
+    pugi::xml_node addr = hd.child("source").child("address");
+    if (type == "pci") {
+      if (!addr) throw_usage("domain XML", "a PCI <hostdev> has no <source><address>");
+      PciHostdev h;
+      h.address = address_from_fields(parse_number(addr.attribute("domain").as_string("0"), "domain"),
+                                      parse_number(addr.attribute("bus").value(), "bus"),
+                                      parse_number(addr.attribute("slot").value(), "slot"),
+                                      parse_number(addr.attribute("function").value(), "function"));
+      h.managed = std::string_view(hd.attribute("managed").value()) == "yes";
+      info.pci.push_back(h);
+    } else if (type == "mdev") {
+      std::string u = addr.attribute("uuid").value();
+      if (!valid_uuid(u)) throw_usage("domain XML", "an mdev <hostdev> has no valid address uuid");
+      info.mdevs.push_back({lower(u), hd.attribute("model").value()});
+    }
+  }
+
+  for (pugi::xml_node n : dom.child("metadata").children()) {
+    std::string_view name = n.name();
+    auto colon = name.find(':');
+    std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
+    if (local == "passthrough" && is_ptagent_element(n)) {
+      std::ostringstream out;
+      n.print(out, "", pugi::format_raw);
+      info.ptagent_metadata = out.str();
+      break;
+    }
+  }
+  return info;
+}
+
+}  // namespace ptagent
