@@ -65,7 +65,7 @@ int cmd_list(Context& ctx, const Args& args) {
   if (!vendor.empty()) vendor_id = parse_vendor(vendor);
 
   const Root& root = ctx.root();
-  Inventory inv = Inventory::scan(root);
+  Inventory inv = Inventory::scan(root, Naming::with_names);
   HostCritical critical = HostCritical::scan(root, inv);
 
   std::vector<const Device*> rows;

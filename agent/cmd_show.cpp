@@ -19,7 +19,7 @@ int cmd_show(Context& ctx, const Args& args) {
   const PciAddress addr = parse_pci_address(device);
 
   const Root& root = ctx.root();
-  Inventory inv = Inventory::scan(root);
+  Inventory inv = Inventory::scan(root, Naming::with_names);
   const Device& d = inv.get(addr);
   HostCritical critical = HostCritical::scan(root, inv);
   const PciAddress self[] = {addr};

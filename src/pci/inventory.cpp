@@ -3,13 +3,11 @@
 #include <algorithm>
 
 #include "error.hpp"
-#include "pci/ids.hpp"
-#include "pci/modalias.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent {
 
-Inventory Inventory::scan(const Root& root, Naming naming) {
+Inventory Inventory::scan(const Root& root) {
   Inventory inv;
   std::vector<PciAddress> addresses;
   for (const auto& name : root.list("/sys/bus/pci/devices")) {
@@ -23,11 +21,6 @@ Inventory Inventory::scan(const Root& root, Naming naming) {
     } catch (const Error&) {
       // A dangling bus link: the device went away while we listed it.
     }
-  }
-  if (naming == Naming::with_names) {
-    IdNames names;
-    ModuleAliases aliases = ModuleAliases::load(root);
-    for (auto& d : inv.devices_) name_device(d, names, &aliases);
   }
   return inv;
 }

@@ -16,8 +16,11 @@ enum class Naming { with_names, ids_only };
 
 class Inventory {
  public:
-  // Reads /sys/bus/pci/devices under root. Devices are sorted by address.
-  static Inventory scan(const Root& root, Naming naming = Naming::with_names);
+  // Reads /sys/bus/pci/devices under root, IDs only. Devices are sorted by address.
+  static Inventory scan(const Root& root);
+  // The same, with names from the PCI ID database and modules from modules.alias when asked
+  // (defined apart, so that the hook never links libpci).
+  static Inventory scan(const Root& root, Naming naming);
 
   const std::vector<Device>& devices() const { return devices_; }
   const Device* find(const PciAddress& address) const;

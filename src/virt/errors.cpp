@@ -35,6 +35,12 @@ Translation translate(const LibvirtError& e, const std::string& operation) {
     t.hint = dom.empty() ? "shut the guest down or detach the device from it first"
                          : "shut down '" + dom + "' or run 'virsh detach-device " + dom + " ...' first";
     t.kind = ErrorKind::refused;
+  } else if (has(m, "no connection driver available") || has(m, "Unable to parse URI") ||
+             has(m, "unsupported URI") || has(m, "unexpected qemu URI path") ||
+             (operation == "connect" && e.code == VIR_ERR_INVALID_ARG)) {
+    t.cause = "libvirt does not accept this connection URI";
+    t.hint = "use a URI such as qemu:///system (--connect)";
+    t.kind = ErrorKind::usage;
   } else if (has(m, "Failed to connect socket") || e.code == VIR_ERR_NO_CONNECT ||
              (operation == "connect" && (has(m, "No such file or directory") || has(m, "Connection refused")))) {
     t.cause = "libvirtd is not running or its socket is missing";
@@ -51,11 +57,6 @@ Translation translate(const LibvirtError& e, const std::string& operation) {
     t.cause = "no such domain";
     t.hint = "check 'virsh list --all'";
     t.kind = ErrorKind::not_found;
-  } else if (e.code == VIR_ERR_INVALID_ARG || has(m, "no connection driver available") ||
-             has(m, "invalid argument") || has(m, "Unable to parse URI") || has(m, "unsupported URI")) {
-    t.cause = "libvirt refused the request";
-    t.hint = "check the --connect URI (e.g. qemu:///system) and the arguments";
-    t.kind = ErrorKind::usage;
   } else {
     t.cause = operation + " failed";
     t.hint = "see libvirt's message above; 'journalctl -u libvirtd' may say more";

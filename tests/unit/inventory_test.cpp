@@ -14,7 +14,7 @@ PciAddress A(const char* s) { return parse_pci_address(s); }
 
 TEST(Inventory, WorkstationSnapshot) {
   Root root(test::fixture_host("workstation"));
-  Inventory inv = Inventory::scan(root);
+  Inventory inv = Inventory::scan(root, Naming::with_names);
   ASSERT_EQ(inv.devices().size(), 13u);
   const Device& gpu = inv.get(A("01:00.0"));
   EXPECT_EQ(gpu.vendor_id, 0x10de);

@@ -1,0 +1,256 @@
+// The qemu hook in-process: libvirt's contract, prepare's checks and actions, release's undo, a
+// failure injected at every write of prepare, and concurrent domains.
+#include "hooks/hook.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <sstream>
+#include <thread>
+
+#include "ops/journal.hpp"
+#include "pci/device.hpp"
+#include "support/kernel_double.hpp"
+#include "support/temp_host.hpp"
+
+using namespace ptagent;
+using ptagent::testing::host_state;
+using ptagent::testing::KernelDouble;
+using ptagent::testing::TempHost;
+
+namespace {
+
+constexpr const char* kUuid = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a01";
+constexpr const char* kUuid2 = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a02";
+constexpr const char* kMdev1 = "4b20d080-1b54-4048-85b3-a6a62d165c01";
+constexpr const char* kMdev2 = "4b20d080-1b54-4048-85b3-a6a62d165c02";
+
+std::string domain(const std::string& uuid, const std::string& devices, const std::string& metadata = {},
+                   const std::string& name = "guest") {
+  return "<domain type='qemu'><name>" + name + "</name><uuid>" + uuid + "</uuid>" +
+         (metadata.empty() ? std::string() : "<metadata>" + metadata + "</metadata>") +
+         "<memory unit='MiB'>64</memory><devices>" + devices + "</devices></domain>";
+}
+
+std::string pci_hostdev(const char* bus, const char* slot, const char* fn, bool managed) {
+  return std::string("<hostdev mode='subsystem' type='pci' managed='") + (managed ? "yes" : "no") +
+         "'><source><address domain='0x0000' bus='" + bus + "' slot='" + slot + "' function='" + fn +
+         "'/></source></hostdev>";
+}
+
+std::string mdev_hostdev(const char* uuid) {
+  return std::string("<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='") + uuid +
+         "'/></source></hostdev>";
+}
+
+std::string meta(const std::string& body) {
+  return "<ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">" + body + "</ptagent:passthrough>";
+}
+
+std::string meta_mdev(const char* uuid, const char* type = "i915-GVTg_V5_4") {
+  return std::string("<ptagent:mdev uuid=\"") + uuid + "\" parent=\"0000:00:02.0\" type=\"" + type + "\"/>";
+}
+
+struct HookRun {
+  int code;
+  std::string err;
+  std::vector<std::string> log;
+};
+
+struct Fixture {
+  explicit Fixture(const char* name = "workstation") : host(TempHost::copy_of(name)), kernel(host_root()) {}
+  const Root& host_root() const { return host.root(); }
+  HookRun hook(const std::vector<std::string>& args, const std::string& xml, SysfsWriter* writer = nullptr) {
+    std::ostringstream err;
+    HookRun r{};
+    hook::HookDeps deps{host.root(), writer ? *writer : kernel, hook::HookConfig{}, err,
+                        [&r](const std::string& line) { r.log.push_back(line); }};
+    deps.config.busy_retry = std::chrono::milliseconds(300);
+    r.code = hook::run_hook(args, xml, deps);
+    r.err = err.str();
+    return r;
+  }
+  HookRun prepare(const std::string& xml) { return hook({"guest", "prepare", "begin", "-"}, xml); }
+  HookRun release(const std::string& xml) { return hook({"guest", "release", "end", "-"}, xml); }
+  std::vector<Change> journal() const { return Journal(host.root()).load(); }
+  std::string driver(const char* addr) const {
+    return read_device(host.root(), parse_pci_address(addr)).driver.value_or("none");
+  }
+  TempHost host;
+  KernelDouble kernel;
+};
+
+TEST(Hook, PlainDomainDoesNothing) {
+  Fixture f;
+  const std::string before = host_state(f.host_root());
+  std::string plain = domain(kUuid, "<disk type='file' device='disk'/><interface type='network'/>");
+  for (const char* op : {"prepare", "start", "started", "stopped", "release", "reconnect", "migrate", "restore"}) {
+    auto r = f.hook({"guest", op, op == std::string("release") || op == std::string("stopped") ? "end" : "begin", "-"}, plain);
+    EXPECT_EQ(r.code, 0) << op;
+    EXPECT_EQ(r.err, "") << op;
+  }
+  EXPECT_EQ(f.kernel.write_count(), 0u);
+  EXPECT_EQ(host_state(f.host_root()), before);
+  EXPECT_FALSE(f.host.root().exists("/run/ptagent/journal.json"));
+}
+
+TEST(Hook, MdevCreatedAtPrepareRemovedAtRelease) {
+  Fixture f;
+  const std::string before = host_state(f.host_root());
+  std::string xml = domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1)));
+  auto r = f.prepare(xml);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(f.host.root().exists(std::string("/sys/bus/mdev/devices/") + kMdev1));
+  auto j = f.journal();
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0].kind, ChangeKind::mdev);
+  EXPECT_EQ(j[0].owner, std::string("domain:") + kUuid);
+  EXPECT_EQ(j[0].mdev_uuid, kMdev1);
+  ASSERT_FALSE(r.log.empty());
+  EXPECT_NE(r.log.back().find(kUuid), std::string::npos);
+
+  auto s = f.release(xml);
+  EXPECT_EQ(s.code, 0) << s.err;
+  EXPECT_FALSE(f.host.root().exists(std::string("/sys/bus/mdev/devices/") + kMdev1));
+  EXPECT_TRUE(f.journal().empty());
+  EXPECT_EQ(host_state(f.host_root()), before);
+  // A second release, and a stopped after it, do nothing harmful.
+  EXPECT_EQ(f.release(xml).code, 0);
+  EXPECT_EQ(f.hook({"guest", "stopped", "end", "-"}, xml).code, 0);
+  EXPECT_EQ(host_state(f.host_root()), before);
+}
+
+TEST(Hook, NonViableGroupRefusedBeforeAnything) {
+  Fixture f;
+  const std::string before = host_state(f.host_root());
+  auto r = f.prepare(domain(kUuid, pci_hostdev("0x01", "0x00", "0x0", true)));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("0000:01:00.0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("0000:01:00.1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fix:"), std::string::npos);
+  EXPECT_EQ(f.kernel.write_count(), 0u);
+  EXPECT_EQ(host_state(f.host_root()), before);
+  EXPECT_TRUE(f.journal().empty());
+  // Both functions assigned together: viable, and managed devices are libvirt's to detach.
+  auto ok = f.prepare(domain(kUuid, pci_hostdev("0x01", "0x00", "0x0", true) + pci_hostdev("0x01", "0x00", "0x1", true)));
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(f.kernel.write_count(), 0u);
+}
+
+TEST(Hook, UnmanagedDevicesBoundAndRestored) {
+  Fixture f;
+  const std::string before = host_state(f.host_root());
+  std::string xml = domain(kUuid, pci_hostdev("0x01", "0x00", "0x0", false),
+                           meta("<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\" group=\"whole\"/>"));
+  auto r = f.prepare(xml);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(f.driver("01:00.0"), "vfio-pci");
+  EXPECT_EQ(f.driver("01:00.1"), "vfio-pci");
+  EXPECT_EQ(f.journal().size(), 2u);
+  EXPECT_EQ(f.release(xml).code, 0);
+  EXPECT_EQ(f.driver("01:00.0"), "nouveau");
+  EXPECT_EQ(f.driver("01:00.1"), "snd_hda_intel");
+  EXPECT_TRUE(f.journal().empty());
+  EXPECT_EQ(host_state(f.host_root()), before);
+}
+
+TEST(Hook, RefusalsNameTheDeviceAndTheFix) {
+  struct Case {
+    std::string xml;
+    const char* mention;
+  };
+  for (const Case& c : std::vector<Case>{
+           {domain(kUuid, pci_hostdev("0x02", "0x00", "0x0", true)), "holds the root filesystem"},
+           {domain(kUuid, pci_hostdev("0x09", "0x00", "0x0", true)), "not on this host"},
+           {domain(kUuid, mdev_hostdev(kMdev1)), "does not say how to create it"},
+           {domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1, "i915-GVTg_V5_9"))), "GVTg_V5_9"},
+           {domain(kUuid, pci_hostdev("0x01", "0x00", "0x0", true) + pci_hostdev("0x01", "0x00", "0x1", true),
+                   meta("<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\"/>")),
+            "managed='yes'"},
+           {domain(kUuid, "", meta("<ptagent:mdev uuid=\"not-a-uuid\" parent=\"0000:00:02.0\" type=\"x\"/>")), "uuid"},
+           {domain(kUuid, "", meta(std::string("<ptagent:mdev uuid=\"") + kMdev1 +
+                                   "\" parent=\"0000:00:02.0\" type=\"../../etc\"/>")),
+            "type"},
+           {"<notadomain><hostdev/></notadomain>", "no <domain>"},
+           {"<!DOCTYPE d [<!ENTITY x 'y'>]><domain><hostdev/></domain>", "DTD"},
+       }) {
+    Fixture f;
+    const std::string before = host_state(f.host_root());
+    auto r = f.prepare(c.xml);
+    EXPECT_EQ(r.code, 1) << c.xml;
+    EXPECT_NE(r.err.find(c.mention), std::string::npos) << r.err;
+    EXPECT_EQ(host_state(f.host_root()), before);
+    EXPECT_TRUE(f.journal().empty());
+  }
+}
+
+TEST(Hook, ContractEdges) {
+  Fixture f;
+  EXPECT_EQ(f.hook({"guest", "prepare"}, "").code, 2);  // missing arguments
+  EXPECT_EQ(f.prepare("").code, 0);                      // empty stdin: nothing to do
+  EXPECT_EQ(f.hook({"guest", "reconnect", "begin", "-"}, "<garbage").code, 0);
+  EXPECT_EQ(f.hook({"guest", "frobnicate", "begin", "-"}, "<hostdev").code, 0);
+  // Release of hostile XML never fails libvirt's stop path.
+  f.prepare(domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1))));
+  EXPECT_EQ(f.release("<!DOCTYPE x [<!ENTITY a 'b'>]><domain/>").code, 0);
+  // Names are only for messages: '/' and newlines change nothing.
+  auto r = f.hook({"../../etc/passwd\nx", "release", "end", "-"},
+                  domain(kUuid, mdev_hostdev(kMdev1), {}, "../../etc/passwd"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(f.journal().empty());
+  EXPECT_EQ(hook::printable_name("a/b\nc'"), "a/b\\x0ac\\x27");
+}
+
+TEST(Hook, FailureAtEveryWriteOfPrepareLeavesTheHostAsItWas) {
+  const std::string xml = domain(kUuid, mdev_hostdev(kMdev1) + pci_hostdev("0x01", "0x00", "0x0", false),
+                                 meta(meta_mdev(kMdev1) + "<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\" group=\"whole\"/>"));
+  std::size_t total = 0;
+  {
+    Fixture f;
+    ASSERT_EQ(f.prepare(xml).code, 0);
+    total = f.kernel.write_count();
+  }
+  ASSERT_GT(total, 4u);
+  for (std::size_t n = 1; n <= total; ++n) {
+    Fixture f;
+    const std::string before = host_state(f.host_root());
+    f.kernel.fail_nth_write(n, EIO);
+    auto r = f.prepare(xml);
+    EXPECT_EQ(r.code, 1) << "write " << n;
+    EXPECT_NE(r.err.find("cannot start"), std::string::npos) << r.err;
+    EXPECT_EQ(host_state(f.host_root()), before) << "after a failure at write " << n;
+    EXPECT_TRUE(f.journal().empty()) << "write " << n;
+  }
+}
+
+TEST(Hook, TwoDomainsRaceForTheLastInstance) {
+  Fixture f;
+  std::string a = domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1)));   // V5_4 has 1 instance
+  std::string b = domain(kUuid2, mdev_hostdev(kMdev2), meta(meta_mdev(kMdev2)));
+  HookRun ra{}, rb{};
+  std::thread ta([&] { ra = f.hook({"a", "prepare", "begin", "-"}, a); });
+  std::thread tb([&] { rb = f.hook({"b", "prepare", "begin", "-"}, b); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(ra.code + rb.code, 1) << ra.err << rb.err;
+  const std::string& loser = ra.code ? ra.err : rb.err;
+  EXPECT_NE(loser.find("i915-GVTg_V5_4"), std::string::npos) << loser;
+  EXPECT_EQ(f.journal().size(), 1u);
+}
+
+TEST(Hook, HundredParallelRuns) {
+  Fixture f;
+  std::string plain = domain(kUuid, "<disk/>");
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 100; ++i) {
+    threads.emplace_back([&, i] {
+      const char* ops[] = {"prepare", "started", "release"};
+      if (f.hook({"g" + std::to_string(i), ops[i % 3], i % 3 == 2 ? "end" : "begin", "-"}, plain).code != 0) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+}  // namespace
