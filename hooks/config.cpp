@@ -40,11 +40,15 @@ HookConfig parse_config(std::string_view text) {
       ok = seconds(value, c.write_timeout, 600);
     } else if (key == "busy_retry") {
       ok = seconds(value, c.busy_retry, 600);
+    } else if (key == "log_file") {
+      c.log_file = std::string(trim(value));
+      ok = !c.log_file.empty() && c.log_file.front() == '/';
+      if (!ok) c.log_file.clear();
     } else {
       c.problems.push_back("line " + std::to_string(lineno) + ": unknown key '" + key + "'");
       continue;
     }
-    if (!ok) c.problems.push_back("line " + std::to_string(lineno) + ": bad value for " + key + " (seconds, 0-600)");
+    if (!ok) c.problems.push_back("line " + std::to_string(lineno) + ": bad value for " + key);
   }
   return c;
 }

@@ -13,7 +13,11 @@
 #include "hooks/hook.hpp"
 #include "ops/sysfs_writer.hpp"
 #include "sysfs/root.hpp"
+#ifdef PTAGENT_HOOK_KERNEL_DOUBLE
+#include "support/kernel_double.hpp"
+#endif
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -68,12 +72,29 @@ int main(int argc, char** argv) {
     }).detach();
 
     std::shared_ptr<spdlog::logger> logger;
-    auto log = [&logger](const std::string& line) {
-      if (!logger) logger = spdlog::syslog_logger_mt("ptagent-hook", "ptagent-hook", LOG_PID, LOG_DAEMON);
+    const std::string log_file = config.log_file;
+    auto log = [&logger, &log_file](const std::string& line) {
+      if (!logger) {
+        std::vector<spdlog::sink_ptr> sinks;
+        sinks.push_back(std::make_shared<spdlog::sinks::syslog_sink_mt>("ptagent-hook", LOG_PID, LOG_DAEMON, false));
+        if (!log_file.empty()) {
+          try {
+            sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file));
+          } catch (const std::exception&) {
+          }
+        }
+        logger = std::make_shared<spdlog::logger>("ptagent-hook", sinks.begin(), sinks.end());
+        logger->flush_on(spdlog::level::info);
+      }
       logger->info(line);
     };
     for (const auto& p : config.problems) log("ptagent.conf: " + p);
+#ifdef PTAGENT_HOOK_KERNEL_DOUBLE
+    // Test build only: the kernel's sysfs semantics emulated on a simulated host.
+    ptagent::testing::KernelDouble writer(root);
+#else
     ptagent::RealSysfsWriter writer(root, config.write_timeout);
+#endif
     ptagent::hook::HookDeps deps{root, writer, config, std::cerr, log};
     int rc = ptagent::hook::run_hook(args, xml, deps);
     std::cerr.flush();

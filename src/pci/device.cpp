@@ -3,8 +3,6 @@
 #include <algorithm>
 
 #include "error.hpp"
-#include "pci/ids.hpp"
-#include "pci/modalias.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 
@@ -112,16 +110,6 @@ Device read_device(const Root& root, const PciAddress& address) {
     d.mdev = MdevParentInfo{root.list(link + "/mdev_supported_types")};
   }
   return d;
-}
-
-void name_device(Device& d, const IdNames& names, const ModuleAliases* aliases) {
-  d.class_name = names.class_name(d.class_code);
-  d.vendor_name = names.vendor(d.vendor_id);
-  d.device_name = names.device(d.vendor_id, d.device_id);
-  if (d.subsys_vendor_id != 0 || d.subsys_device_id != 0) {
-    d.subsys_name = names.subsystem(d.vendor_id, d.device_id, d.subsys_vendor_id, d.subsys_device_id);
-  }
-  if (aliases && !d.modalias.empty()) d.modules = aliases->match(d.modalias);
 }
 
 std::string class_keyword(std::uint32_t class_code) {

@@ -5,6 +5,16 @@
 
 namespace ptagent {
 
+void name_device(Device& d, const IdNames& names, const ModuleAliases* aliases) {
+  d.class_name = names.class_name(d.class_code);
+  d.vendor_name = names.vendor(d.vendor_id);
+  d.device_name = names.device(d.vendor_id, d.device_id);
+  if (d.subsys_vendor_id != 0 || d.subsys_device_id != 0) {
+    d.subsys_name = names.subsystem(d.vendor_id, d.device_id, d.subsys_vendor_id, d.subsys_device_id);
+  }
+  if (aliases && !d.modalias.empty()) d.modules = aliases->match(d.modalias);
+}
+
 Inventory Inventory::scan(const Root& root, Naming naming) {
   Inventory inv = scan(root);
   if (naming == Naming::with_names) {

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -52,6 +54,11 @@ bool has_embedded_nul(std::string_view s) { return s.find('\0') != std::string_v
 
 Root::Root(std::string base) : base_(std::move(base)) {
   if (base_.empty()) base_ = "/";
+  // Canonical and absolute, so that resolved paths can be compared with it.
+  if (char* real = ::realpath(base_.c_str(), nullptr)) {
+    base_ = real;
+    std::free(real);
+  }
   while (base_.size() > 1 && base_.back() == '/') base_.pop_back();
   dirfd_ = ::open(base_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd_ < 0) {

@@ -94,7 +94,8 @@ _lv_other_users() {
 _lv_start_daemon() {
   local name=$1 pidfile=$2
   if _lv_live_pid "$pidfile" >/dev/null; then return 0; fi
-  "$name" -d || { _lv_log "'$name -d' failed"; return 1; }
+  # fd 9 is the helper's lock: the daemon must not inherit it, or it would hold the lock forever.
+  "$name" -d 9>&- || { _lv_log "'$name -d' failed"; return 1; }
   local deadline=$((SECONDS + LIBVIRT_E2E_TIMEOUT))
   until _lv_live_pid "$pidfile" >/dev/null; do
     [ "$SECONDS" -lt "$deadline" ] || { _lv_log "$name wrote no pid file $pidfile"; return 1; }
@@ -161,10 +162,13 @@ libvirt_stop() {
   LIBVIRT_E2E_USER_ID=""
 }
 
-# Defines a shut-off QEMU (TCG) domain: 64 MiB, no disk. NAME must be new (an old test domain of
-# the same name, shut off, is replaced).
+# Defines a shut-off QEMU (TCG) domain: 64 MiB, no disk, VNC graphics on 127.0.0.1 (mdev
+# display='on' needs a graphics device). An old domain of the same name is replaced.
+# EXTRA_DEVICES is XML added inside <devices>; a device with <boot order='N'/> there stops libvirt
+# from adding <os><boot dev='hd'/>, which it refuses together with per-device boot orders.
+#   define_test_domain NAME [q35|pc] [EXTRA_DEVICES]
 define_test_domain() {
-  local name=$1 machine=${2:-q35}
+  local name=$1 machine=${2:-q35} extra=${3:-}
   case $name in '' | *[!A-Za-z0-9_.-]*) _lv_log "define_test_domain: bad name '$name'"; return 1 ;; esac
   if virsh -q -c "$LIBVIRT_E2E_URI" dominfo "$name" >/dev/null 2>&1; then
     virsh -q -c "$LIBVIRT_E2E_URI" destroy "$name" >/dev/null 2>&1
@@ -189,6 +193,7 @@ define_test_domain() {
     <graphics type='vnc' autoport='yes' listen='127.0.0.1'/>
     <video><model type='none'/></video>
     <memballoon model='none'/>
+$extra
   </devices>
 </domain>
 EOF
