@@ -1,0 +1,22 @@
+#include "hooks/config.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace ptagent::hook;
+
+TEST(HookConfig, DefaultsAndValues) {
+  HookConfig d = parse_config("");
+  EXPECT_EQ(d.deadline.count(), 30000);
+  HookConfig c = parse_config("# comment\nhook_timeout = 5\nwrite_timeout=0.5\nlog_file = /var/log/ptagent.log\n");
+  EXPECT_EQ(c.deadline.count(), 5000);
+  EXPECT_EQ(c.write_timeout.count(), 500);
+  EXPECT_EQ(c.log_file, "/var/log/ptagent.log");
+  EXPECT_TRUE(c.problems.empty());
+}
+
+TEST(HookConfig, BadLinesAreReportedNotFatal) {
+  HookConfig c = parse_config("hook_timeout = -1\nnonsense\ncolour = blue\nhook_timeout = 9999\nlog_file = relative\n");
+  EXPECT_EQ(c.deadline.count(), 30000);
+  EXPECT_TRUE(c.log_file.empty());
+  EXPECT_EQ(c.problems.size(), 5u);
+}
