@@ -262,6 +262,7 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
   PassthroughMetadata meta;
   try {
     info = parse_domain_xml(xml);
+    if (info.uuid.empty()) throw_usage("domain XML", "has no <uuid>: ptagent keys everything on it");
     if (info.ptagent_metadata) meta = parse_metadata(*info.ptagent_metadata);
   } catch (const Error& e) {
     deps.err << "ptagent: domain '" << printable_name(inv.name) << "' cannot start: " << e.what() << "\n";
@@ -319,6 +320,7 @@ int release(HookDeps& deps, const Invocation& inv, std::string_view xml) {
     deps.log("release of '" + printable_name(inv.name) + "': unreadable domain XML: " + e.what());
     return 0;
   }
+  if (info.uuid.empty()) return 0;
   try {
     HookLock lock(deps.root);
     auto left = undo_domain(deps, info.uuid);

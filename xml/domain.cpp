@@ -1,6 +1,5 @@
 #include "xml/domain.hpp"
 
-#include <charconv>
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -33,18 +32,19 @@ std::string lower(std::string s) {
 }
 
 long long parse_number(std::string_view text, const char* what) {
-  int base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    text.remove_prefix(2);
-    base = 16;
-  }
-  long long v = -1;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
-  if (text.empty() || text.size() > 8 || ec != std::errc() || p != text.data() + text.size()) {
+  auto v = parse_libvirt_field(text);
+  if (!v) {
     throw_usage("domain XML", std::string("hostdev address ") + what + " '" +
                                   std::string(text.substr(0, 16)) + "' is not a number");
   }
-  return v;
+  return *v;
+}
+
+PciAddress host_address(const pugi::xml_node& addr) {
+  return address_from_fields(parse_number(addr.attribute("domain").as_string("0"), "domain"),
+                             parse_number(addr.attribute("bus").value(), "bus"),
+                             parse_number(addr.attribute("slot").value(), "slot"),
+                             parse_number(addr.attribute("function").value(), "function"));
 }
 
 // The prefix bound to the ptagent namespace on this element or its ancestors, "" if none.
@@ -67,7 +67,7 @@ bool domain_xml_mentions_passthrough(std::string_view xml) {
 }
 
 DomainInfo parse_domain_xml(std::string_view xml) {
-  if (xml.size() > kMaxDomainXml) throw_usage("domain XML", "is larger than 8 MiB");
+  if (xml.size() > kMaxDomainXml) throw_usage("domain XML", "is larger than 16 MiB");
   if (xml.find("<!DOCTYPE") != std::string_view::npos || xml.find("<!ENTITY") != std::string_view::npos) {
     throw_usage("domain XML", "contains a DTD or entity declarations, which libvirt never writes");
   }
@@ -81,26 +81,41 @@ DomainInfo parse_domain_xml(std::string_view xml) {
   DomainInfo info;
   info.name = dom.child_value("name");
   std::string uuid = dom.child_value("uuid");
-  if (!valid_uuid(uuid)) throw_usage("domain XML", "has no valid <uuid>");
+  if (!uuid.empty() && !valid_uuid(uuid)) throw_usage("domain XML", "has a malformed <uuid>");
   info.uuid = lower(uuid);
 
   for (pugi::xml_node hd : dom.child("devices").children("hostdev")) {
-    if (std::string_view(hd.attribute("mode").value()) != "subsystem") continue;
+    if (std::string_view(hd.attribute("mode").value()) == "capabilities") continue;  // subsystem is the default
     std::string_view type = hd.attribute("type").value();
     pugi::xml_node addr = hd.child("source").child("address");
     if (type == "pci") {
       if (!addr) throw_usage("domain XML", "a PCI <hostdev> has no <source><address>");
       PciHostdev h;
-      h.address = address_from_fields(parse_number(addr.attribute("domain").as_string("0"), "domain"),
-                                      parse_number(addr.attribute("bus").value(), "bus"),
-                                      parse_number(addr.attribute("slot").value(), "slot"),
-                                      parse_number(addr.attribute("function").value(), "function"));
+      h.address = host_address(addr);
       h.managed = std::string_view(hd.attribute("managed").value()) == "yes";
       info.pci.push_back(h);
     } else if (type == "mdev") {
       std::string u = addr.attribute("uuid").value();
       if (!valid_uuid(u)) throw_usage("domain XML", "an mdev <hostdev> has no valid address uuid");
       info.mdevs.push_back({lower(u), hd.attribute("model").value()});
+    }
+  }
+
+  // SR-IOV VFs given as <interface type='hostdev'>, or a network whose <actual> is one.
+  for (pugi::xml_node i : dom.child("devices").children("interface")) {
+    for (pugi::xml_node n : {i, i.child("actual")}) {
+      if (!n || std::string_view(n.attribute("type").value()) != "hostdev") continue;
+      pugi::xml_node addr = n.child("source").child("address");
+      std::string_view atype = addr.attribute("type").value();
+      if (!addr || !(atype.empty() || atype == "pci")) continue;
+      PciHostdev h;
+      h.address = host_address(addr);
+      h.managed = std::string_view(n.attribute("managed").value()) == "yes" ||
+                  std::string_view(i.attribute("managed").value()) == "yes";
+      h.via_interface = true;
+      bool seen = false;
+      for (const auto& x : info.pci) seen = seen || x.address == h.address;
+      if (!seen) info.pci.push_back(h);
     }
   }
 

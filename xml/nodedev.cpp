@@ -1,6 +1,5 @@
 #include "xml/nodedev.hpp"
 
-#include <charconv>
 #include <pugixml.hpp>
 #include <string>
 
@@ -16,20 +15,12 @@ long long field(const pugi::xml_node& cap, const char* name) {
   pugi::xml_node n = cap.child(name);
   if (!n) throw_usage("nodedev XML", std::string("the pci capability has no <") + name + ">");
   std::string_view text = n.text().get();
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\t')) text.remove_suffix(1);
-  int base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    text.remove_prefix(2);
-    base = 16;
-  }
-  long long v = -1;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
-  if (text.empty() || text.size() > 12 || ec != std::errc() || p != text.data() + text.size()) {
+  auto v = parse_libvirt_field(text);
+  if (!v) {
     throw_usage("nodedev XML", std::string("<") + name + "> is not a number: '" +
                                    std::string(text.substr(0, 40)) + "'");
   }
-  return v;
+  return *v;
 }
 
 }  // namespace

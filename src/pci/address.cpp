@@ -1,5 +1,6 @@
 #include "pci/address.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <vector>
 
@@ -174,6 +175,21 @@ PciAddress address_from_fields(long long domain, long long bus, long long slot, 
   a.slot = static_cast<std::uint8_t>(check(slot, kSlot));
   a.function = static_cast<std::uint8_t>(check(function, kFunction));
   return a;
+}
+
+std::optional<long long> parse_libvirt_field(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\t')) text.remove_suffix(1);
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    text.remove_prefix(2);
+    base = 16;
+  }
+  if (text.empty() || text.size() > 8) return std::nullopt;
+  long long v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+  if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 std::optional<PciAddress> try_parse_pci_address(std::string_view text) {

@@ -38,6 +38,11 @@ PciAddress parse_pci_address(std::string_view text);
 // Builds an address from decimal fields as `virsh nodedev-dumpxml` prints them; range-checked.
 PciAddress address_from_fields(long long domain, long long bus, long long slot, long long function);
 
+// One address field as libvirt writes it in XML: "0x1f" (hex) or "31" (decimal, nodedev XML).
+// nullopt for anything else (empty, garbage, more than 8 digits). Range checks are
+// address_from_fields'.
+std::optional<long long> parse_libvirt_field(std::string_view text);
+
 // Parses a whole address only if text is exactly one; never throws.
 std::optional<PciAddress> try_parse_pci_address(std::string_view text);
 
