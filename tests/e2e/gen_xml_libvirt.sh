@@ -196,7 +196,7 @@ generate() {
 }
 
 libvirt_start || { echo "gen_xml_libvirt: cannot start libvirtd"; exit 1; }
-echo "# libvirt $(virsh -q -c "$uri" version 2>/dev/null | sed -n 's/.*libvirt \([0-9.]*\).*/\1/p' | head -n 1), ptagent $("$ptagent" --version)"
+echo "# libvirt $(virsh -q -c "$uri" version 2>/dev/null | sed -n 's/.*libvirt \([0-9.]*\).*/\1/p' | head -n 1), $("$ptagent" --version)"
 define_test_domain "$dom" q35 || { echo "gen_xml_libvirt: cannot define $dom"; exit 1; }
 # Per-device boot order needs a domain without <os><boot dev=…/>: give it an empty CD-ROM with one.
 define_test_domain "$dom_boot" q35 "    <disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/><boot order='2'/></disk>" ||

@@ -52,14 +52,16 @@ _lv_wait_ready() {
 }
 
 # qemu.conf: QEMU runs as root inside test containers (no dynamic ownership surprises). The
-# original is kept once as qemu.conf.ptagent-e2e.orig and put back by the last user.
+# original is kept as qemu.conf.ptagent-e2e.orig, which is also the sign that the helper edited
+# the file (state under /run can vanish; the backup next to the file cannot be missed), and the
+# last user puts it back.
 _lv_has_setting() { grep -Eq "^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"root\"" "$LIBVIRT_E2E_QEMU_CONF"; }
 
 _lv_edit_qemu_conf() {
   [ -f "$LIBVIRT_E2E_QEMU_CONF" ] || { mkdir -p "$(dirname "$LIBVIRT_E2E_QEMU_CONF")"; : >"$LIBVIRT_E2E_QEMU_CONF"; }
   if _lv_has_setting user && _lv_has_setting group; then return 0; fi
-  local backup="$LIBVIRT_E2E_QEMU_CONF.ptagent-e2e.orig"
-  [ -e "$backup" ] || cp -p "$LIBVIRT_E2E_QEMU_CONF" "$backup" || return 1
+  # The file as it is now is the one to give back (a stale backup from a crashed run is replaced).
+  cp -p "$LIBVIRT_E2E_QEMU_CONF" "$LIBVIRT_E2E_QEMU_CONF.ptagent-e2e.orig" || return 1
   local tmp="$LIBVIRT_E2E_QEMU_CONF.ptagent-e2e.tmp"
   # Drop any active user/group line, then state ours.
   grep -Ev '^[[:space:]]*(user|group)[[:space:]]*=' "$LIBVIRT_E2E_QEMU_CONF" >"$tmp" || true
@@ -67,15 +69,13 @@ _lv_edit_qemu_conf() {
     'user = "root"' 'group = "root"' >>"$tmp"
   chmod --reference="$LIBVIRT_E2E_QEMU_CONF" "$tmp" 2>/dev/null || true
   mv -f "$tmp" "$LIBVIRT_E2E_QEMU_CONF"
-  touch "$LIBVIRT_E2E_STATE/qemu.conf.edited"
 }
 
 _lv_restore_qemu_conf() {
   local backup="$LIBVIRT_E2E_QEMU_CONF.ptagent-e2e.orig"
-  if [ -f "$LIBVIRT_E2E_STATE/qemu.conf.edited" ] && [ -e "$backup" ]; then
-    mv -f "$backup" "$LIBVIRT_E2E_QEMU_CONF"
-  fi
-  rm -f "$LIBVIRT_E2E_STATE/qemu.conf.edited"
+  [ -f "$backup" ] && mv -f "$backup" "$LIBVIRT_E2E_QEMU_CONF"
+  rm -f "$LIBVIRT_E2E_STATE/qemu.conf.edited"  # marker of older versions of this helper
+  return 0
 }
 
 # Live users other than us; removes the files of users that died without libvirt_stop.

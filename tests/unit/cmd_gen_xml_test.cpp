@@ -1,0 +1,507 @@
+// ptagent gen-xml driven through the CLI entry point: every input form, option and error.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "agent/cli.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code = 0;
+  std::string out;
+  std::string err;
+};
+
+Result gen(std::vector<std::string> args, const std::string& input = {}) {
+  std::vector<std::string> argv = {"ptagent", "gen-xml"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::ostringstream out, err;
+  std::istringstream in(input);
+  Result r;
+  r.code = ptagent::cli::run(argv, out, err, in);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+std::string host(const char* name) {
+  return std::string(PTAGENT_FIXTURES_DIR) + "/hosts/" + name;
+}
+
+// A simulated host whose PCI devices never clash with the addresses used offline here.
+std::vector<std::string> on(const char* name, std::vector<std::string> args) {
+  args.insert(args.begin(), {"--root", host(name)});
+  return args;
+}
+
+const char* kFf176 =
+    "<hostdev mode='subsystem' type='pci' managed='yes'>\n"
+    "  <source>\n"
+    "    <address domain='0x0000' bus='0xff' slot='0x17' function='0x6'/>\n"
+    "  </source>\n"
+    "</hostdev>\n";
+
+const char* kNodedevFf176 =
+    "<device>\n  <name>pci_0000_ff_17_6</name>\n  <capability type='pci'>\n    <domain>0</domain>\n"
+    "    <bus>255</bus>\n    <slot>23</slot>\n    <function>6</function>\n  "
+    "</capability>\n</device>\n";
+
+class EnvGuard {
+ public:
+  EnvGuard(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~EnvGuard() {
+    if (had_)
+      ::setenv(name_, old_.c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::string old_;
+  bool had_ = false;
+};
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    char tmpl[] = "/tmp/ptagent-genxml-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    ::close(fd);
+    path_ = tmpl;
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() { fs::remove(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+TEST(GenXml, EveryInputFormGivesTheSameXml) {
+  TempFile nodedev(kNodedevFf176);
+  const std::vector<std::vector<std::string>> forms = {
+      {"0000:ff:17.6"},
+      {"ff:17.6"},
+      {"FF:17.6"},
+      {"0000:FF:17.6"},
+      {"pci_0000_ff_17_6"},
+      {"/sys/bus/pci/devices/0000:ff:17.6"},
+      {"/sys/bus/pci/devices/0000:ff:17.6/"},
+      {"--bus", "255", "--slot", "23", "--function", "6"},
+      {"--domain", "0", "--bus", "255", "--slot", "23", "--function", "6"},
+      {"--bus=255", "--slot=23", "--function=6", "--domain=0"},
+      {"--from-nodedev", nodedev.path()},
+  };
+  for (const auto& f : forms) {
+    auto r = gen(on("workstation", f));
+    EXPECT_EQ(r.code, 0) << f[0] << ": " << r.err;
+    EXPECT_EQ(r.out, kFf176) << f[0];
+    EXPECT_EQ(r.err, "") << f[0];
+  }
+  auto r = gen(on("workstation", {"--from-nodedev", "-"}), kNodedevFf176);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, kFf176);
+}
+
+TEST(GenXml, DecimalAndHexNeverMix) {
+  // --bus 16 is decimal 16 = 0x10; the address form 16:00.0 is hex 0x16.
+  auto dec = gen(on("workstation", {"--bus", "16", "--slot", "0", "--function", "0"}));
+  EXPECT_NE(dec.out.find("bus='0x10'"), std::string::npos) << dec.out;
+  auto hex = gen(on("workstation", {"16:00.0"}));
+  EXPECT_NE(hex.out.find("bus='0x16'"), std::string::npos) << hex.out;
+  auto refused = gen(on("workstation", {"--bus", "0x10", "--slot", "0", "--function", "0"}));
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("--bus '0x10'"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("decimal"), std::string::npos) << refused.err;
+}
+
+TEST(GenXml, SeveralDevicesInOrder) {
+  auto r = gen(on("workstation",
+                  {"ff:17.6", "--bus", "1", "--slot", "2", "--function", "3", "0000:aa:00.0"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto a = r.out.find("bus='0xff'"), b = r.out.find("bus='0xaa'"),
+             c = r.out.find("bus='0x01' slot='0x02'");
+  ASSERT_NE(a, std::string::npos);
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(c, std::string::npos);
+  EXPECT_LT(a, b);  // positional devices first, then the decimal fields, then nodedev documents
+  EXPECT_LT(b, c);
+}
+
+TEST(GenXml, SlotShorthandFromTheHost) {
+  for (const char* form : {"01:00", "0000:01:00"}) {
+    auto r = gen(on("workstation", {form}));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto f0 = r.out.find("bus='0x01' slot='0x00' function='0x0'");
+    const auto f1 = r.out.find("bus='0x01' slot='0x00' function='0x1'");
+    ASSERT_NE(f0, std::string::npos) << r.out;
+    ASSERT_NE(f1, std::string::npos) << r.out;
+    EXPECT_LT(f0, f1);
+    EXPECT_EQ(r.err, "");  // GPU and its audio function together make group 1 viable
+  }
+  auto missing = gen(on("workstation", {"03:00"}));
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("0000:03:00"), std::string::npos) << missing.err;
+  EXPECT_EQ(missing.out, "");
+}
+
+TEST(GenXml, SlotShorthandOffline) {
+  auto r = gen(on("workstation", {"ff:17", "--functions", "6,0"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto f0 = r.out.find("function='0x0'"), f6 = r.out.find("function='0x6'");
+  ASSERT_NE(f0, std::string::npos);
+  ASSERT_NE(f6, std::string::npos);
+  EXPECT_LT(f0, f6);  // function order
+  for (const char* bad : {"8", "0,0", "", "0,", "a", "0;1", "00"}) {
+    auto b = gen(on("workstation", {"ff:17", "--functions", bad}));
+    EXPECT_EQ(b.code, 2) << bad;
+    EXPECT_NE(b.err.find("--functions"), std::string::npos) << b.err;
+  }
+  auto without_slot = gen(on("workstation", {"ff:17.6", "--functions", "0"}));
+  EXPECT_EQ(without_slot.code, 2);
+  EXPECT_NE(without_slot.err.find("slot shorthand"), std::string::npos) << without_slot.err;
+}
+
+TEST(GenXml, Options) {
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> expect;  // substrings of the output
+  };
+  const Case cases[] = {
+      {{"ff:17.6", "--managed", "no"}, {"<hostdev mode='subsystem' type='pci' managed='no'>"}},
+      {{"ff:17.6", "--managed", "yes"}, {"managed='yes'"}},
+      {{"ff:17.6", "--driver", "vfio"}, {"\n  <driver name='vfio'/>\n  <source>"}},
+      {{"ff:17.6", "--rom-bar", "off"}, {"\n  <rom bar='off'/>\n"}},
+      {{"ff:17.6", "--rom-bar", "on", "--rom-file", "/srv/vbios.rom"},
+       {"<rom bar='on' file='/srv/vbios.rom'/>"}},
+      {{"ff:17.6", "--boot-order", "3"}, {"\n  <boot order='3'/>\n"}},
+      {{"ff:17.6", "--alias", "ua-gpu"}, {"\n  <alias name='ua-gpu'/>\n"}},
+      {{"ff:17.6", "--guest-address", "00:05"},
+       {"<address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>"}},
+      {{"01:00.0", "01:00.1", "--guest-address", "01:00"},
+       {"<address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0' "
+        "multifunction='on'/>",
+        "<address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x1'/>"}},
+      {{"ff:17", "--functions", "0,1", "--guest-address", "00:05", "--boot-order", "1",
+        "--rom-file", "/v.rom", "--alias", "ua-gpu", "--rom-bar", "off"},
+       {"<boot order='1'/>\n  <alias name='ua-gpu'/>\n  <rom bar='off' file='/v.rom'/>",
+        "<alias name='ua-gpu-1'/>\n  <rom bar='off'/>"}},
+  };
+  for (const auto& c : cases) {
+    auto r = gen(on("workstation", c.args));
+    EXPECT_EQ(r.code, 0) << c.args[0] << " " << c.args[1] << ": " << r.err;
+    for (const auto& e : c.expect)
+      EXPECT_NE(r.out.find(e), std::string::npos) << "missing " << e << " in\n" << r.out;
+  }
+  // --wrap around several devices.
+  auto w = gen(on("workstation", {"ff:17", "--functions", "0,1", "--wrap"}));
+  ASSERT_EQ(w.code, 0) << w.err;
+  EXPECT_EQ(w.out.substr(0, 10), "<devices>\n");
+  EXPECT_NE(
+      w.out.find(
+          "\n  <hostdev mode='subsystem' type='pci' managed='yes'>\n    <source>\n      <address "),
+      std::string::npos);
+  EXPECT_EQ(w.out.substr(w.out.size() - 11), "</devices>\n");
+}
+
+TEST(GenXml, GuestAddressRules) {
+  auto other_slot = gen(on("workstation", {"ff:17.0", "ff:18.0", "--guest-address", "00:05"}));
+  EXPECT_EQ(other_slot.code, 2);
+  EXPECT_NE(other_slot.err.find("different host slots"), std::string::npos) << other_slot.err;
+  auto no_f0 = gen(on("workstation", {"ff:17", "--functions", "1,2", "--guest-address", "00:05"}));
+  EXPECT_EQ(no_f0.code, 2);
+  EXPECT_NE(no_f0.err.find("function 0"), std::string::npos) << no_f0.err;
+  // A single function lands on function 0 of the guest slot.
+  auto single = gen(on("workstation", {"ff:17.6", "--guest-address", "00:07"}));
+  EXPECT_NE(single.out.find("slot='0x07' function='0x0'/>"), std::string::npos) << single.out;
+}
+
+TEST(GenXml, Mdev) {
+  auto r = gen(on("workstation",
+                  {"--mdev", "--parent", "00:02.0", "--type", "i915-GVTg_V5_4", "--uuid",
+                   "4B20D080-1B54-4048-85B3-A6A62D165C01", "--display", "on", "--ramfb", "on"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "<hostdev mode='subsystem' type='mdev' model='vfio-pci' display='on' ramfb='on'>\n"
+            "  <source>\n"
+            "    <address uuid='4b20d080-1b54-4048-85b3-a6a62d165c01'/>\n"
+            "  </source>\n"
+            "</hostdev>\n");
+  EXPECT_EQ(r.err, "");  // the parent offers the type: nothing to warn about
+
+  auto md =
+      gen(on("workstation",
+             {"--mdev", "--parent", "pci_0000_00_02_0", "--type", "i915-GVTg_V5_4", "--domain-uuid",
+              "a3cff1f5-1346-4f87-b7bf-3f241d999bb2", "--index", "0", "--metadata"}));
+  ASSERT_EQ(md.code, 0) << md.err;
+  EXPECT_NE(md.out.find("<address uuid='0f638dd0-6188-5cab-aa2c-4830cb30a04b'/>"),
+            std::string::npos)
+      << md.out;
+  EXPECT_NE(
+      md.out.find(
+          "<ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">\n"
+          "  <ptagent:mdev uuid=\"0f638dd0-6188-5cab-aa2c-4830cb30a04b\" parent=\"0000:00:02.0\" "
+          "type=\"i915-GVTg_V5_4\"/>\n</ptagent:passthrough>\n"),
+      std::string::npos)
+      << md.out;
+  // Same inputs, same UUID; another index, another UUID.
+  auto again = gen(
+      on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "i915-GVTg_V5_4",
+                         "--domain-uuid", "a3cff1f5-1346-4f87-b7bf-3f241d999bb2", "--index", "0"}));
+  EXPECT_NE(again.out.find("0f638dd0-6188-5cab-aa2c-4830cb30a04b"), std::string::npos);
+  auto other = gen(
+      on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "i915-GVTg_V5_4",
+                         "--domain-uuid", "a3cff1f5-1346-4f87-b7bf-3f241d999bb2", "--index", "1"}));
+  EXPECT_EQ(other.code, 0);
+  EXPECT_EQ(other.out.find("0f638dd0-6188-5cab-aa2c-4830cb30a04b"), std::string::npos);
+
+  auto wrapped =
+      gen(on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "i915-GVTg_V5_4", "--uuid",
+                             "4b20d080-1b54-4048-85b3-a6a62d165c01", "--metadata", "--wrap"}));
+  EXPECT_NE(wrapped.out.find("</devices>\n<metadata>\n  <ptagent:passthrough "), std::string::npos)
+      << wrapped.out;
+  EXPECT_EQ(wrapped.out.substr(wrapped.out.size() - 12), "</metadata>\n");
+}
+
+TEST(GenXml, PciMetadataForUnmanagedDevices) {
+  auto r =
+      gen(on("workstation", {"ff:17.6", "--managed", "no", "--metadata", "--bind-group", "whole"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("<ptagent:pci address=\"0000:ff:17.6\" bind=\"vfio-pci\" group=\"whole\"/>"),
+            std::string::npos)
+      << r.out;
+  auto managed = gen(on("workstation", {"ff:17.6", "--metadata"}));
+  EXPECT_EQ(managed.code, 0);
+  EXPECT_EQ(managed.out, kFf176);  // nothing for the hook
+  EXPECT_NE(managed.err.find("managed='yes'"), std::string::npos) << managed.err;
+}
+
+TEST(GenXml, QemuFormat) {
+  auto r = gen(on("workstation", {"ff:17", "--functions", "0,1", "--format", "qemu",
+                                  "--guest-address", "00:05", "--rom-bar", "off", "--boot-order",
+                                  "1", "--alias", "ua-gpu", "--rom-file", "/v,1.rom"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(
+      r.out,
+      "-device "
+      "vfio-pci,host=0000:ff:17.0,id=ua-gpu,addr=0x5.0x0,multifunction=on,bootindex=1,rombar=0,"
+      "romfile=/v,,1.rom\n"
+      "-device vfio-pci,host=0000:ff:17.1,id=ua-gpu-1,addr=0x5.0x1,rombar=0\n");
+  auto plain = gen(on("workstation", {"ff:17.6", "--format", "qemu"}));
+  EXPECT_EQ(plain.out, "-device vfio-pci,host=0000:ff:17.6\n");
+  auto m = gen(on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "i915-GVTg_V5_4",
+                                  "--uuid", "4b20d080-1b54-4048-85b3-a6a62d165c01", "--display",
+                                  "on", "--ramfb", "on", "--format", "qemu"}));
+  EXPECT_EQ(
+      m.out,
+      "-device "
+      "vfio-pci-nohotplug,sysfsdev=/sys/bus/mdev/devices/4b20d080-1b54-4048-85b3-a6a62d165c01,"
+      "display=on,ramfb=on\n");
+}
+
+TEST(GenXml, JsonFormat) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"ff:17.6", "01:00.1", "--format", "json", "--managed", "no"},
+        std::vector<std::string>{"--json", "ff:17.6", "01:00.1", "--managed", "no"}}) {
+    auto r = gen(on("workstation", args));
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(j.is_array());
+    ASSERT_EQ(j.size(), 2u);
+    EXPECT_EQ(j[0]["type"], "pci");
+    EXPECT_EQ(j[0]["address"], "0000:ff:17.6");
+    EXPECT_EQ(j[0]["bus"], 255);
+    EXPECT_EQ(j[0]["slot"], 23);
+    EXPECT_EQ(j[0]["function"], 6);
+    EXPECT_EQ(j[0]["managed"], "no");
+    EXPECT_EQ(j[0]["nodedev"], "pci_0000_ff_17_6");
+    EXPECT_TRUE(j[0]["alias"].is_null());
+    EXPECT_EQ(j[0]["qemu"], "-device vfio-pci,host=0000:ff:17.6");
+    EXPECT_NE(j[0]["xml"].get<std::string>().find("managed='no'"), std::string::npos);
+    EXPECT_EQ(j[1]["address"], "0000:01:00.1");
+  }
+  auto m =
+      gen(on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "i915-GVTg_V5_4", "--uuid",
+                             "4b20d080-1b54-4048-85b3-a6a62d165c01", "--format", "json"}));
+  auto j = nlohmann::json::parse(m.out);
+  EXPECT_EQ(j[0]["type"], "mdev");
+  EXPECT_EQ(j[0]["uuid"], "4b20d080-1b54-4048-85b3-a6a62d165c01");
+  EXPECT_EQ(j[0]["parent"], "0000:00:02.0");
+  EXPECT_EQ(j[0]["mdev_type"], "i915-GVTg_V5_4");
+  EXPECT_TRUE(j[0]["display"].is_null());
+}
+
+TEST(GenXml, HostWarnings) {
+  // 01:00.0 alone leaves its HDMI audio function (snd_hda_intel) in group 1.
+  auto alone = gen(on("workstation", {"01:00.0"}));
+  EXPECT_EQ(alone.code, 0);
+  EXPECT_NE(alone.err.find("ptagent: warning: 0000:01:00.0"), std::string::npos) << alone.err;
+  EXPECT_NE(alone.err.find("0000:01:00.1"), std::string::npos) << alone.err;
+  EXPECT_NE(alone.out.find("bus='0x01'"), std::string::npos);  // still printed
+  auto both = gen(on("workstation", {"01:00.0", "01:00.1"}));
+  EXPECT_EQ(both.err, "");
+  // The NVMe holding / and the boot VGA are host-critical.
+  auto nvme = gen(on("workstation", {"02:00.0"}));
+  EXPECT_EQ(nvme.code, 0);
+  EXPECT_NE(nvme.err.find("0000:02:00.0 is host-critical"), std::string::npos) << nvme.err;
+  auto vga = gen(on("workstation", {"00:02.0"}));
+  EXPECT_NE(vga.err.find("0000:00:02.0 is host-critical"), std::string::npos) << vga.err;
+  // Without an IOMMU there is no group at all.
+  auto noiommu = gen(on("noiommu", {"00:05.0"}));
+  EXPECT_EQ(noiommu.code, 0);
+  EXPECT_NE(noiommu.err.find("no IOMMU group"), std::string::npos) << noiommu.err;
+  // An mdev type the parent does not offer.
+  auto type = gen(on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "nvidia-63",
+                                     "--uuid", "4b20d080-1b54-4048-85b3-a6a62d165c01"}));
+  EXPECT_EQ(type.code, 0);
+  EXPECT_NE(type.err.find("does not offer mdev type nvidia-63"), std::string::npos) << type.err;
+  EXPECT_NE(type.err.find("i915-GVTg_V5_4"), std::string::npos) << type.err;
+}
+
+TEST(GenXml, MissingSchemasWarnOnceAndGoOn) {
+  char tmpl[] = "/tmp/ptagent-noschema-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  EnvGuard env("PTAGENT_LIBVIRT_SCHEMAS", dir);
+  auto r = gen(on("workstation", {"ff:17", "--functions", "0,1,2"}));
+  fs::remove_all(dir);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 15);  // three hostdevs of five lines
+  std::size_t warnings = 0;
+  for (auto pos = r.err.find("warning:"); pos != std::string::npos;
+       pos = r.err.find("warning:", pos + 1))
+    ++warnings;
+  EXPECT_EQ(warnings, 1u) << r.err;
+  EXPECT_NE(r.err.find("schemas were not found"), std::string::npos) << r.err;
+  auto quiet = gen(on("workstation", {"ff:17.6", "--no-validate"}));
+  EXPECT_EQ(quiet.err, "");
+}
+
+TEST(GenXml, BadInputExitsTwoAndNamesTheProblem) {
+  char big[] = "/tmp/ptagent-bignodedev-XXXXXX";
+  ::close(::mkstemp(big));
+  std::ofstream(big) << std::string((1u << 20) + 10, ' ') << kNodedevFf176;
+  TempFile nopci(
+      "<device><name>net_eth0</name><capability "
+      "type='net'><interface>eth0</interface></capability></device>");
+  TempFile entity(
+      "<!DOCTYPE device [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><device><capability type='pci'>"
+      "<domain>0</domain><bus>&e;</bus><slot>0</slot><function>0</function></capability></device>");
+  TempFile huge(
+      "<device><capability type='pci'><domain>0</domain><bus>99999999999</bus><slot>0</slot>"
+      "<function>0</function></capability></device>");
+  const std::string uuid = "4b20d080-1b54-4048-85b3-a6a62d165c01";
+  struct Case {
+    std::vector<std::string> args;
+    std::string needle;
+    std::string input = {};
+  };
+  const std::vector<Case> cases = {
+      {{"--bus", "256", "--slot", "0", "--function", "0"}, "bus 256"},
+      {{"00:20.0"}, "slot 0x20"},
+      {{"0000:00:00.8"}, "function 0x8"},
+      {{"--bus", "0", "--slot", "0", "--function", "8"}, "function 8"},
+      {{"10000:00:00.0"}, "domain 0x10000"},
+      {{"--domain", "65536", "--bus", "0", "--slot", "0", "--function", "0"}, "domain 65536"},
+      {{"0000:ff:17.6.1"}, "0000:ff:17.6.1"},
+      {{"0000:ff:17."}, "function is empty"},
+      {{"zz:00.0"}, "bus 'zz'"},
+      {{"0000:ff:17.6junk"}, "0000:ff:17.6junk"},
+      {{"0000:ff:17.6 "}, "0000:ff:17.6 "},
+      {{""}, "is empty"},
+      {{}, "needs a device"},
+      {{"--from-nodedev", "-"}, "empty", ""},
+      {{"--from-nodedev", "-"}, "empty", "  \n"},
+      {{"--from-nodedev", "-", "--from-nodedev", "-"}, "twice", kNodedevFf176},
+      {{"--from-nodedev", nopci.path()}, "no <capability type='pci'>"},
+      {{"--from-nodedev", entity.path()}, "DTD"},
+      {{"--from-nodedev", huge.path()}, "99999999999"},
+      {{"--from-nodedev", big}, "larger than 1 MiB"},
+      {{"--from-nodedev", "-"}, "not well-formed", "<device>"},
+      {{"--bus", "1", "--slot", "0"}, "--function"},
+      {{"--domain", "0"}, "--bus, --slot and --function together"},
+      {{"--bus", "1x", "--slot", "0", "--function", "0"}, "--bus '1x'"},
+      {{"--bus=-1", "--slot", "0", "--function", "0"}, "--bus '-1'"},
+      {{"ff:17.6", "--rom-bar", "maybe"}, "--rom-bar 'maybe'"},
+      {{"ff:17.6", "--rom-file", "vbios.rom"}, "absolute"},
+      {{"ff:17.6", "--alias", "gpu"}, "ua-"},
+      {{"ff:17.6", "--alias", "ua-g.pu"}, "--alias 'ua-g.pu'"},
+      {{"ff:17.6", "--managed", "maybe"}, "--managed 'maybe'"},
+      {{"ff:17.6", "--driver", "kvm"}, "--driver 'kvm'"},
+      {{"ff:17.6", "--boot-order", "0"}, "--boot-order '0'"},
+      {{"ff:17.6", "--guest-address", "00:05.0"}, "--guest-address '00:05.0'"},
+      {{"ff:17.6", "--guest-address", "0:20"}, "slot 0x20"},
+      {{"ff:17.6", "--guest-address", "x"}, "--guest-address 'x'"},
+      {{"ff:17.6", "ff:17.6"}, "given twice"},
+      {{"ff:17.6", "pci_0000_ff_17_6"}, "given twice"},
+      {{"ff:17.6", "--format", "yaml"}, "--format 'yaml'"},
+      {{"ff:17.6", "--json", "--format", "qemu"}, "conflicts"},
+      {{"ff:17.6", "--format", "qemu", "--wrap"}, "--wrap"},
+      {{"ff:17.6", "--format", "qemu", "--metadata"}, "--metadata"},
+      {{"ff:17.6", "--bind-group", "whole"}, "--bind-group"},
+      {{"ff:17.6", "--managed", "no", "--metadata", "--bind-group", "all"}, "--bind-group 'all'"},
+      {{"ff:17.6", "--display", "on"}, "--display"},
+      {{"ff:17.6", "--uuid", uuid}, "--uuid"},
+      {{"ff:17.6", "--no-such-option"}, "no-such-option"},
+      {{"--mdev", "--type", "i915-GVTg_V5_4", "--uuid", uuid}, "--parent"},
+      {{"--mdev", "--parent", "00:02.0", "--uuid", uuid}, "--type"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t"}, "--uuid"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--uuid", "not-a-uuid"},
+       "--uuid 'not-a-uuid'"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--uuid", uuid, "--index", "0"},
+       "conflicts"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--index", "0"}, "--domain-uuid"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--domain-uuid", uuid}, "--index"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--domain-uuid", "x", "--index", "0"},
+       "--domain-uuid 'x'"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--domain-uuid", uuid, "--index", "-"},
+       "--index"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--domain-uuid", uuid, "--index", "70000"},
+       "out of range"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "../../x", "--uuid", uuid}, "contains '/'"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "a..b", "--uuid", uuid}, "'..'"},
+      {{"--mdev", "--parent", "00:02", "--type", "t", "--uuid", uuid}, "whole slot"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--uuid", uuid, "--ramfb", "on"},
+       "display"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--uuid", uuid, "--display", "yes"},
+       "--display 'yes'"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--uuid", uuid, "--managed", "no"},
+       "--managed"},
+      {{"--mdev", "--parent", "00:02.0", "--type", "t", "--uuid", uuid, "ff:17.6"},
+       "separate call"},
+  };
+  for (const auto& c : cases) {
+    auto r = gen(on("workstation", c.args), c.input);
+    std::string shown;
+    for (const auto& a : c.args) shown += a + " ";
+    EXPECT_EQ(r.code, 2) << shown << "\n" << r.err;
+    EXPECT_EQ(r.out, "") << shown;
+    EXPECT_NE(r.err.find("ptagent: error: "), std::string::npos) << shown;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos)
+        << shown << "\nwanted '" << c.needle << "' in: " << r.err;
+  }
+  fs::remove(big);
+  auto missing_file = gen(on("workstation", {"--from-nodedev", "/nonexistent/nodedev.xml"}));
+  EXPECT_EQ(missing_file.code, 1);
+  EXPECT_NE(missing_file.err.find("/nonexistent/nodedev.xml"), std::string::npos);
+}
+
+TEST(GenXml, Help) {
+  auto r = gen({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("Usage: ptagent gen-xml"), std::string::npos);
+  EXPECT_NE(r.out.find("--guest-address"), std::string::npos);
+  EXPECT_NE(r.out.find("--from-nodedev"), std::string::npos);
+}
