@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: install, build (warnings are errors), fixtures check, unit tests (ctest),
-# then the end-to-end scripts (real libvirtd, QEMU, virsh, lspci). Exit non-zero on any failure.
+# the end-to-end scripts (real libvirtd, QEMU, virsh, lspci), then the same unit and end-to-end
+# suites under ASan + UBSan (tests/sanitize.sh, build-asan/) and the libFuzzer targets for a fixed
+# number of runs (tests/fuzz/run.sh, build-fuzz/). Exit non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash contrib/install-deps.sh || exit 1
@@ -33,4 +35,14 @@ for t in tests/e2e/*.sh; do
 done
 echo
 echo "e2e scripts: $e2e_pass passed, $e2e_fail failed"
+
+timed() {
+  local t0=$SECONDS
+  step "$@"
+  echo "($* took $((SECONDS - t0)) s)"
+}
+timed bash tests/sanitize.sh
+timed bash tests/fuzz/run.sh
+echo
+echo "run-tests: $failed step(s) failed, $e2e_fail e2e script(s) failed, ${SECONDS} s in all"
 [ "$failed" -eq 0 ] && [ "$e2e_fail" -eq 0 ]

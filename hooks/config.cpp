@@ -10,7 +10,10 @@ bool seconds(std::string_view value, std::chrono::milliseconds& out, double max)
   char* end = nullptr;
   double d = std::strtod(v.c_str(), &end);
   if (v.empty() || end != v.c_str() + v.size() || !(d > 0 && d <= max)) return false;
-  out = std::chrono::milliseconds(static_cast<long long>(d * 1000));
+  // At least a millisecond: a shorter value would truncate to a deadline of 0.
+  const auto ms = static_cast<long long>(d * 1000);
+  if (ms < 1) return false;
+  out = std::chrono::milliseconds(ms);
   return true;
 }
 }  // namespace

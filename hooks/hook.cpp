@@ -18,6 +18,7 @@
 #include "host/critical.hpp"
 #include "ops/journal.hpp"
 #include "ops/mdev.hpp"
+#include "ops/restore.hpp"
 #include "ops/sriov.hpp"
 #include "ops/sysfs_writer.hpp"
 #include "ops/vfio_bind.hpp"
@@ -27,6 +28,7 @@
 #include "xml/domain.hpp"
 #include "xml/domain_status.hpp"
 #include "xml/metadata.hpp"
+#include "xml/schema.hpp"
 
 namespace ptagent::hook {
 
@@ -230,14 +232,7 @@ std::vector<std::string> undo_domain(HookDeps& deps, const std::string& uuid) {
     const auto deadline = std::chrono::steady_clock::now() + deps.config.busy_retry;
     for (;;) {
       try {
-        switch (c.kind) {
-          case ChangeKind::mdev: undo_mdev_change(deps.root, deps.writer, c); break;
-          case ChangeKind::bind: undo_bind_change(deps.root, deps.writer, c); break;
-          case ChangeKind::sriov: undo_sriov_change(deps.root, deps.writer, c); break;
-        }
-        journal.update([&](std::vector<Change>& all) {
-          all.erase(std::remove_if(all.begin(), all.end(), [&](const Change& x) { return x.id == c.id; }), all.end());
-        });
+        undo_and_drop(deps.root, deps.writer, journal, c);
         deps.log("domain " + uuid + ": undid " + c.id);
         break;
       } catch (const Error& e) {
@@ -263,7 +258,22 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
   try {
     info = parse_domain_xml(xml);
     if (info.uuid.empty()) throw_usage("domain XML", "has no <uuid>: ptagent keys everything on it");
-    if (info.ptagent_metadata) meta = parse_metadata(*info.ptagent_metadata);
+    if (info.ptagent_metadata) {
+      // The strict reader first (its messages name the attribute and the fix), then the schema
+      // in xml/ (libxml2 is loaded only now, for domains that carry metadata), which holds the
+      // metadata to its one written form (DDDD:BB:SS.F addresses, say).
+      meta = parse_metadata(*info.ptagent_metadata);
+      const ValidationResult v = validate_xml(SchemaKind::metadata, *info.ptagent_metadata);
+      if (v.status == ValidationStatus::invalid) {
+        throw_usage("the domain's ptagent metadata", "does not match ptagent-metadata.rng: " + v.summary(),
+                    "write addresses as DDDD:BB:SS.F, UUIDs as 8-4-4-4-12 hex digits and no other "
+                    "elements or attributes ('ptagent gen-xml … --metadata' writes it), then 'virsh edit'");
+      }
+      if (v.status == ValidationStatus::unavailable) {
+        deps.log("domain " + info.uuid + ": metadata not checked against ptagent-metadata.rng (" +
+                 v.summary() + "); the strict reader checked it");
+      }
+    }
   } catch (const Error& e) {
     deps.err << "ptagent: domain '" << printable_name(inv.name) << "' cannot start: " << e.what() << "\n";
     if (!e.hint().empty()) deps.err << "  fix: " << e.hint() << "\n";
@@ -295,8 +305,9 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
         BindRequest req;
         req.devices = plan.bind;
         req.owner = self;
-        bind_devices(deps.root, deps.writer, journal, req);
+        BindPlan done = bind_devices(deps.root, deps.writer, journal, req);
         deps.log("domain " + info.uuid + ": bound " + join(plan.bind) + " to vfio-pci");
+        for (const auto& w : done.warnings) deps.log("domain " + info.uuid + ": " + w);
       }
     } catch (const Error&) {
       auto left = undo_domain(deps, info.uuid);

@@ -14,6 +14,9 @@
 #include "ops/sysfs_writer.hpp"
 #include "sysfs/root.hpp"
 #ifdef PTAGENT_HOOK_KERNEL_DOUBLE
+#include <csignal>
+
+#include "ops/journal.hpp"
 #include "support/kernel_double.hpp"
 #endif
 
@@ -38,6 +41,17 @@ std::string read_all(int fd) {
 }
 
 }  // namespace
+
+#ifdef PTAGENT_SANITIZER_LOG_DIR
+// Sanitizer builds only: libvirtd runs the hook with a scrubbed environment (no ASAN_OPTIONS) and
+// shows its stderr only when prepare fails, so reports go to files that tests/sanitize.sh checks.
+extern "C" const char* __asan_default_options() {
+  return "log_path=" PTAGENT_SANITIZER_LOG_DIR "/hook-asan:halt_on_error=1:detect_leaks=1";
+}
+extern "C" const char* __ubsan_default_options() {
+  return "log_path=" PTAGENT_SANITIZER_LOG_DIR "/hook-ubsan:halt_on_error=1:print_stacktrace=1";
+}
+#endif
 
 int main(int argc, char** argv) {
   // Lets `ptagent hook install` recognise this binary as ptagent's.
@@ -90,8 +104,18 @@ int main(int argc, char** argv) {
     };
     for (const auto& p : config.problems) log("ptagent.conf: " + p);
 #ifdef PTAGENT_HOOK_KERNEL_DOUBLE
-    // Test build only: the kernel's sysfs semantics emulated on a simulated host.
+    // Test build only: the kernel's sysfs semantics emulated on a simulated host. The double
+    // itself dies at PTAGENT_DOUBLE_KILL_AT_WRITE=N; this dies at the N-th step of writing the
+    // journal (crash-consistency tests).
     ptagent::testing::KernelDouble writer(root);
+    if (const char* at = std::getenv("PTAGENT_SIM_KILL_AT_JOURNAL_STEP"); at && *at) {
+      const long n = std::strtol(at, nullptr, 10);
+      auto seen = std::make_shared<long>(0);  // the seam calls copies of the function
+      ptagent::set_journal_fault(root.base(), [n, seen](ptagent::JournalStep) {
+        if (++*seen == n) std::raise(SIGKILL);
+        return 0;
+      });
+    }
 #else
     ptagent::RealSysfsWriter writer(root, config.write_timeout);
 #endif

@@ -62,8 +62,10 @@ bool is_ptagent_element(const pugi::xml_node& n) {
 }  // namespace
 
 bool domain_xml_mentions_passthrough(std::string_view xml) {
-  return xml.find("<hostdev") != std::string_view::npos ||
-         xml.find(kPtagentNs) != std::string_view::npos;
+  // "hostdev", not "<hostdev": a VF can come as <interface type='hostdev'> (or its <actual>). A
+  // character reference could spell either word inside an attribute value: then look closer.
+  return xml.find("hostdev") != std::string_view::npos ||
+         xml.find(kPtagentNs) != std::string_view::npos || xml.find("&#") != std::string_view::npos;
 }
 
 DomainInfo parse_domain_xml(std::string_view xml) {
@@ -124,8 +126,15 @@ DomainInfo parse_domain_xml(std::string_view xml) {
     auto colon = name.find(':');
     std::string_view local = colon == std::string_view::npos ? name : name.substr(colon + 1);
     if (local == "passthrough" && is_ptagent_element(n)) {
+      // A document of its own: the namespace declaration goes with it when libvirt (or a user)
+      // put it on an ancestor, so that the text validates against ptagent-metadata.rng alone.
+      pugi::xml_document alone;
+      pugi::xml_node copy = alone.append_copy(n);
+      const std::string prefix(colon == std::string_view::npos ? "" : name.substr(0, colon));
+      const std::string decl = prefix.empty() ? "xmlns" : "xmlns:" + prefix;
+      if (!copy.attribute(decl.c_str())) copy.prepend_attribute(decl.c_str()) = kPtagentNs;
       std::ostringstream out;
-      n.print(out, "", pugi::format_raw);
+      alone.print(out, "", pugi::format_raw | pugi::format_no_declaration);
       info.ptagent_metadata = out.str();
       break;
     }

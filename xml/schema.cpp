@@ -3,6 +3,7 @@
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 #include <libxml/xmlerror.h>
+#include <dlfcn.h>
 #include <sys/stat.h>
 
 #include <cstdarg>
@@ -15,6 +16,7 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "xml/embedded_schemas.hpp"
 
 namespace ptagent {
 
@@ -30,6 +32,83 @@ bool is_file(const std::string& path) {
 bool is_dir(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// libxml2, loaded when the first document is validated (dlopen), so that programs which only
+// may validate (the hook, with a domain that has no ptagent metadata) never pay for loading it and
+// its dependencies. Types and signatures come from libxml2's headers; nothing is linked.
+struct LibXml {
+  void* handle = nullptr;
+  std::string why;  // when handle is null
+  decltype(&::xmlInitParser) InitParser = nullptr;
+  decltype(&::xmlReadMemory) ReadMemory = nullptr;
+  decltype(&::xmlFreeDoc) FreeDoc = nullptr;
+  decltype(&::xmlSetStructuredErrorFunc) SetStructuredErrorFunc = nullptr;
+  decltype(&::xmlSetGenericErrorFunc) SetGenericErrorFunc = nullptr;
+  decltype(&::xmlRelaxNGNewMemParserCtxt) NewMemParserCtxt = nullptr;
+  decltype(&::xmlRelaxNGNewDocParserCtxt) NewDocParserCtxt = nullptr;
+  decltype(&::xmlRelaxNGSetParserStructuredErrors) SetParserStructuredErrors = nullptr;
+  decltype(&::xmlRelaxNGParse) Parse = nullptr;
+  decltype(&::xmlRelaxNGFree) Free = nullptr;
+  decltype(&::xmlRelaxNGFreeParserCtxt) FreeParserCtxt = nullptr;
+  decltype(&::xmlRelaxNGNewValidCtxt) NewValidCtxt = nullptr;
+  decltype(&::xmlRelaxNGSetValidStructuredErrors) SetValidStructuredErrors = nullptr;
+  decltype(&::xmlRelaxNGValidateDoc) ValidateDoc = nullptr;
+  decltype(&::xmlRelaxNGFreeValidCtxt) FreeValidCtxt = nullptr;
+  // The thread's current handlers, to put back after a capture (optional exports).
+  decltype(&::__xmlStructuredError) StructuredError = nullptr;
+  decltype(&::__xmlStructuredErrorContext) StructuredErrorContext = nullptr;
+  decltype(&::__xmlGenericError) GenericError = nullptr;
+  decltype(&::__xmlGenericErrorContext) GenericErrorContext = nullptr;
+
+  template <typename F>
+  bool resolve(F& fn, const char* name, bool required = true) {
+    fn = reinterpret_cast<F>(::dlsym(handle, name));
+    if (!fn && required && why.empty()) why = std::string("libxml2 has no symbol ") + name;
+    return fn != nullptr || !required;
+  }
+
+  LibXml() {
+    handle = ::dlopen("libxml2.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      const char* e = ::dlerror();
+      why = std::string("libxml2 could not be loaded (") + (e ? e : "libxml2.so.2") +
+            "): install Debian's libxml2";
+      return;
+    }
+    bool ok = resolve(InitParser, "xmlInitParser") & resolve(ReadMemory, "xmlReadMemory") &
+              resolve(FreeDoc, "xmlFreeDoc") &
+              resolve(SetStructuredErrorFunc, "xmlSetStructuredErrorFunc") &
+              resolve(SetGenericErrorFunc, "xmlSetGenericErrorFunc") &
+              resolve(NewMemParserCtxt, "xmlRelaxNGNewMemParserCtxt") &
+              resolve(NewDocParserCtxt, "xmlRelaxNGNewDocParserCtxt") &
+              resolve(SetParserStructuredErrors, "xmlRelaxNGSetParserStructuredErrors") &
+              resolve(Parse, "xmlRelaxNGParse") & resolve(Free, "xmlRelaxNGFree") &
+              resolve(FreeParserCtxt, "xmlRelaxNGFreeParserCtxt") &
+              resolve(NewValidCtxt, "xmlRelaxNGNewValidCtxt") &
+              resolve(SetValidStructuredErrors, "xmlRelaxNGSetValidStructuredErrors") &
+              resolve(ValidateDoc, "xmlRelaxNGValidateDoc") &
+              resolve(FreeValidCtxt, "xmlRelaxNGFreeValidCtxt");
+    resolve(StructuredError, "__xmlStructuredError", false);
+    resolve(StructuredErrorContext, "__xmlStructuredErrorContext", false);
+    resolve(GenericError, "__xmlGenericError", false);
+    resolve(GenericErrorContext, "__xmlGenericErrorContext", false);
+    if (!ok) {
+      ::dlclose(handle);
+      handle = nullptr;
+      return;
+    }
+    InitParser();
+  }
+  // Never unloaded: compiled schemas cached for the process point into it.
+};
+
+// Loaded once; null when libxml2 is not there (the reason in *why).
+const LibXml* libxml(std::string* why) {
+  static const LibXml lib;
+  if (lib.handle) return &lib;
+  if (why) *why = lib.why;
+  return nullptr;
 }
 
 // Collects libxml2's messages instead of letting it print them.
@@ -73,44 +152,37 @@ class Messages {
   std::string pending_;
 };
 
-// Routes libxml2's (thread-local) error channels to `m` for one scope, then restores them.
+// Routes libxml2's (thread-local) error channels to `m` for one scope, then puts back what was
+// there (libxml2's defaults when it does not export the accessors).
 class CaptureErrors {
  public:
-  explicit CaptureErrors(Messages& m)
-      : old_structured_(xmlStructuredError),
-        old_structured_ctx_(xmlStructuredErrorContext),
-        old_generic_(xmlGenericError),
-        old_generic_ctx_(xmlGenericErrorContext) {
-    xmlSetStructuredErrorFunc(&m, &Messages::structured);
-    xmlSetGenericErrorFunc(&m, &Messages::generic);
+  CaptureErrors(const LibXml& x, Messages& m) : x_(x) {
+    if (x.StructuredError && x.StructuredErrorContext) {
+      old_structured_ = *x.StructuredError();
+      old_structured_ctx_ = *x.StructuredErrorContext();
+    }
+    if (x.GenericError && x.GenericErrorContext) {
+      old_generic_ = *x.GenericError();
+      old_generic_ctx_ = *x.GenericErrorContext();
+    }
+    x.SetStructuredErrorFunc(&m, &Messages::structured);
+    x.SetGenericErrorFunc(&m, &Messages::generic);
   }
   ~CaptureErrors() {
-    xmlSetStructuredErrorFunc(old_structured_ctx_, old_structured_);
-    xmlSetGenericErrorFunc(old_generic_ctx_, old_generic_);
+    x_.SetStructuredErrorFunc(old_structured_ctx_, old_structured_);
+    x_.SetGenericErrorFunc(old_generic_ctx_, old_generic_);
   }
   CaptureErrors(const CaptureErrors&) = delete;
   CaptureErrors& operator=(const CaptureErrors&) = delete;
 
  private:
-  xmlStructuredErrorFunc old_structured_;
-  void* old_structured_ctx_;
-  xmlGenericErrorFunc old_generic_;
-  void* old_generic_ctx_;
+  const LibXml& x_;
+  xmlStructuredErrorFunc old_structured_ = nullptr;
+  void* old_structured_ctx_ = nullptr;
+  xmlGenericErrorFunc old_generic_ = nullptr;
+  void* old_generic_ctx_ = nullptr;
 };
 
-struct DocFree {
-  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
-struct SchemaFree {
-  void operator()(xmlRelaxNG* s) const { xmlRelaxNGFree(s); }
-};
-struct ParserFree {
-  void operator()(xmlRelaxNGParserCtxt* p) const { xmlRelaxNGFreeParserCtxt(p); }
-};
-struct ValidFree {
-  void operator()(xmlRelaxNGValidCtxt* v) const { xmlRelaxNGFreeValidCtxt(v); }
-};
-using DocPtr = std::unique_ptr<xmlDoc, DocFree>;
 using SchemaPtr = std::shared_ptr<xmlRelaxNG>;
 
 // No network, no DTD loading, no entity substitution.
@@ -127,13 +199,26 @@ std::optional<std::string> read_small_file(const std::string& path) {
   return text;
 }
 
+// ptagent's own schema text: from $PTAGENT_XML_DIR when it is set, else the copy built in (so
+// that an installed hook validates wherever it was copied to).
+std::optional<std::string> own_schema_text(const char* file, std::string_view built_in,
+                                           std::vector<std::string>& why) {
+  if (const char* env = std::getenv("PTAGENT_XML_DIR"); env && *env) {
+    const std::string path = std::string(env) + "/" + file;
+    auto text = read_small_file(path);
+    if (!text) why.push_back("cannot read " + path);
+    return text;
+  }
+  return std::string(built_in);
+}
+
 struct Loaded {
   SchemaPtr schema;
   std::vector<std::string> why;  // when schema is null
 };
 
-Loaded compile(xmlRelaxNGParserCtxt* raw, Messages& m) {
-  std::unique_ptr<xmlRelaxNGParserCtxt, ParserFree> pctxt(raw);
+Loaded compile(const LibXml& x, xmlRelaxNGParserCtxt* raw, Messages& m) {
+  std::unique_ptr<xmlRelaxNGParserCtxt, decltype(x.FreeParserCtxt)> pctxt(raw, x.FreeParserCtxt);
   Loaded out;
   if (!pctxt) {
     m.flush();
@@ -141,48 +226,47 @@ Loaded compile(xmlRelaxNGParserCtxt* raw, Messages& m) {
     if (out.why.empty()) out.why.push_back("libxml2 could not create a RelaxNG parser");
     return out;
   }
-  xmlRelaxNGSetParserStructuredErrors(pctxt.get(), &Messages::structured, &m);
-  xmlRelaxNG* s = xmlRelaxNGParse(pctxt.get());
+  x.SetParserStructuredErrors(pctxt.get(), &Messages::structured, &m);
+  xmlRelaxNG* s = x.Parse(pctxt.get());
   m.flush();
   if (!s) {
     out.why = m.lines;
     if (out.why.empty()) out.why.push_back("libxml2 could not compile the schema");
     return out;
   }
-  out.schema = SchemaPtr(s, SchemaFree{});
+  out.schema = SchemaPtr(s, x.Free);
   return out;
 }
 
-Loaded load_hostdev_schema(const std::string& libvirt_dir, const std::string& own_dir) {
+Loaded load_hostdev_schema(const LibXml& x, const std::string& libvirt_dir) {
   Loaded out;
-  const std::string own = own_dir + "/hostdev.rng";
-  auto text = read_small_file(own);
-  if (!text) {
-    out.why.push_back("cannot read " + own);
-    return out;
-  }
+  auto text = own_schema_text("hostdev.rng", kHostdevRng, out.why);
+  if (!text) return out;
   Messages m;
-  CaptureErrors capture(m);
+  CaptureErrors capture(x, m);
   // Parsed under a URL inside libvirt's directory so that its include finds domaincommon.rng.
   const std::string url = libvirt_dir + "/ptagent-hostdev.rng";
-  DocPtr doc(xmlReadMemory(text->data(), static_cast<int>(text->size()), url.c_str(), nullptr,
-                           kParseOptions));
+  std::unique_ptr<xmlDoc, decltype(x.FreeDoc)> doc(
+      x.ReadMemory(text->data(), static_cast<int>(text->size()), url.c_str(), nullptr,
+                   kParseOptions),
+      x.FreeDoc);
   if (!doc) {
     m.flush();
     out.why = m.lines;
-    out.why.insert(out.why.begin(), own + " is not well-formed");
+    out.why.insert(out.why.begin(), "hostdev.rng is not well-formed");
     return out;
   }
   // The parser context works on its own copy of the document (URL included).
-  return compile(xmlRelaxNGNewDocParserCtxt(doc.get()), m);
+  return compile(x, x.NewDocParserCtxt(doc.get()), m);
 }
 
-Loaded load_metadata_schema(const std::string& own_dir) {
-  const std::string path = own_dir + "/ptagent-metadata.rng";
-  if (!is_file(path)) return Loaded{nullptr, {"cannot read " + path}};
+Loaded load_metadata_schema(const LibXml& x) {
+  Loaded out;
+  auto text = own_schema_text("ptagent-metadata.rng", kMetadataRng, out.why);
+  if (!text) return out;
   Messages m;
-  CaptureErrors capture(m);
-  return compile(xmlRelaxNGNewParserCtxt(path.c_str()), m);
+  CaptureErrors capture(x, m);
+  return compile(x, x.NewMemParserCtxt(text->data(), static_cast<int>(text->size())), m);
 }
 
 std::mutex g_mutex;
@@ -225,10 +309,9 @@ std::optional<std::string> ptagent_schema_dir() {
 ValidationResult validate_xml(SchemaKind kind, std::string_view xml) {
   if (xml.size() > kMaxDocument) throw_usage("XML document", "is larger than 1 MiB");
   ValidationResult result;
-  auto own_dir = ptagent_schema_dir();
-  if (!own_dir) {
-    result.messages.push_back(
-        "ptagent's RNG directory was not found (set PTAGENT_XML_DIR or install ptagent)");
+  const char* own_env = std::getenv("PTAGENT_XML_DIR");
+  if (own_env && *own_env && !is_dir(own_env)) {
+    result.messages.push_back(std::string("$PTAGENT_XML_DIR (") + own_env + ") is not a directory");
     return result;
   }
   std::optional<std::string> libvirt_dir;
@@ -246,17 +329,22 @@ ValidationResult validate_xml(SchemaKind kind, std::string_view xml) {
       return result;
     }
   }
+  std::string why;
+  const LibXml* x = libxml(&why);
+  if (!x) {
+    result.messages.push_back(why);
+    return result;
+  }
   const std::string key =
       (kind == SchemaKind::hostdev ? "hostdev\n" + *libvirt_dir : std::string("metadata")) + "\n" +
-      *own_dir;
+      (own_env && *own_env ? own_env : "built-in");
 
   // One lock for loading and validating: a compiled schema is shared, its use is not audited.
   std::lock_guard<std::mutex> lock(g_mutex);
   auto it = cache().find(key);
   if (it == cache().end()) {
-    xmlInitParser();
-    Loaded l = kind == SchemaKind::hostdev ? load_hostdev_schema(*libvirt_dir, *own_dir)
-                                           : load_metadata_schema(*own_dir);
+    Loaded l =
+        kind == SchemaKind::hostdev ? load_hostdev_schema(*x, *libvirt_dir) : load_metadata_schema(*x);
     it = cache().emplace(key, std::move(l)).first;
   }
   if (!it->second.schema) {
@@ -266,9 +354,11 @@ ValidationResult validate_xml(SchemaKind kind, std::string_view xml) {
   SchemaPtr schema = it->second.schema;
 
   Messages m;
-  CaptureErrors capture(m);
-  DocPtr doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "generated.xml", nullptr,
-                           kParseOptions));
+  CaptureErrors capture(*x, m);
+  std::unique_ptr<xmlDoc, decltype(x->FreeDoc)> doc(
+      x->ReadMemory(xml.data(), static_cast<int>(xml.size()), "generated.xml", nullptr,
+                    kParseOptions),
+      x->FreeDoc);
   if (!doc) {
     m.flush();
     result.status = ValidationStatus::invalid;
@@ -281,13 +371,14 @@ ValidationResult validate_xml(SchemaKind kind, std::string_view xml) {
     result.messages.push_back("has a DTD, which libvirt never writes");
     return result;
   }
-  std::unique_ptr<xmlRelaxNGValidCtxt, ValidFree> vctxt(xmlRelaxNGNewValidCtxt(schema.get()));
+  std::unique_ptr<xmlRelaxNGValidCtxt, decltype(x->FreeValidCtxt)> vctxt(
+      x->NewValidCtxt(schema.get()), x->FreeValidCtxt);
   if (!vctxt) {
     result.messages.push_back("libxml2 could not create a validation context");
     return result;
   }
-  xmlRelaxNGSetValidStructuredErrors(vctxt.get(), &Messages::structured, &m);
-  const int rc = xmlRelaxNGValidateDoc(vctxt.get(), doc.get());
+  x->SetValidStructuredErrors(vctxt.get(), &Messages::structured, &m);
+  const int rc = x->ValidateDoc(vctxt.get(), doc.get());
   m.flush();
   if (rc == 0) {
     result.status = ValidationStatus::valid;

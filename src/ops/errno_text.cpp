@@ -20,7 +20,8 @@ constexpr Name kNames[] = {
     {EINVAL, "EINVAL"},       {ENOSPC, "ENOSPC"},         {EROFS, "EROFS"},
     {ERANGE, "ERANGE"},       {ENOSYS, "ENOSYS"},         {EDQUOT, "EDQUOT"},
     {ETIMEDOUT, "ETIMEDOUT"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {EUSERS, "EUSERS"},
-    {ENOTTY, "ENOTTY"},
+    {ENOTTY, "ENOTTY"},       {ELOOP, "ELOOP"},           {EISDIR, "EISDIR"},
+    {ENOTDIR, "ENOTDIR"},
 };
 
 std::string with_errno(const std::string& cause, int err) {

@@ -5,12 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <map>
+#include <mutex>
 #include <set>
 #include <utility>
 
@@ -231,6 +234,29 @@ std::optional<std::string> maybe_string(const json& j, const char* key) {
   return it->get<std::string>();
 }
 
+// Names the journal hands to sysfs paths (drivers, mdev parents and types): plain names only,
+// so that even a tampered journal cannot steer a write out of /sys.
+bool plain_name(const std::string& s) {
+  if (s.empty() || s.size() > 128 || s.front() == '.' || s.find("..") != std::string::npos) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool uuid_text(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+      return false;
+  }
+  return true;
+}
+
 Change from_json(const json& j) {
   if (!j.is_object()) throw BadEntry{"an entry is not an object"};
   Change c;
@@ -274,6 +300,21 @@ Change from_json(const json& j) {
   }
   if ((c.kind == ChangeKind::bind || c.kind == ChangeKind::sriov) && !c.address) {
     throw BadEntry{"entry " + c.id + " has no address"};
+  }
+  auto name_field = [&](const std::string& value, const char* key) {
+    if (!value.empty() && !plain_name(value)) {
+      throw BadEntry{"entry " + c.id + " has the bad " + key + " \"" + value.substr(0, 64) + "\""};
+    }
+  };
+  if (c.original_driver) {
+    if (c.original_driver->empty()) throw BadEntry{"entry " + c.id + " has an empty original_driver"};
+    name_field(*c.original_driver, "original_driver");
+  }
+  name_field(c.new_driver, "new_driver");
+  name_field(c.mdev_parent, "mdev_parent");
+  name_field(c.mdev_type, "mdev_type");
+  if (!c.mdev_uuid.empty() && !uuid_text(c.mdev_uuid)) {
+    throw BadEntry{"entry " + c.id + " has the bad mdev_uuid \"" + c.mdev_uuid.substr(0, 64) + "\""};
   }
   return c;
 }
@@ -329,14 +370,56 @@ std::string serialize(const std::vector<Change>& changes) {
   return j.dump(2) + "\n";
 }
 
-void write_all(int fd, const std::string& data, const std::string& shown) {
+// 0 or the errno of the failed write(2).
+int write_all(int fd, const std::string& data) {
   std::size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail_io(shown, "cannot write the journal", errno);
+    if (n < 0) return errno;
     off += static_cast<std::size_t>(n);
   }
+  return 0;
+}
+
+// Puts the journal as it was before a failed update: the previous text through a temporary file
+// and a rename, or no file when there was none. True when that worked.
+bool put_back(int dirfd, const RawJournal& previous) {
+  if (!previous.exists) return ::unlinkat(dirfd, kFileName, 0) == 0 || errno == ENOENT;
+  ::unlinkat(dirfd, kTempName, 0);
+  Fd out(::openat(dirfd, kTempName, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (out.get() < 0) return false;
+  if (write_all(out.get(), previous.text) != 0 || ::fsync(out.get()) != 0 ||
+      ::renameat(dirfd, kTempName, dirfd, kFileName) != 0) {
+    ::unlinkat(dirfd, kTempName, 0);
+    return false;
+  }
+  ::fsync(dirfd);
+  return true;
+}
+
+// ---- the fault-injection seam ----------------------------------------------------------------
+
+std::mutex& fault_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<std::string, JournalFault>& faults() {
+  static std::map<std::string, JournalFault> m;
+  return m;
+}
+std::atomic<bool> any_fault{false};
+
+int injected_fault(const Root& root, JournalStep step) {
+  if (!any_fault.load(std::memory_order_acquire)) return 0;
+  JournalFault fault;
+  {
+    std::lock_guard<std::mutex> lock(fault_mutex());
+    auto it = faults().find(root.base());
+    if (it == faults().end()) return 0;
+    fault = it->second;
+  }
+  return fault(step);
 }
 
 // Moves a corrupt journal aside under a name that is not taken; returns its host path.
@@ -358,6 +441,32 @@ std::string move_aside(const Root& root, const std::string& dir, int dirfd) {
 }
 
 }  // namespace
+
+std::string journal_step_name(JournalStep step) {
+  switch (step) {
+    case JournalStep::create_temp:
+      return "create";
+    case JournalStep::write_temp:
+      return "write";
+    case JournalStep::fsync_temp:
+      return "fsync";
+    case JournalStep::rename:
+      return "rename";
+    case JournalStep::fsync_dir:
+      return "directory fsync";
+  }
+  return "?";
+}
+
+void set_journal_fault(const std::string& root_base, JournalFault fault) {
+  std::lock_guard<std::mutex> lock(fault_mutex());
+  if (fault) {
+    faults()[root_base] = std::move(fault);
+  } else {
+    faults().erase(root_base);
+  }
+  any_fault.store(!faults().empty(), std::memory_order_release);
+}
 
 std::string change_kind_name(ChangeKind kind) {
   switch (kind) {
@@ -436,23 +545,42 @@ void Journal::update(const std::function<void(std::vector<Change>&)>& fn) {
   const std::string text = serialize(changes);
 
   const std::string tmp = dir_ + "/" + kTempName;
+  const std::string tmp_shown = root_.host_path(tmp);
   if (::unlinkat(dirfd.get(), kTempName, 0) != 0 && errno != ENOENT) {
-    fail_io(root_.host_path(tmp), "cannot remove a stale temporary journal", errno);
+    fail_io(tmp_shown, "cannot remove a stale temporary journal", errno);
   }
+  // A failure before the rename leaves the journal as it was; the temporary file goes too.
+  auto fail_temp = [&](const std::string& what, int err) {
+    ::unlinkat(dirfd.get(), kTempName, 0);
+    fail_io(tmp_shown, what, err);
+  };
   {
-    Fd out(root_.open_in_root(tmp, O_CREAT | O_EXCL | O_TRUNC | O_WRONLY, 0600));
-    if (out.get() < 0)
-      fail_io(root_.host_path(tmp), "cannot create the temporary journal", -out.get());
-    write_all(out.get(), text, root_.host_path(tmp));
-    if (::fsync(out.get()) != 0) fail_io(root_.host_path(tmp), "cannot fsync the journal", errno);
+    int err = injected_fault(root_, JournalStep::create_temp);
+    Fd out(err ? -err : root_.open_in_root(tmp, O_CREAT | O_EXCL | O_TRUNC | O_WRONLY, 0600));
+    if (out.get() < 0) fail_temp("cannot create the temporary journal", -out.get());
+    if ((err = injected_fault(root_, JournalStep::write_temp)) != 0 ||
+        (err = write_all(out.get(), text)) != 0) {
+      fail_temp("cannot write the journal", err);
+    }
+    if ((err = injected_fault(root_, JournalStep::fsync_temp)) != 0 ||
+        (::fsync(out.get()) != 0 && (err = errno) != 0)) {
+      fail_temp("cannot fsync the journal", err);
+    }
   }
-  if (::renameat(dirfd.get(), kTempName, dirfd.get(), kFileName) != 0) {
-    const int err = errno;
+  if (int err = injected_fault(root_, JournalStep::rename);
+      err != 0 || (::renameat(dirfd.get(), kTempName, dirfd.get(), kFileName) != 0 && (err = errno) != 0)) {
     ::unlinkat(dirfd.get(), kTempName, 0);
     fail_io(shown, "cannot replace the journal", err);
   }
-  if (::fsync(dirfd.get()) != 0) {
-    fail_io(root_.host_path(dir_), "cannot fsync the journal directory", errno);
+  if (int err = injected_fault(root_, JournalStep::fsync_dir);
+      err != 0 || (::fsync(dirfd.get()) != 0 && (err = errno) != 0)) {
+    // The new file is in place but not known to be durable: put the previous one back, so that a
+    // failed update() never leaves its change behind (the caller acts on the failure).
+    const bool back = put_back(dirfd.get(), raw);
+    fail_io(root_.host_path(dir_), "cannot fsync the journal directory", err,
+            back ? std::string()
+                 : "the new journal stayed in place although the change was reported as failed; "
+                   "see what it holds with 'ptagent --dry-run restore --all'");
   }
 }
 

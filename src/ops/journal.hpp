@@ -44,6 +44,8 @@ class Journal {
   std::vector<Change> load() const;
   // Runs fn under an exclusive lock with the current entries; what fn leaves is written back
   // atomically (temp file, fsync, rename, fsync of the directory). Concurrent callers serialize.
+  // All or nothing: when it throws, the journal reads as before the call (a failed fsync of the
+  // directory puts the previous file back).
   void update(const std::function<void(std::vector<Change>&)>& fn);
   const std::string& dir() const { return dir_; }
 
@@ -53,5 +55,17 @@ class Journal {
 };
 
 std::string change_kind_name(ChangeKind kind);
+
+// The steps of one journal write by update(), in order.
+enum class JournalStep { create_temp, write_temp, fsync_temp, rename, fsync_dir };
+std::string journal_step_name(JournalStep step);  // "write", "fsync", ...
+
+// Test seam for fault injection and crash tests: while set for a root (keyed by Root::base()),
+// `fault` runs before each step of every journal write under that root, and a non-zero return
+// fails that step with that errno as if the system call had. It is called as a copy (outside the
+// seam's lock): keep counters behind a pointer. Production code never sets one. An empty function
+// clears it.
+using JournalFault = std::function<int(JournalStep)>;
+void set_journal_fault(const std::string& root_base, JournalFault fault);
 
 }  // namespace ptagent

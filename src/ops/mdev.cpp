@@ -118,8 +118,28 @@ void check_path_name(std::string_view name, const std::string& what, bool allow_
   }
 }
 
+bool is_entry_of(const Change& c, const std::string& uuid) {
+  return c.kind == ChangeKind::mdev && c.mdev_uuid == uuid;
+}
+
+// Before a remove: the device's journal entries become pending, so that a failure to drop them
+// afterwards never leaves a "done" entry for a device that is gone.
+void mark_entries_pending(Journal& journal, const std::string& uuid) {
+  const auto entries = journal.load();
+  if (std::none_of(entries.begin(), entries.end(), [&](const Change& c) {
+        return is_entry_of(c, uuid) && c.state == ChangeState::done;
+      })) {
+    return;
+  }
+  journal.update([&](std::vector<Change>& all) {
+    for (auto& c : all) {
+      if (is_entry_of(c, uuid)) c.state = ChangeState::pending;
+    }
+  });
+}
+
 void drop_entries(Journal& journal, const std::string& uuid) {
-  auto matches = [&](const Change& c) { return c.kind == ChangeKind::mdev && c.mdev_uuid == uuid; };
+  auto matches = [&](const Change& c) { return is_entry_of(c, uuid); };
   const auto entries = journal.load();
   if (std::none_of(entries.begin(), entries.end(), matches)) return;
   journal.update([&](std::vector<Change>& all) {
@@ -424,11 +444,18 @@ Mdev create_mdev(const Root& root, SysfsWriter& writer, Journal& journal,
                  "check dmesg for the vendor driver's messages; 'ptagent restore' cleans up if it "
                  "appears later");
   }
-  journal.update([&](std::vector<Change>& entries) {
-    for (auto& c : entries) {
-      if (c.id == id) c.state = ChangeState::done;
-    }
-  });
+  try {
+    journal.update([&](std::vector<Change>& entries) {
+      for (auto& c : entries) {
+        if (c.id == id) c.state = ChangeState::done;
+      }
+    });
+  } catch (const Error& e) {
+    throw Error(ErrorKind::failed, object,
+                "was created, but marking its journal entry done failed: " + std::string(e.what()),
+                "the entry stays (unfinished), so 'ptagent restore --all' can still remove it",
+                e.sys_errno());
+  }
   if (auto m = find_mdev(root, plan.uuid)) return *m;
   throw_failed(object, "the device appeared and went away again", "check dmesg");
 }
@@ -468,6 +495,7 @@ void remove_mdev(const Root& root, SysfsWriter& writer, Journal& journal,
                  const MdevRemovePlan& plan, const WaitLimits& limits) {
   const std::string& u = plan.device.uuid;
   const std::string object = "mdev " + u;
+  mark_entries_pending(journal, u);
   if (int err = writer.write(device_link(u) + "/remove", "1"); err != 0) {
     if (root.exists(device_link(u))) {
       const ErrnoText t = mdev_remove_errno(err);

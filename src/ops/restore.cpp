@@ -22,6 +22,34 @@ void undo_change(const Root& root, SysfsWriter& writer, const Change& change) {
   throw_failed("journal entry " + change.id, "of an unknown kind");
 }
 
+void undo_and_drop(const Root& root, SysfsWriter& writer, Journal& journal, const Change& change) {
+  auto set_state = [&](ChangeState state) {
+    journal.update([&](std::vector<Change>& changes) {
+      for (auto& c : changes) {
+        if (c.id == change.id) c.state = state;
+      }
+    });
+  };
+  if (change.state == ChangeState::done) set_state(ChangeState::pending);
+  try {
+    undo_change(root, writer, change);
+  } catch (const Error& e) {
+    // A refusal (in use, owned by mdevctl) comes before any write: the change is untouched and
+    // done again. After a failed write it stays pending: the undo may have put it back or not (a
+    // rollback can fail too), and pending claims neither.
+    if (change.state == ChangeState::done && e.kind() != ErrorKind::failed) {
+      try {
+        set_state(ChangeState::done);
+      } catch (const Error&) {
+      }
+    }
+    throw;
+  }
+  journal.update([&](std::vector<Change>& changes) {
+    std::erase_if(changes, [&](const Change& c) { return c.id == change.id; });
+  });
+}
+
 std::string describe_change(const Change& c) {
   std::string s;
   const std::string addr = c.address ? c.address->to_string() : std::string("?");
@@ -60,10 +88,7 @@ std::vector<UndoOutcome> restore_all(const Root& root, SysfsWriter& writer, Jour
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
     UndoOutcome o{*it, false, {}};
     try {
-      undo_change(root, writer, *it);
-      journal.update([&](std::vector<Change>& changes) {
-        std::erase_if(changes, [&](const Change& c) { return c.id == it->id; });
-      });
+      undo_and_drop(root, writer, journal, *it);
       o.undone = true;
     } catch (const Error& e) {
       o.error = e.what();

@@ -15,6 +15,13 @@ class SysfsWriter;
 // Undoes one entry (the journal is left to the caller). Throws Error when it cannot.
 void undo_change(const Root& root, SysfsWriter& writer, const Change& change);
 
+// Undoes one entry and drops it from the journal. The entry is marked pending first, so that
+// whatever fails on the way (the undo, or dropping the entry) the journal never calls "done" a
+// change that is no longer on the host: a done entry always means the change is there. After a
+// refusal (nothing written) the entry is done again; after a failed write it stays pending.
+// Throws Error.
+void undo_and_drop(const Root& root, SysfsWriter& writer, Journal& journal, const Change& change);
+
 // One line per entry: "bind of 0000:01:00.0 to vfio-pci (was on nouveau), by cli at …".
 std::string describe_change(const Change& change);
 

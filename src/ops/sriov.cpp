@@ -297,14 +297,14 @@ SriovState apply_sriov(const Root& root, SysfsWriter& writer, Journal& journal,
     const ErrnoText t = sriov_numvfs_errno(f.err, f.value, plan.total);
     std::string cause =
         "writing " + std::to_string(f.value) + " to sriov_numvfs failed: " + t.cause;
-    // Put the previous count back, from wherever the failed step left it.
+    // Put the previous count back, from wherever the failed step left it. Autoprobe first: the
+    // VFs that come back get their drivers as they had them.
     const unsigned now = read_count(root, numvfs).value_or(plan.from);
-    bool back = true;
+    bool back = restore_autoprobe();
     if (now != plan.from) {
       back = write_counts(writer, numvfs, count_steps(now, plan.from)).err == 0 &&
-             wait_until(limits, [&] { return vfs_present(root, plan.pf, plan.from); });
+             wait_until(limits, [&] { return vfs_present(root, plan.pf, plan.from); }) && back;
     }
-    back = restore_autoprobe() && back;
     if (back) {
       journal_rollback();
       if (now != plan.from) cause += "; the previous " + vfs_word(plan.from) + " were put back";

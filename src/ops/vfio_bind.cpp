@@ -514,12 +514,22 @@ std::vector<DeviceRestore> restore_devices(const Root& root, SysfsWriter& writer
                             " bound as before and the journal keeps the entries",
                         "the journal keeps the entries");
   }
-  journal.update([&](std::vector<Change>& changes) {
-    std::erase_if(changes, [&](const Change& c) {
-      return std::any_of(plan.entries.begin(), plan.entries.end(),
-                         [&](const Change& e) { return e.id == c.id; });
+  try {
+    journal.update([&](std::vector<Change>& changes) {
+      std::erase_if(changes, [&](const Change& c) {
+        return std::any_of(plan.entries.begin(), plan.entries.end(),
+                           [&](const Change& e) { return e.id == c.id; });
+      });
     });
-  });
+  } catch (const Error& e) {
+    // The entries must keep describing the host: bind the devices again, as the call found them.
+    const std::vector<Error> rollback = move_all(root, writer, back, OnFailure::continue_others);
+    fail_after_rollback(e, rollback,
+                        std::string("the journal could not drop the entries, so ") +
+                            (targets.size() == 1 ? "the device is" : "the devices are") +
+                            " bound as before and the journal keeps them",
+                        "the journal keeps the entries");
+  }
   return plan.devices;
 }
 

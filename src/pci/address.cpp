@@ -185,7 +185,8 @@ std::optional<long long> parse_libvirt_field(std::string_view text) {
     text.remove_prefix(2);
     base = 16;
   }
-  if (text.empty() || text.size() > 8) return std::nullopt;
+  // Digits only: from_chars would take a sign ("-0", "0x-1f").
+  if (text.empty() || text.size() > 8 || text.front() == '-') return std::nullopt;
   long long v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
   if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;

@@ -1,5 +1,7 @@
 #include "pci/ids.hpp"
 
+#include <cstdlib>
+
 extern "C" {
 #include <pci/pci.h>
 }
@@ -9,6 +11,9 @@ namespace ptagent {
 
 namespace {
 void quiet_warning(char*, ...) {}
+// libpci calls its error hook only when it cannot go on (out of memory) and declares it noreturn:
+// a hook that returned would be undefined behaviour (clang refuses to compile that).
+__attribute__((noreturn)) void fatal_error(char*, ...) { std::abort(); }
 }  // namespace
 
 struct IdNames::Impl {
@@ -21,7 +26,7 @@ IdNames::IdNames() : impl_(std::make_unique<Impl>()) {
     // pci_alloc leaves the message hooks empty (pci_init would fill them); name lookups use them.
     impl_->access->warning = quiet_warning;
     impl_->access->debug = quiet_warning;
-    impl_->access->error = quiet_warning;
+    impl_->access->error = fatal_error;
   }
 }
 

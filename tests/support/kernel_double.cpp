@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -107,6 +108,9 @@ KernelDouble::KernelDouble(const Root& root, Options options)
   if (root.is_system_root()) {
     throw std::logic_error("KernelDouble works on a copy of a simulated host, never on /");
   }
+  if (const char* at = std::getenv("PTAGENT_DOUBLE_KILL_AT_WRITE"); at && *at) {
+    kill_at_ = static_cast<std::size_t>(std::strtoull(at, nullptr, 10));
+  }
 }
 
 // ---- bookkeeping ---------------------------------------------------------------------------
@@ -174,6 +178,8 @@ std::vector<std::string> KernelDouble::resets() const {
 int KernelDouble::write(const std::string& path, std::string_view value) {
   std::lock_guard<std::mutex> lock(mutex_);
   ++count_;
+  // A crash test: the process dies before this write reaches the kernel.
+  if (kill_at_ != 0 && count_ == kill_at_) ::raise(SIGKILL);
   WriteRecord rec{path, std::string(value), 0, false};
   const std::string name = basename_of(path);
   if (name == "new_id" || name == "remove_id") {

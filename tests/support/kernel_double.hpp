@@ -74,6 +74,10 @@
 //  ELOOP for a symlink as the last component (the real writer opens with O_NOFOLLOW); EACCES
 //  for paths outside /sys. Writing `remove` of a PCI device is not emulated (test failure).
 //
+// Crash tests: with PTAGENT_DOUBLE_KILL_AT_WRITE=N in the environment (read when the double is
+// made), the process raises SIGKILL at the N-th write, before it changes anything (the test build
+// of the hook, ptagent-hook-sim, is run that way as a child process).
+//
 // Failure injection: a matching write returns the errno and changes nothing. Every write is
 // recorded (path as given, value, result) in order. The double is thread-safe (one mutex).
 #pragma once
@@ -173,6 +177,7 @@ class KernelDouble final : public SysfsWriter {
   ModuleAliases aliases_;
   mutable std::mutex mutex_;
   std::size_t count_ = 0;
+  std::size_t kill_at_ = 0;  // PTAGENT_DOUBLE_KILL_AT_WRITE
   std::map<std::size_t, int> fail_nth_;
   std::vector<std::pair<std::string, int>> fail_paths_;
   std::set<std::string> in_use_;

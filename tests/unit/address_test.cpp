@@ -96,6 +96,16 @@ TEST(Address, FromDecimalFields) {
   EXPECT_THROW(address_from_fields(-1, 0, 0, 0), Error);
 }
 
+TEST(Address, LibvirtFieldsAreDigitsOnly) {
+  EXPECT_EQ(parse_libvirt_field("0x1f"), 31);
+  EXPECT_EQ(parse_libvirt_field(" 255\n"), 255);
+  // Found by fuzz_pci_address: from_chars took a sign, so "-0" read as bus 0.
+  EXPECT_FALSE(parse_libvirt_field("-0"));
+  EXPECT_FALSE(parse_libvirt_field("-52"));
+  EXPECT_FALSE(parse_libvirt_field("0x-1f"));
+  EXPECT_FALSE(parse_libvirt_field("+1"));
+}
+
 TEST(Address, TryParseNeverThrows) {
   EXPECT_TRUE(try_parse_pci_address("0000:00:02.0"));
   EXPECT_FALSE(try_parse_pci_address("0000:00:02"));

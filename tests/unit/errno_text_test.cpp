@@ -55,5 +55,6 @@ TEST(ErrnoText, Names) {
   EXPECT_EQ(errno_name(EBUSY), "EBUSY");
   EXPECT_EQ(errno_name(ENOMEM), "ENOMEM");
   EXPECT_EQ(errno_name(EUSERS), "EUSERS");
+  EXPECT_EQ(errno_name(ELOOP), "ELOOP");  // a planted symlink, refused by O_NOFOLLOW
   EXPECT_EQ(errno_name(4095), "errno 4095");
 }

@@ -20,3 +20,12 @@ TEST(HookConfig, BadLinesAreReportedNotFatal) {
   EXPECT_TRUE(c.log_file.empty());
   EXPECT_EQ(c.problems.size(), 5u);
 }
+
+TEST(HookConfig, ATimeoutUnderAMillisecondIsRefused) {
+  // Found by fuzz_hook_config: 0.0001 s truncated to a deadline of 0 ms, which kills every hook.
+  HookConfig c = parse_config("hook_timeout = 0.0001\nwrite_timeout = 0.0009\nbusy_retry = 0.001\n");
+  EXPECT_EQ(c.deadline.count(), 30000);
+  EXPECT_EQ(c.write_timeout.count(), 10000);
+  EXPECT_EQ(c.busy_retry.count(), 1);
+  EXPECT_EQ(c.problems.size(), 2u);
+}

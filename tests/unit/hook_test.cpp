@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -254,3 +258,88 @@ TEST(Hook, HundredParallelRuns) {
 }
 
 }  // namespace
+
+namespace {
+
+// Sets an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+}  // namespace
+
+TEST(Hook, MetadataIsValidatedAgainstTheSchema) {
+  // The strict reader and xml/ptagent-metadata.rng agree on every document the tests know, so a
+  // schema that allows no <pci> at all (through $PTAGENT_XML_DIR) shows that the hook consults it.
+  char tmpl[] = "/tmp/ptagent-hook-rng-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  {
+    std::ofstream rng(dir + "/ptagent-metadata.rng");
+    rng << "<grammar xmlns='http://relaxng.org/ns/structure/1.0' ns='urn:x-ptagent:passthrough:1'>"
+           "<start><element name='passthrough'><zeroOrMore><element name='mdev'>"
+           "<attribute name='uuid'/><attribute name='parent'/><attribute name='type'/></element>"
+           "</zeroOrMore></element></start></grammar>";
+  }
+  ScopedEnv env("PTAGENT_XML_DIR", dir.c_str());
+  Fixture f;
+  const std::string before = host_state(f.host_root());
+  auto r = f.prepare(domain(kUuid, "", meta("<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\"/>")));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("does not match ptagent-metadata.rng"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("fix: write addresses as DDDD:BB:SS.F"), std::string::npos) << r.err;
+  EXPECT_EQ(host_state(f.host_root()), before);
+  EXPECT_TRUE(f.journal().empty());
+  // What the schema allows goes through.
+  std::string xml = domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1)));
+  r = f.prepare(xml);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(f.release(xml).code, 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Hook, MetadataNamespaceDeclaredOnTheDomainIsAccepted) {
+  Fixture f;
+  // The prefix is declared on <domain>, not on the element: the schema sees it declared all the same.
+  std::string xml = "<domain type='qemu' xmlns:pt='urn:x-ptagent:passthrough:1'><name>guest</name><uuid>" +
+                    std::string(kUuid) + "</uuid><metadata><pt:passthrough><pt:mdev uuid='" + kMdev1 +
+                    "' parent='0000:00:02.0' type='i915-GVTg_V5_4'/></pt:passthrough></metadata><devices>" +
+                    mdev_hostdev(kMdev1) + "</devices></domain>";
+  auto r = f.prepare(xml);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(f.host.root().exists(std::string("/sys/bus/mdev/devices/") + kMdev1));
+  EXPECT_EQ(f.release(xml).code, 0);
+}
+
+TEST(Hook, MetadataWithoutTheSchemaFallsBackToTheStrictReader) {
+  ScopedEnv env("PTAGENT_XML_DIR", "/nonexistent/ptagent-xml");
+  Fixture f;
+  std::string xml = domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1)));
+  auto r = f.prepare(xml);
+  ASSERT_EQ(r.code, 0) << r.err;
+  bool said = false;
+  for (const auto& line : r.log) said = said || line.find("not checked against ptagent-metadata.rng") != std::string::npos;
+  EXPECT_TRUE(said);
+  EXPECT_EQ(f.release(xml).code, 0);
+  // The strict reader still refuses a traversal in the type.
+  r = f.prepare(domain(kUuid, "", meta(std::string("<ptagent:mdev uuid=\"") + kMdev1 +
+                                       "\" parent=\"0000:00:02.0\" type=\"../x\"/>")));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("mdev type '../x'"), std::string::npos) << r.err;
+}

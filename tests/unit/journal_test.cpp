@@ -250,7 +250,21 @@ INSTANTIATE_TEST_SUITE_P(
         CorruptCase{
             "missing_owner",
             "{\"version\":1,\"changes\":[{\"id\":\"m\",\"kind\":\"mdev\",\"state\":\"done\"}]}",
-            "has no \"owner\""}),
+            "has no \"owner\""},
+        // Names that end up in sysfs paths must be plain names, even in a tampered journal.
+        CorruptCase{"driver_path",
+                    "{\"version\":1,\"changes\":[{\"id\":\"x\",\"kind\":\"bind\",\"state\":"
+                    "\"done\",\"owner\":\"cli\",\"address\":\"0000:01:00.0\","
+                    "\"original_driver\":\"../../../../tmp/x\",\"new_driver\":\"vfio-pci\"}]}",
+                    "bad original_driver"},
+        CorruptCase{"mdev_uuid_path",
+                    "{\"version\":1,\"changes\":[{\"id\":\"m\",\"kind\":\"mdev\",\"state\":"
+                    "\"done\",\"owner\":\"cli\",\"mdev_uuid\":\"../../../x\"}]}",
+                    "bad mdev_uuid"},
+        CorruptCase{"mdev_type_path",
+                    "{\"version\":1,\"changes\":[{\"id\":\"m\",\"kind\":\"mdev\",\"state\":"
+                    "\"done\",\"owner\":\"cli\",\"mdev_type\":\"a/../../b\"}]}",
+                    "bad mdev_type"}),
     [](const ::testing::TestParamInfo<CorruptCase>& p) { return std::string(p.param.name); });
 
 TEST(Journal, AnotherVersionIsNotMovedAside) {
@@ -334,6 +348,44 @@ TEST(Journal, ConcurrentUpdatesLoseNothing) {
   for (const auto& c : all) ids.insert(c.id);
   EXPECT_EQ(all.size(), static_cast<std::size_t>((kProcesses + kThreads) * kEach));
   EXPECT_EQ(ids.size(), all.size());
+}
+
+}  // namespace
+
+namespace {
+
+// Each step of a write failing in turn (the fault seam): update() throws naming the step, the
+// journal reads as before, no temporary file is left, and the next update works.
+TEST(Journal, AFailureAtEveryWriteStepChangesNothing) {
+  const JournalStep steps[] = {JournalStep::create_temp, JournalStep::write_temp,
+                               JournalStep::fsync_temp, JournalStep::rename,
+                               JournalStep::fsync_dir};
+  const char* texts[] = {"cannot create the temporary journal", "cannot write the journal",
+                         "cannot fsync the journal", "cannot replace the journal",
+                         "cannot fsync the journal directory"};
+  for (bool first_write : {true, false}) {
+    for (std::size_t i = 0; i < 5; ++i) {
+      TempHost h = TempHost::empty();
+      Journal j(h.root());
+      if (!first_write) j.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:01:00.0")); });
+      const std::string file = h.real("/run/ptagent/journal.json");
+      const bool existed = fs::exists(file);
+      const std::string before = existed ? slurp(file) : "";
+      set_journal_fault(h.root().base(), [&](JournalStep s) { return s == steps[i] ? EIO : 0; });
+      const std::string e =
+          error_of([&] { j.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:02:00.0")); }); });
+      set_journal_fault(h.root().base(), nullptr);
+      EXPECT_NE(e.find(texts[i]), std::string::npos) << journal_step_name(steps[i]) << ": " << e;
+      EXPECT_NE(e.find("Input/output error"), std::string::npos) << e;
+      EXPECT_EQ(fs::exists(file), existed) << journal_step_name(steps[i]);
+      if (existed) {
+        EXPECT_EQ(slurp(file), before) << journal_step_name(steps[i]);
+      }
+      EXPECT_FALSE(fs::exists(h.real("/run/ptagent/journal.json.tmp"))) << journal_step_name(steps[i]);
+      j.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:03:00.0")); });
+      EXPECT_EQ(j.load().size(), first_write ? 1u : 2u);
+    }
+  }
 }
 
 }  // namespace
