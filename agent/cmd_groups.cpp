@@ -11,7 +11,7 @@ int cmd_groups(Context& ctx, const Args& args) {
   po::variables_map vm;
   if (!parse_options(ctx, command("groups"), desc, {}, args, vm)) return 0;
 
-  Inventory inv = Inventory::scan(ctx.root(), Naming::with_names);
+  Inventory inv = Inventory::scan(ctx.root(), Naming::with_names, DeviceDetail::listing);
   auto groups = inv.groups();
 
   if (ctx.global.json) {

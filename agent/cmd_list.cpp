@@ -65,7 +65,9 @@ int cmd_list(Context& ctx, const Args& args) {
   if (!vendor.empty()) vendor_id = parse_vendor(vendor);
 
   const Root& root = ctx.root();
-  Inventory inv = Inventory::scan(root, Naming::with_names);
+  // The table shows less than --json: it reads only that (see DeviceDetail).
+  Inventory inv = Inventory::scan(root, Naming::with_names,
+                                  ctx.global.json ? DeviceDetail::full : DeviceDetail::listing);
   HostCritical critical = HostCritical::scan(root, inv);
 
   std::vector<const Device*> rows;

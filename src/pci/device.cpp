@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "error.hpp"
+#include "sysfs/dir.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 
@@ -10,9 +11,8 @@ namespace ptagent {
 
 namespace {
 
-std::optional<std::uint32_t> hex_attr(const Root& root, const std::string& base, const char* name,
-                                      Device& d) {
-  auto text = root.read(base + "/" + name, 4096);
+std::optional<std::uint32_t> hex_attr(const SysDir& dir, const char* name, Device& d) {
+  auto text = dir.read(name, 4096);
   if (!text) {
     d.problems.push_back(std::string(name) + ": missing or unreadable");
     return std::nullopt;
@@ -24,6 +24,54 @@ std::optional<std::uint32_t> hex_attr(const Root& root, const std::string& base,
 
 unsigned virtfn_index(const std::string& name) {
   return static_cast<unsigned>(parse_int_attr(std::string_view(name).substr(6)).value_or(0));
+}
+
+// "VVVV:DDDD" from uevent's PCI_ID / PCI_SUBSYS_ID.
+bool id_pair_value(std::string_view v, std::uint16_t& first, std::uint16_t& second) {
+  auto colon = v.find(':');
+  if (colon == std::string_view::npos) return false;
+  auto a = parse_hex_attr(v.substr(0, colon));
+  auto b = parse_hex_attr(v.substr(colon + 1));
+  if (!a || !b || *a > 0xffff || *b > 0xffff) return false;
+  first = static_cast<std::uint16_t>(*a);
+  second = static_cast<std::uint16_t>(*b);
+  return true;
+}
+
+// Class, IDs, subsystem IDs and the driver from uevent, which the kernel writes from the same
+// fields as the separate attributes and the driver link: one file instead of six. False (nothing
+// set but `driver`) unless all three IDs are there.
+bool ids_from_uevent(const SysDir& dir, Device& d, std::optional<std::string>& driver) {
+  auto text = dir.read("uevent", 4096);
+  if (!text) return false;
+  std::optional<std::uint32_t> klass;
+  std::uint16_t vendor = 0, device = 0, sv = 0, sd = 0;
+  bool ids = false, subsys = false;
+  std::string_view rest(*text);
+  while (!rest.empty()) {
+    auto nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (key == "PCI_CLASS") {
+      if (auto v = parse_hex_attr(value); v && *v <= 0xffffff) klass = static_cast<std::uint32_t>(*v);
+    } else if (key == "PCI_ID") {
+      ids = id_pair_value(value, vendor, device);
+    } else if (key == "PCI_SUBSYS_ID") {
+      subsys = id_pair_value(value, sv, sd);
+    } else if (key == "DRIVER" && !value.empty()) {
+      driver = std::string(value);
+    }
+  }
+  if (!klass || !ids || !subsys) return false;
+  d.class_code = *klass;
+  d.vendor_id = vendor;
+  d.device_id = device;
+  d.subsys_vendor_id = sv;
+  d.subsys_device_id = sd;
+  return true;
 }
 
 }  // namespace
@@ -40,45 +88,54 @@ std::optional<PciAddress> pci_ancestor(std::string_view path) {
   return found;
 }
 
-Device read_device(const Root& root, const PciAddress& address) {
+Device read_device(const Root& root, const PciAddress& address, DeviceDetail detail) {
   Device d;
   d.address = address;
   const std::string link = d.sysfs_link();
-  auto real = root.resolve(link);
-  if (!real || !root.is_dir(link)) {
+  auto dir = SysDir::open(root, link);
+  if (!dir) {
     throw_not_found(address.to_string(), "no such PCI device on this host",
                     "run 'ptagent list' to see the devices" +
                         (root.is_system_root() ? std::string() : " of " + root.base()));
   }
-  d.sysfs_path = *real;
+  d.sysfs_path = dir->real_path();
 
-  if (auto v = hex_attr(root, link, "class", d)) d.class_code = *v & 0xffffff;
-  if (auto v = hex_attr(root, link, "vendor", d)) d.vendor_id = static_cast<std::uint16_t>(*v);
-  if (auto v = hex_attr(root, link, "device", d)) d.device_id = static_cast<std::uint16_t>(*v);
-  if (auto v = root.read(link + "/subsystem_vendor", 64); v && parse_hex_attr(*v)) {
-    d.subsys_vendor_id = static_cast<std::uint16_t>(*parse_hex_attr(*v));
-  }
-  if (auto v = root.read(link + "/subsystem_device", 64); v && parse_hex_attr(*v)) {
-    d.subsys_device_id = static_cast<std::uint16_t>(*parse_hex_attr(*v));
-  }
-  if (auto cfg = root.read(link + "/config", 4096)) d.config = parse_config_space(*cfg);
-  if (auto v = root.read(link + "/revision", 64); v && parse_hex_attr(*v)) {
-    d.revision = static_cast<std::uint8_t>(*parse_hex_attr(*v));
-  } else if (d.config.valid) {
-    if (auto cfg = root.read(link + "/config", 16); cfg && cfg->size() > 8) {
-      d.revision = static_cast<std::uint8_t>((*cfg)[8]);
+  std::optional<std::string> uevent_driver;
+  const bool from_uevent = detail == DeviceDetail::listing && ids_from_uevent(*dir, d, uevent_driver);
+  if (!from_uevent) {
+    if (auto v = hex_attr(*dir, "class", d)) d.class_code = *v & 0xffffff;
+    if (auto v = hex_attr(*dir, "vendor", d)) d.vendor_id = static_cast<std::uint16_t>(*v);
+    if (auto v = hex_attr(*dir, "device", d)) d.device_id = static_cast<std::uint16_t>(*v);
+    if (auto v = dir->read("subsystem_vendor", 64); v && parse_hex_attr(*v)) {
+      d.subsys_vendor_id = static_cast<std::uint16_t>(*parse_hex_attr(*v));
+    }
+    if (auto v = dir->read("subsystem_device", 64); v && parse_hex_attr(*v)) {
+      d.subsys_device_id = static_cast<std::uint16_t>(*parse_hex_attr(*v));
     }
   }
-  d.driver = root.link_name(link + "/driver");
-  if (auto v = root.read(link + "/driver_override", 4096)) d.driver_override = parse_driver_override(*v);
-  if (auto v = root.read_value(link + "/modalias")) d.modalias = *v;
-  if (auto g = root.link_name(link + "/iommu_group")) {
+  if (detail == DeviceDetail::full) {
+    std::optional<std::string> cfg = dir->read("config", 4096);
+    if (cfg) d.config = parse_config_space(*cfg);
+    if (auto v = dir->read("revision", 64); v && parse_hex_attr(*v)) {
+      d.revision = static_cast<std::uint8_t>(*parse_hex_attr(*v));
+    } else if (d.config.valid && cfg->size() > 8) {
+      d.revision = static_cast<std::uint8_t>((*cfg)[8]);
+    }
+    if (auto v = dir->read("driver_override", 4096)) d.driver_override = parse_driver_override(*v);
+    if (auto v = dir->read("modalias", 4096)) d.modalias = std::string(trim(*v));
+    if (auto v = dir->read("numa_node", 64)) d.numa_node = static_cast<int>(parse_int_attr(*v).value_or(-1));
+  }
+  d.driver = from_uevent ? uevent_driver : dir->link_name("driver");
+  if (auto g = dir->link_name("iommu_group")) {
     if (auto n = parse_int_attr(*g); n && *n >= 0) d.iommu_group = static_cast<unsigned>(*n);
   }
-  if (auto v = root.read(link + "/numa_node", 64)) d.numa_node = static_cast<int>(parse_int_attr(*v).value_or(-1));
-  if (auto v = root.read(link + "/boot_vga", 64)) d.boot_vga = parse_int_attr(*v).value_or(0) == 1;
-  if (auto v = root.read(link + "/reset_method", 4096)) d.reset_methods = split_words(*v);
-  d.is_bridge = root.is_dir(link + "/pci_bus");
+  // The kernel shows boot_vga only on VGA-class functions, and a pci_bus directory only below
+  // bridges (class 06xx): no lookups for files that cannot be there.
+  if (d.is_vga() || d.problems.size() > 0) {
+    if (auto v = dir->read("boot_vga", 64)) d.boot_vga = parse_int_attr(*v).value_or(0) == 1;
+  }
+  if (auto v = dir->read("reset_method", 4096)) d.reset_methods = split_words(*v);
+  d.is_bridge = (d.base_class() == 0x06 || !d.problems.empty()) && dir->has_dir("pci_bus");
   {
     // The bridge above: the PCI component before our own in the canonical path.
     std::string_view p(d.sysfs_path);
@@ -86,27 +143,30 @@ Device read_device(const Root& root, const PciAddress& address) {
     if (slash != std::string_view::npos) d.upstream = pci_ancestor(p.substr(0, slash));
   }
 
-  if (auto total = root.read(link + "/sriov_totalvfs", 64)) {
-    SriovPf pf;
-    pf.total_vfs = static_cast<unsigned>(parse_int_attr(*total).value_or(0));
-    if (auto n = root.read(link + "/sriov_numvfs", 64)) {
-      pf.num_vfs = static_cast<unsigned>(parse_int_attr(*n).value_or(0));
-    }
-    std::vector<std::string> links;
-    for (auto& name : root.list(link)) {
-      if (name.rfind("virtfn", 0) == 0) links.push_back(name);
-    }
-    std::sort(links.begin(), links.end(),
-              [](const std::string& a, const std::string& b) { return virtfn_index(a) < virtfn_index(b); });
-    for (auto& name : links) {
-      if (auto t = root.link_name(link + "/" + name)) {
-        if (auto a = try_parse_pci_address(*t)) pf.vfs.push_back(*a);
+  {
+    if (auto total = dir->read("sriov_totalvfs", 64)) {
+      SriovPf pf;
+      pf.total_vfs = static_cast<unsigned>(parse_int_attr(*total).value_or(0));
+      if (auto n = dir->read("sriov_numvfs", 64)) {
+        pf.num_vfs = static_cast<unsigned>(parse_int_attr(*n).value_or(0));
       }
+      std::vector<std::string> links;
+      for (auto& name : dir->names()) {
+        if (name.rfind("virtfn", 0) == 0) links.push_back(name);
+      }
+      std::sort(links.begin(), links.end(), [](const std::string& a, const std::string& b) {
+        return virtfn_index(a) < virtfn_index(b);
+      });
+      for (auto& name : links) {
+        if (auto t = dir->link_name(name)) {
+          if (auto a = try_parse_pci_address(*t)) pf.vfs.push_back(*a);
+        }
+      }
+      d.sriov = std::move(pf);
     }
-    d.sriov = std::move(pf);
   }
-  if (auto pf = root.link_name(link + "/physfn")) d.physfn = try_parse_pci_address(*pf);
-  if (root.is_dir(link + "/mdev_supported_types")) {
+  if (auto pf = dir->link_name("physfn")) d.physfn = try_parse_pci_address(*pf);
+  if (dir->has_dir("mdev_supported_types")) {
     d.mdev = MdevParentInfo{root.list(link + "/mdev_supported_types")};
   }
   return d;

@@ -59,8 +59,17 @@ struct Device {
   bool on_vfio() const { return driver && (*driver == "vfio-pci" || *driver == "pci-stub"); }
 };
 
+// How much of a device to read.
+//  full:    everything above.
+//  listing: what `ptagent list` and `groups` show: class and IDs from uevent (one file instead of
+//           five), driver, group, reset methods, SR-IOV, mdev types. Not read: config (on real
+//           hardware each read of it is config cycles on the bus), revision, driver_override,
+//           modalias, numa_node, which keep their defaults.
+enum class DeviceDetail { full, listing };
+
 // Reads one device; throws Error(not_found) if the host has no such device.
-Device read_device(const Root& root, const PciAddress& address);
+Device read_device(const Root& root, const PciAddress& address,
+                   DeviceDetail detail = DeviceDetail::full);
 // Fills names (and modules when aliases are given).
 void name_device(Device& device, const IdNames& names, const ModuleAliases* aliases);
 

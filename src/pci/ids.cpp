@@ -30,6 +30,10 @@ IdNames::IdNames() : impl_(std::make_unique<Impl>()) {
   }
 }
 
+void IdNames::preload() {
+  if (impl_->access) pci_load_name_list(impl_->access);
+}
+
 IdNames::~IdNames() {
   if (impl_->access) pci_cleanup(impl_->access);
 }

@@ -14,6 +14,10 @@ class IdNames {
   IdNames(const IdNames&) = delete;
   IdNames& operator=(const IdNames&) = delete;
 
+  // Reads the PCI ID database now rather than at the first lookup (so that another thread can
+  // do it while the caller scans sysfs). Lookups work either way.
+  void preload();
+
   // Empty string when the database has no name.
   std::string vendor(std::uint16_t vendor_id) const;
   std::string device(std::uint16_t vendor_id, std::uint16_t device_id) const;

@@ -17,10 +17,10 @@ enum class Naming { with_names, ids_only };
 class Inventory {
  public:
   // Reads /sys/bus/pci/devices under root, IDs only. Devices are sorted by address.
-  static Inventory scan(const Root& root);
-  // The same, with names from the PCI ID database and modules from modules.alias when asked
-  // (defined apart, so that the hook never links libpci).
-  static Inventory scan(const Root& root, Naming naming);
+  static Inventory scan(const Root& root, DeviceDetail detail = DeviceDetail::full);
+  // The same, with names from the PCI ID database and (full detail) modules from modules.alias
+  // when asked (defined apart, so that the hook never links libpci).
+  static Inventory scan(const Root& root, Naming naming, DeviceDetail detail = DeviceDetail::full);
 
   const std::vector<Device>& devices() const { return devices_; }
   const Device* find(const PciAddress& address) const;

@@ -1,4 +1,7 @@
 // Inventory with names: kept in its own file so that only the CLI links libpci.
+#include <optional>
+#include <thread>
+
 #include "pci/ids.hpp"
 #include "pci/inventory.hpp"
 #include "pci/modalias.hpp"
@@ -15,13 +18,24 @@ void name_device(Device& d, const IdNames& names, const ModuleAliases* aliases) 
   if (aliases && !d.modalias.empty()) d.modules = aliases->match(d.modalias);
 }
 
-Inventory Inventory::scan(const Root& root, Naming naming) {
-  Inventory inv = scan(root);
-  if (naming == Naming::with_names) {
-    IdNames names;
-    ModuleAliases aliases = ModuleAliases::load(root);
-    for (auto& d : inv.devices_) name_device(d, names, &aliases);
+Inventory Inventory::scan(const Root& root, Naming naming, DeviceDetail detail) {
+  if (naming == Naming::ids_only) return scan(root, detail);
+  // The PCI ID database (pci.ids, over a megabyte of text) is read on another thread while this
+  // one scans sysfs.
+  IdNames names;
+  std::thread loader([&names] { names.preload(); });
+  Inventory inv;
+  try {
+    inv = scan(root, detail);
+  } catch (...) {
+    loader.join();
+    throw;
   }
+  loader.join();
+  // Modules come from modalias, which a listing does not read: no modules.alias to load then.
+  std::optional<ModuleAliases> aliases;
+  if (detail == DeviceDetail::full) aliases = ModuleAliases::load(root);
+  for (auto& d : inv.devices_) name_device(d, names, aliases ? &*aliases : nullptr);
   return inv;
 }
 

@@ -153,8 +153,12 @@ std::optional<std::string> Root::link_name(std::string_view abs) const {
 std::optional<std::string> Root::resolve(std::string_view abs) const {
   Fd f(open_path(abs, O_PATH));
   if (f.fd < 0) return std::nullopt;
+  return path_of(f.fd);
+}
+
+std::optional<std::string> Root::path_of(int fd) const {
   char buf[4096];
-  std::string proc = "/proc/self/fd/" + std::to_string(f.fd);
+  std::string proc = "/proc/self/fd/" + std::to_string(fd);
   ssize_t n = ::readlink(proc.c_str(), buf, sizeof buf - 1);
   if (n < 0) return std::nullopt;
   std::string real(buf, static_cast<std::size_t>(n));

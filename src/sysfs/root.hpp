@@ -48,7 +48,10 @@ class Root {
   int open_in_root(std::string_view abs, int flags, unsigned mode = 0) const;
 
  private:
+  friend class SysDir;
   int open_path(std::string_view abs, int flags) const;  // O_PATH-style resolution helper
+  // The host path (inside the base) of an open file descriptor, or nullopt.
+  std::optional<std::string> path_of(int fd) const;
 
   std::string base_;
   int dirfd_ = -1;

@@ -8,6 +8,7 @@
 
 #include "error.hpp"
 #include "virt/errors.hpp"
+#include "virt/libvirt_api.hpp"
 
 namespace ptagent::virt {
 
@@ -20,9 +21,9 @@ void silent_handler(void*, virErrorPtr) {}
 void init_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    virInitialize();
+    libvirt().virInitialize();
     // libvirt prints every error to stderr by default; ptagent reports them itself.
-    virSetErrorFunc(nullptr, silent_handler);
+    libvirt().virSetErrorFunc(nullptr, silent_handler);
   });
 }
 
@@ -30,17 +31,21 @@ void init_once() {
 
 LibvirtError take_last_error() {
   LibvirtError e;
-  if (virErrorPtr p = virGetLastError()) {
+  if (virErrorPtr p = libvirt().virGetLastError()) {
     e.code = p->code;
     e.domain = p->domain;
     e.message = p->message ? p->message : "";
   }
-  virResetLastError();
+  libvirt().virResetLastError();
   return e;
 }
 
-void mark_abandoned() { g_abandoned = true; }
-bool calls_abandoned() { return g_abandoned; }
+void mark_abandoned() {
+  g_abandoned = true;
+}
+bool calls_abandoned() {
+  return g_abandoned;
+}
 
 void throw_timeout(const std::string& what, std::chrono::milliseconds timeout) {
   char secs[32];
@@ -57,8 +62,8 @@ Connection Connection::open(const std::string& uri, std::chrono::milliseconds ti
   virConnectPtr c = bounded<virConnectPtr>(
       "libvirt connection " + uri, timeout,
       [u]() {
-        virSetErrorFunc(nullptr, silent_handler);
-        return virConnectOpen(u.c_str());
+        libvirt().virSetErrorFunc(nullptr, silent_handler);
+        return libvirt().virConnectOpen(u.c_str());
       },
       [](const virConnectPtr& p) { return p == nullptr; }, err);
   if (!c) throw_libvirt("libvirt connection " + uri, "connect", err);
@@ -67,25 +72,28 @@ Connection Connection::open(const std::string& uri, std::chrono::milliseconds ti
 
 Connection::~Connection() {
   // A thread abandoned inside libvirt may still use the connection: leak it rather than race.
-  if (conn_ && !calls_abandoned()) virConnectClose(conn_);
+  if (conn_ && !calls_abandoned()) libvirt().virConnectClose(conn_);
 }
 
 Connection::Connection(Connection&& other) noexcept
-    : conn_(std::exchange(other.conn_, nullptr)), uri_(std::move(other.uri_)), timeout_(other.timeout_) {}
+    : conn_(std::exchange(other.conn_, nullptr)),
+      uri_(std::move(other.uri_)),
+      timeout_(other.timeout_) {}
 
 NodeDevice NodeDevice::lookup(const Connection& conn, const PciAddress& address) {
   LibvirtError err;
   virConnectPtr c = conn.get();
   std::string name = address.nodedev_name();
   virNodeDevicePtr d = bounded<virNodeDevicePtr>(
-      address.to_string(), conn.timeout(), [c, name]() { return virNodeDeviceLookupByName(c, name.c_str()); },
+      address.to_string(), conn.timeout(),
+      [c, name]() { return libvirt().virNodeDeviceLookupByName(c, name.c_str()); },
       [](const virNodeDevicePtr& p) { return p == nullptr; }, err);
   if (!d) throw_libvirt(address.to_string(), "lookup of node device " + name, err);
   return NodeDevice(d, address);
 }
 
 NodeDevice::~NodeDevice() {
-  if (dev_ && !calls_abandoned()) virNodeDeviceFree(dev_);
+  if (dev_ && !calls_abandoned()) libvirt().virNodeDeviceFree(dev_);
 }
 
 NodeDevice::NodeDevice(NodeDevice&& other) noexcept
@@ -98,10 +106,10 @@ Domain Domain::lookup(const Connection& conn, const std::string& name_or_uuid) {
   virDomainPtr d = bounded<virDomainPtr>(
       "domain " + key, conn.timeout(),
       [c, key]() {
-        virDomainPtr p = virDomainLookupByName(c, key.c_str());
+        virDomainPtr p = libvirt().virDomainLookupByName(c, key.c_str());
         if (!p && key.size() == 36) {
-          virResetLastError();
-          p = virDomainLookupByUUIDString(c, key.c_str());
+          libvirt().virResetLastError();
+          p = libvirt().virDomainLookupByUUIDString(c, key.c_str());
         }
         return p;
       },
@@ -111,9 +119,10 @@ Domain Domain::lookup(const Connection& conn, const std::string& name_or_uuid) {
 }
 
 Domain::~Domain() {
-  if (dom_ && !calls_abandoned()) virDomainFree(dom_);
+  if (dom_ && !calls_abandoned()) libvirt().virDomainFree(dom_);
 }
 
-Domain::Domain(Domain&& other) noexcept : dom_(std::exchange(other.dom_, nullptr)), name_(std::move(other.name_)) {}
+Domain::Domain(Domain&& other) noexcept
+    : dom_(std::exchange(other.dom_, nullptr)), name_(std::move(other.name_)) {}
 
 }  // namespace ptagent::virt

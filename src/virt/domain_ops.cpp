@@ -4,6 +4,7 @@
 
 #include "error.hpp"
 #include "virt/errors.hpp"
+#include "virt/libvirt_api.hpp"
 
 namespace ptagent::virt {
 
@@ -11,10 +12,14 @@ namespace {
 
 unsigned flags_of(Affect a) {
   switch (a) {
-    case Affect::current: return VIR_DOMAIN_AFFECT_CURRENT;
-    case Affect::live: return VIR_DOMAIN_AFFECT_LIVE;
-    case Affect::config: return VIR_DOMAIN_AFFECT_CONFIG;
-    case Affect::live_and_config: return VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
+    case Affect::current:
+      return VIR_DOMAIN_AFFECT_CURRENT;
+    case Affect::live:
+      return VIR_DOMAIN_AFFECT_LIVE;
+    case Affect::config:
+      return VIR_DOMAIN_AFFECT_CONFIG;
+    case Affect::live_and_config:
+      return VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
   }
   return VIR_DOMAIN_AFFECT_CURRENT;
 }
@@ -33,7 +38,8 @@ std::string domain_xml(const Connection& conn, const Domain& dom, bool inactive)
   virDomainPtr d = dom.get();
   unsigned flags = inactive ? VIR_DOMAIN_XML_INACTIVE : 0;
   char* xml = bounded<char*>(
-      "domain '" + dom.name() + "'", conn.timeout(), [d, flags]() { return virDomainGetXMLDesc(d, flags); },
+      "domain '" + dom.name() + "'", conn.timeout(),
+      [d, flags]() { return libvirt().virDomainGetXMLDesc(d, flags); },
       [](char* const& p) { return p == nullptr; }, err);
   if (!xml) throw_libvirt("domain '" + dom.name() + "'", "reading its XML", err);
   return take(xml);
@@ -43,8 +49,8 @@ bool domain_is_active(const Connection& conn, const Domain& dom) {
   LibvirtError err;
   virDomainPtr d = dom.get();
   int rc = bounded<int>(
-      "domain '" + dom.name() + "'", conn.timeout(), [d]() { return virDomainIsActive(d); },
-      [](const int& r) { return r < 0; }, err);
+      "domain '" + dom.name() + "'", conn.timeout(),
+      [d]() { return libvirt().virDomainIsActive(d); }, [](const int& r) { return r < 0; }, err);
   if (rc < 0) throw_libvirt("domain '" + dom.name() + "'", "state query", err);
   return rc == 1;
 }
@@ -62,15 +68,15 @@ std::vector<std::pair<std::string, std::string>> running_domain_xmls(const Conne
       [c]() {
         Out o;
         virDomainPtr* list = nullptr;
-        int n = virConnectListAllDomains(c, &list, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+        int n = libvirt().virConnectListAllDomains(c, &list, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
         if (n < 0) return o;
         o.ok = true;
         for (int i = 0; i < n; ++i) {
-          const char* name = virDomainGetName(list[i]);
-          char* xml = virDomainGetXMLDesc(list[i], 0);
+          const char* name = libvirt().virDomainGetName(list[i]);
+          char* xml = libvirt().virDomainGetXMLDesc(list[i], 0);
           if (name && xml) o.doms.emplace_back(name, xml);
           std::free(xml);
-          virDomainFree(list[i]);
+          libvirt().virDomainFree(list[i]);
         }
         std::free(list);
         return o;
@@ -80,24 +86,26 @@ std::vector<std::pair<std::string, std::string>> running_domain_xmls(const Conne
   return out.doms;
 }
 
-void attach_device(const Connection& conn, const Domain& dom, const std::string& xml, Affect affect) {
+void attach_device(const Connection& conn, const Domain& dom, const std::string& xml,
+                   Affect affect) {
   LibvirtError err;
   virDomainPtr d = dom.get();
   unsigned flags = flags_of(affect);
   int rc = bounded<int>(
       "domain '" + dom.name() + "'", conn.timeout(),
-      [d, xml, flags]() { return virDomainAttachDeviceFlags(d, xml.c_str(), flags); },
+      [d, xml, flags]() { return libvirt().virDomainAttachDeviceFlags(d, xml.c_str(), flags); },
       [](const int& r) { return r < 0; }, err);
   if (rc < 0) throw_libvirt("domain '" + dom.name() + "'", "attach", err);
 }
 
-void detach_device(const Connection& conn, const Domain& dom, const std::string& xml, Affect affect) {
+void detach_device(const Connection& conn, const Domain& dom, const std::string& xml,
+                   Affect affect) {
   LibvirtError err;
   virDomainPtr d = dom.get();
   unsigned flags = flags_of(affect);
   int rc = bounded<int>(
       "domain '" + dom.name() + "'", conn.timeout(),
-      [d, xml, flags]() { return virDomainDetachDeviceFlags(d, xml.c_str(), flags); },
+      [d, xml, flags]() { return libvirt().virDomainDetachDeviceFlags(d, xml.c_str(), flags); },
       [](const int& r) { return r < 0; }, err);
   if (rc < 0) throw_libvirt("domain '" + dom.name() + "'", "detach", err);
 }

@@ -5,7 +5,9 @@
 namespace ptagent::virt {
 
 namespace {
-bool has(const std::string& text, const char* needle) { return text.find(needle) != std::string::npos; }
+bool has(const std::string& text, const char* needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 std::string domain_from_in_use(const std::string& msg) {
   // "... is in use by driver QEMU, domain NAME"
@@ -22,18 +24,21 @@ Translation translate(const LibvirtError& e, const std::string& operation) {
   Translation t;
   if (has(m, "VFIO device assignment is currently not supported")) {
     t.cause = "the IOMMU or vfio is missing on this host";
-    t.hint = "run 'ptagent check' for the exact steps (IOMMU on the kernel command line, vfio modules)";
+    t.hint =
+        "run 'ptagent check' for the exact steps (IOMMU on the kernel command line, vfio modules)";
   } else if (has(m, "no FLR, PM reset or bus reset available")) {
     t.cause = "the device cannot be reset on its own";
-    t.hint = "it must be co-assigned with the devices that share its bus: run 'ptagent probe DEVICE' "
-             "for the exact set";
+    t.hint =
+        "it must be co-assigned with the devices that share its bus: run 'ptagent probe DEVICE' "
+        "for the exact set";
     t.kind = ErrorKind::refused;
   } else if (has(m, "in use by driver")) {
     std::string dom = domain_from_in_use(m);
     t.cause = dom.empty() ? "the device is in use by a running guest"
                           : "the device is in use by the running domain '" + dom + "'";
-    t.hint = dom.empty() ? "shut the guest down or detach the device from it first"
-                         : "shut down '" + dom + "' or run 'virsh detach-device " + dom + " ...' first";
+    t.hint = dom.empty()
+                 ? "shut the guest down or detach the device from it first"
+                 : "shut down '" + dom + "' or run 'virsh detach-device " + dom + " ...' first";
     t.kind = ErrorKind::refused;
   } else if (has(m, "no connection driver available") || has(m, "Unable to parse URI") ||
              has(m, "unsupported URI") || has(m, "unexpected qemu URI path") ||
@@ -42,7 +47,8 @@ Translation translate(const LibvirtError& e, const std::string& operation) {
     t.hint = "use a URI such as qemu:///system (--connect)";
     t.kind = ErrorKind::usage;
   } else if (has(m, "Failed to connect socket") || e.code == VIR_ERR_NO_CONNECT ||
-             (operation == "connect" && (has(m, "No such file or directory") || has(m, "Connection refused")))) {
+             (operation == "connect" &&
+              (has(m, "No such file or directory") || has(m, "Connection refused")))) {
     t.cause = "libvirtd is not running or its socket is missing";
     t.hint = "start it: 'systemctl start libvirtd' (or 'libvirtd -d'), then retry";
   } else if (has(m, "Permission denied") || e.code == VIR_ERR_AUTH_FAILED ||
@@ -67,7 +73,8 @@ Translation translate(const LibvirtError& e, const std::string& operation) {
 void throw_libvirt(const std::string& object, const std::string& operation, const LibvirtError& e) {
   Translation t = translate(e, operation);
   std::string libvirt_text = e.message.empty() ? "(libvirt gave no message)" : e.message;
-  throw Error(t.kind, object, operation + ": " + t.cause + " (libvirt: " + libvirt_text + ")", t.hint);
+  throw Error(t.kind, object, operation + ": " + t.cause + " (libvirt: " + libvirt_text + ")",
+              t.hint);
 }
 
 }  // namespace ptagent::virt

@@ -5,6 +5,7 @@
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 #include "virt/errors.hpp"
+#include "virt/libvirt_api.hpp"
 
 namespace ptagent::virt {
 
@@ -14,9 +15,12 @@ enum class Call { detach, reattach, reset };
 
 const char* call_name(Call c) {
   switch (c) {
-    case Call::detach: return "detach";
-    case Call::reattach: return "reattach";
-    case Call::reset: return "reset";
+    case Call::detach:
+      return "detach";
+    case Call::reattach:
+      return "reattach";
+    case Call::reset:
+      return "reset";
   }
   return "?";
 }
@@ -29,9 +33,12 @@ void run(const Connection& conn, const PciAddress& address, Call call) {
       address.to_string(), conn.timeout(),
       [p, call]() {
         switch (call) {
-          case Call::detach: return virNodeDeviceDetachFlags(p, "vfio", 0);
-          case Call::reattach: return virNodeDeviceReAttach(p);
-          case Call::reset: return virNodeDeviceReset(p);
+          case Call::detach:
+            return libvirt().virNodeDeviceDetachFlags(p, "vfio", 0);
+          case Call::reattach:
+            return libvirt().virNodeDeviceReAttach(p);
+          case Call::reset:
+            return libvirt().virNodeDeviceReset(p);
         }
         return -1;
       },
@@ -41,9 +48,15 @@ void run(const Connection& conn, const PciAddress& address, Call call) {
 
 }  // namespace
 
-void detach_one(const Connection& conn, const PciAddress& a) { run(conn, a, Call::detach); }
-void reattach_one(const Connection& conn, const PciAddress& a) { run(conn, a, Call::reattach); }
-void reset_one(const Connection& conn, const PciAddress& a) { run(conn, a, Call::reset); }
+void detach_one(const Connection& conn, const PciAddress& a) {
+  run(conn, a, Call::detach);
+}
+void reattach_one(const Connection& conn, const PciAddress& a) {
+  run(conn, a, Call::reattach);
+}
+void reset_one(const Connection& conn, const PciAddress& a) {
+  run(conn, a, Call::reset);
+}
 
 void check_not_wedged(const Root& root, const PciAddress& address) {
   const std::string base = "/sys/bus/pci/devices/" + address.to_string();
@@ -55,14 +68,16 @@ void check_not_wedged(const Root& root, const PciAddress& address) {
     vendor = parse_hex_attr(*v);
   }
   if (vendor && *vendor == 0xffff) {
-    throw_failed(address.to_string(),
-                 "the device reads vendor ID 0xffff after reset: it is wedged and no longer answers",
-                 "stop here and reboot the host; then co-assign it with the devices on its bus "
-                 "instead of resetting it alone");
+    throw_failed(
+        address.to_string(),
+        "the device reads vendor ID 0xffff after reset: it is wedged and no longer answers",
+        "stop here and reboot the host; then co-assign it with the devices on its bus "
+        "instead of resetting it alone");
   }
 }
 
-ActionLog detach_devices(const Connection& conn, const Root& root, const std::vector<PciAddress>& devices) {
+ActionLog detach_devices(const Connection& conn, const Root& root,
+                         const std::vector<PciAddress>& devices) {
   ActionLog log;
   // Check all: every device is known to libvirt before anything changes.
   for (const auto& a : devices) NodeDevice::lookup(conn, a);
@@ -135,7 +150,8 @@ ActionLog reattach_devices(const Connection& conn, const std::vector<PciAddress>
   return log;
 }
 
-ActionLog reset_devices(const Connection& conn, const Root& root, const std::vector<PciAddress>& devices) {
+ActionLog reset_devices(const Connection& conn, const Root& root,
+                        const std::vector<PciAddress>& devices) {
   ActionLog log;
   for (const auto& a : devices) NodeDevice::lookup(conn, a);
   for (const auto& a : devices) {

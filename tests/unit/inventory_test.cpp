@@ -1,9 +1,14 @@
 #include "pci/inventory.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 
 #include "error.hpp"
 #include "support/cli_runner.hpp"
+#include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
@@ -104,3 +109,60 @@ TEST(Inventory, EmptyTreeHasNoDevices) {
 }
 
 }  // namespace
+
+// A listing reads less (uevent instead of five files, no config), but what it reads agrees with a
+// full read, on every committed host.
+TEST(Inventory, ListingAgreesWithFullRead) {
+  for (const char* host : {"workstation", "server", "noiommu"}) {
+    Root root(test::fixture_host(host));
+    Inventory full = Inventory::scan(root, DeviceDetail::full);
+    Inventory listing = Inventory::scan(root, DeviceDetail::listing);
+    ASSERT_EQ(full.devices().size(), listing.devices().size()) << host;
+    for (std::size_t i = 0; i < full.devices().size(); ++i) {
+      const Device& f = full.devices()[i];
+      const Device& l = listing.devices()[i];
+      SCOPED_TRACE(std::string(host) + " " + f.address.to_string());
+      EXPECT_EQ(f.address, l.address);
+      EXPECT_EQ(f.sysfs_path, l.sysfs_path);
+      EXPECT_EQ(f.class_code, l.class_code);
+      EXPECT_EQ(f.vendor_id, l.vendor_id);
+      EXPECT_EQ(f.device_id, l.device_id);
+      EXPECT_EQ(f.subsys_vendor_id, l.subsys_vendor_id);
+      EXPECT_EQ(f.subsys_device_id, l.subsys_device_id);
+      EXPECT_EQ(f.driver, l.driver);
+      EXPECT_EQ(f.iommu_group, l.iommu_group);
+      EXPECT_EQ(f.boot_vga, l.boot_vga);
+      EXPECT_EQ(f.reset_methods, l.reset_methods);
+      EXPECT_EQ(f.is_bridge, l.is_bridge);
+      EXPECT_EQ(f.upstream, l.upstream);
+      EXPECT_EQ(f.physfn, l.physfn);
+      EXPECT_EQ(f.sriov.has_value(), l.sriov.has_value());
+      if (f.sriov && l.sriov) {
+        EXPECT_EQ(f.sriov->vfs, l.sriov->vfs);
+      }
+      EXPECT_EQ(f.mdev.has_value(), l.mdev.has_value());
+      EXPECT_EQ(f.problems, l.problems);
+      EXPECT_FALSE(l.config.valid);  // not read for a listing
+    }
+  }
+}
+
+// The scan reads a large host on two threads: the same devices, in address order, as one thread.
+TEST(Inventory, LargeHostScanIsOrderedAndComplete) {
+  char tmpl[] = "/tmp/ptagent-large-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string cmd = "python3 '" + ptagent::testing::fixture_hosts_dir() +
+                          "/../gen_hosts.py' --host large --pfs 4 --vfs 100 '" + dir + "' >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  Root root(dir + "/large");
+  Inventory inv = Inventory::scan(root);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(inv.devices().size(), 4u * 101u);
+  for (std::size_t i = 1; i < inv.devices().size(); ++i) {
+    EXPECT_LT(inv.devices()[i - 1].address, inv.devices()[i].address);
+  }
+  std::size_t vfs = 0;
+  for (const auto& d : inv.devices()) vfs += d.physfn ? 1 : 0;
+  EXPECT_EQ(vfs, 400u);
+}
