@@ -12,6 +12,7 @@ pkgs=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libpci-dev pciutils libgtest-dev googletest
   libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
   mdevctl driverctl clang libclang-rt-14-dev util-linux procps time python3 hyperfine
+  libfuse3-dev fuse3
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -19,6 +19,8 @@ step() {
 
 step bash tests/fixtures/check_fixtures.sh
 step ctest --test-dir build --output-on-failure -j2 --timeout 300
+# The FUSE-served simulated kernel's own semantics (tests/sim; sim_peers.sh below uses it).
+step bash tests/sim/simfs_test.sh
 
 e2e_pass=0
 e2e_fail=0
