@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent {
@@ -115,9 +116,7 @@ std::optional<std::string> SysDir::read_link(std::string_view name) const {
 std::optional<std::string> SysDir::link_name(std::string_view name) const {
   auto t = read_link(name);
   if (!t) return t;
-  while (!t->empty() && t->back() == '/') t->pop_back();
-  auto slash = t->rfind('/');
-  return slash == std::string::npos ? *t : t->substr(slash + 1);
+  return link_target_name(*t);
 }
 
 }  // namespace ptagent

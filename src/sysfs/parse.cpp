@@ -49,4 +49,10 @@ std::optional<std::string> parse_driver_override(std::string_view text) {
   return std::string(text);
 }
 
+std::string link_target_name(std::string_view target) {
+  while (!target.empty() && target.back() == '/') target.remove_suffix(1);
+  auto slash = target.rfind('/');
+  return std::string(slash == std::string_view::npos ? target : target.substr(slash + 1));
+}
+
 }  // namespace ptagent

@@ -17,6 +17,8 @@ std::optional<long long> parse_int_attr(std::string_view text);
 std::vector<std::string> split_words(std::string_view text);
 // Trim ASCII whitespace from both ends.
 std::string_view trim(std::string_view text);
+// A symlink target's last component: "../../../bus/pci/drivers/i915/" -> "i915".
+std::string link_target_name(std::string_view target);
 // "(null)" or empty driver_override means none.
 std::optional<std::string> parse_driver_override(std::string_view text);
 

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "error.hpp"
+#include "sysfs/parse.hpp"
 
 namespace ptagent {
 
@@ -142,12 +143,10 @@ std::optional<std::string> Root::read_link(std::string_view abs) const {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-std::optional<std::string> Root::link_name(std::string_view abs) const {
-  auto t = read_link(abs);
+std::optional<std::string> Root::link_name(std::string_view name) const {
+  auto t = read_link(name);
   if (!t) return t;
-  while (!t->empty() && t->back() == '/') t->pop_back();
-  auto slash = t->rfind('/');
-  return slash == std::string::npos ? *t : t->substr(slash + 1);
+  return link_target_name(*t);
 }
 
 std::optional<std::string> Root::resolve(std::string_view abs) const {

@@ -22,8 +22,14 @@
 #include "pci/address.hpp"
 #include "support/kernel_double.hpp"
 #include "sysfs/root.hpp"
+#include "support/kernel_text.hpp"
 
 namespace ptagent::sim {
+
+using testing::basename_of;
+using testing::dirname_of;
+using testing::parse_kernel_uint;
+using testing::strip_newline;
 
 namespace fs = std::filesystem;
 
@@ -34,32 +40,6 @@ const std::string kPciDrivers = "/sys/bus/pci/drivers/";
 const std::string kGroups = "/sys/kernel/iommu_groups/";
 const std::string kMdevDevices = "/sys/bus/mdev/devices/";
 
-std::string dirname_of(const std::string& p) {
-  auto slash = p.rfind('/');
-  if (slash == std::string::npos || slash == 0) return "/";
-  return p.substr(0, slash);
-}
-
-std::string basename_of(const std::string& p) {
-  auto slash = p.rfind('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
-std::string strip_newline(std::string_view v) {
-  std::string s(v);
-  if (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
-std::optional<unsigned long long> parse_kernel_uint(std::string_view v) {
-  std::string s = strip_newline(v);
-  if (s.empty() || s.front() == '-' || s.front() == '+' || s.front() == ' ') return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long n = std::strtoull(s.c_str(), &end, 0);
-  if (errno != 0 || end != s.c_str() + s.size()) return std::nullopt;
-  return n;
-}
 
 bool is_pci_name(const std::string& name) {
   return name.size() == 12 && try_parse_pci_address(name).has_value();

@@ -16,6 +16,7 @@
 
 #include "pci/address.hpp"
 #include "sysfs/root.hpp"
+#include "support/kernel_text.hpp"
 
 namespace ptagent::testing {
 
@@ -28,37 +29,6 @@ const std::string kPciDrivers = "/sys/bus/pci/drivers/";
 const std::string kGroups = "/sys/kernel/iommu_groups/";
 const std::string kMdevDevices = "/sys/bus/mdev/devices";
 
-std::string dirname_of(const std::string& p) {
-  auto slash = p.rfind('/');
-  if (slash == std::string::npos || slash == 0) return "/";
-  return p.substr(0, slash);
-}
-
-std::string basename_of(const std::string& p) {
-  auto slash = p.rfind('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
-// sysfs_streq: a value may carry one trailing newline.
-std::string strip_newline(std::string_view v) {
-  std::string s(v);
-  if (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
-// kstrtoul(buf, 0): decimal, 0x hex or 0 octal, one trailing newline, nothing else.
-std::optional<unsigned long long> parse_kernel_uint(std::string_view v) {
-  std::string s = strip_newline(v);
-  if (s.empty() || s.front() == '-' || s.front() == '+' ||
-      std::isspace(static_cast<unsigned char>(s.front()))) {
-    return std::nullopt;
-  }
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long n = std::strtoull(s.c_str(), &end, 0);
-  if (errno != 0 || end != s.c_str() + s.size()) return std::nullopt;
-  return n;
-}
 
 unsigned read_uint(const Root& root, const std::string& path, unsigned fallback = 0) {
   auto v = root.read_value(path);

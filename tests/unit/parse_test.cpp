@@ -33,3 +33,11 @@ TEST(Parse, DriverOverride) {
   EXPECT_FALSE(parse_driver_override("\n"));
   EXPECT_EQ(parse_driver_override("vfio-pci\n"), "vfio-pci");
 }
+
+TEST(Parse, LinkTargetName) {
+  EXPECT_EQ(link_target_name("../../../bus/pci/drivers/i915"), "i915");
+  EXPECT_EQ(link_target_name("../../../kernel/iommu_groups/17/"), "17");
+  EXPECT_EQ(link_target_name("vfio-pci"), "vfio-pci");
+  EXPECT_EQ(link_target_name(""), "");
+  EXPECT_EQ(link_target_name("///"), "");
+}
