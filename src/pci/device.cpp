@@ -56,7 +56,8 @@ bool ids_from_uevent(const SysDir& dir, Device& d, std::optional<std::string>& d
     if (eq == std::string_view::npos) continue;
     std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
     if (key == "PCI_CLASS") {
-      if (auto v = parse_hex_attr(value); v && *v <= 0xffffff) klass = static_cast<std::uint32_t>(*v);
+      if (auto v = parse_hex_attr(value); v && *v <= 0xffffff)
+        klass = static_cast<std::uint32_t>(*v);
     } else if (key == "PCI_ID") {
       ids = id_pair_value(value, vendor, device);
     } else if (key == "PCI_SUBSYS_ID") {
@@ -89,19 +90,27 @@ std::optional<PciAddress> pci_ancestor(std::string_view path) {
 }
 
 Device read_device(const Root& root, const PciAddress& address, DeviceDetail detail) {
-  Device d;
-  d.address = address;
-  const std::string link = d.sysfs_link();
-  auto dir = SysDir::open(root, link);
+  Device probe;
+  probe.address = address;
+  auto dir = SysDir::open(root, probe.sysfs_link());
   if (!dir) {
     throw_not_found(address.to_string(), "no such PCI device on this host",
                     "run 'ptagent list' to see the devices" +
                         (root.is_system_root() ? std::string() : " of " + root.base()));
   }
+  return read_device(root, address, *dir, detail);
+}
+
+Device read_device(const Root& root, const PciAddress& address, const SysDir& sysdir,
+                   DeviceDetail detail) {
+  Device d;
+  d.address = address;
+  const SysDir* dir = &sysdir;
   d.sysfs_path = dir->real_path();
 
   std::optional<std::string> uevent_driver;
-  const bool from_uevent = detail == DeviceDetail::listing && ids_from_uevent(*dir, d, uevent_driver);
+  const bool from_uevent =
+      detail == DeviceDetail::listing && ids_from_uevent(*dir, d, uevent_driver);
   if (!from_uevent) {
     if (auto v = hex_attr(*dir, "class", d)) d.class_code = *v & 0xffffff;
     if (auto v = hex_attr(*dir, "vendor", d)) d.vendor_id = static_cast<std::uint16_t>(*v);
@@ -123,7 +132,8 @@ Device read_device(const Root& root, const PciAddress& address, DeviceDetail det
     }
     if (auto v = dir->read("driver_override", 4096)) d.driver_override = parse_driver_override(*v);
     if (auto v = dir->read("modalias", 4096)) d.modalias = std::string(trim(*v));
-    if (auto v = dir->read("numa_node", 64)) d.numa_node = static_cast<int>(parse_int_attr(*v).value_or(-1));
+    if (auto v = dir->read("numa_node", 64))
+      d.numa_node = static_cast<int>(parse_int_attr(*v).value_or(-1));
   }
   d.driver = from_uevent ? uevent_driver : dir->link_name("driver");
   if (auto g = dir->link_name("iommu_group")) {
@@ -143,31 +153,34 @@ Device read_device(const Root& root, const PciAddress& address, DeviceDetail det
     if (slash != std::string_view::npos) d.upstream = pci_ancestor(p.substr(0, slash));
   }
 
-  {
+  // A VF is never a PF itself: no SR-IOV attributes to look for below a physfn link.
+  if (auto pf = dir->link_name("physfn")) d.physfn = try_parse_pci_address(*pf);
+  if (!d.physfn) {
     if (auto total = dir->read("sriov_totalvfs", 64)) {
       SriovPf pf;
       pf.total_vfs = static_cast<unsigned>(parse_int_attr(*total).value_or(0));
       if (auto n = dir->read("sriov_numvfs", 64)) {
         pf.num_vfs = static_cast<unsigned>(parse_int_attr(*n).value_or(0));
       }
-      std::vector<std::string> links;
-      for (auto& name : dir->names()) {
-        if (name.rfind("virtfn", 0) == 0) links.push_back(name);
-      }
-      std::sort(links.begin(), links.end(), [](const std::string& a, const std::string& b) {
-        return virtfn_index(a) < virtfn_index(b);
-      });
-      for (auto& name : links) {
-        if (auto t = dir->link_name(name)) {
-          if (auto a = try_parse_pci_address(*t)) pf.vfs.push_back(*a);
+      if (detail == DeviceDetail::full) {
+        std::vector<std::string> links;
+        for (auto& name : dir->names()) {
+          if (name.rfind("virtfn", 0) == 0) links.push_back(name);
+        }
+        std::sort(links.begin(), links.end(), [](const std::string& a, const std::string& b) {
+          return virtfn_index(a) < virtfn_index(b);
+        });
+        for (auto& name : links) {
+          if (auto t = dir->link_name(name)) {
+            if (auto a = try_parse_pci_address(*t)) pf.vfs.push_back(*a);
+          }
         }
       }
       d.sriov = std::move(pf);
     }
   }
-  if (auto pf = dir->link_name("physfn")) d.physfn = try_parse_pci_address(*pf);
   if (dir->has_dir("mdev_supported_types")) {
-    d.mdev = MdevParentInfo{root.list(link + "/mdev_supported_types")};
+    d.mdev = MdevParentInfo{root.list(d.sysfs_path + "/mdev_supported_types")};
   }
   return d;
 }
@@ -176,22 +189,38 @@ std::string class_keyword(std::uint32_t class_code) {
   const unsigned base = (class_code >> 16) & 0xff;
   const unsigned sub = (class_code >> 8) & 0xff;
   switch (base) {
-    case 0x00: return "legacy";
-    case 0x01: return "storage";
-    case 0x02: return "net";
-    case 0x03: return sub == 0x00 || sub == 0x02 ? "gpu" : "display";
-    case 0x04: return sub == 0x03 || sub == 0x01 ? "audio" : "multimedia";
-    case 0x05: return "memory";
-    case 0x06: return "bridge";
-    case 0x07: return "communication";
-    case 0x08: return "system";
-    case 0x09: return "input";
-    case 0x0c: return sub == 0x03 ? "usb" : "serial-bus";
-    case 0x0d: return "wireless";
-    case 0x10: return "crypto";
-    case 0x11: return "signal";
-    case 0x12: return "accelerator";
-    default: return "other";
+    case 0x00:
+      return "legacy";
+    case 0x01:
+      return "storage";
+    case 0x02:
+      return "net";
+    case 0x03:
+      return sub == 0x00 || sub == 0x02 ? "gpu" : "display";
+    case 0x04:
+      return sub == 0x03 || sub == 0x01 ? "audio" : "multimedia";
+    case 0x05:
+      return "memory";
+    case 0x06:
+      return "bridge";
+    case 0x07:
+      return "communication";
+    case 0x08:
+      return "system";
+    case 0x09:
+      return "input";
+    case 0x0c:
+      return sub == 0x03 ? "usb" : "serial-bus";
+    case 0x0d:
+      return "wireless";
+    case 0x10:
+      return "crypto";
+    case 0x11:
+      return "signal";
+    case 0x12:
+      return "accelerator";
+    default:
+      return "other";
   }
 }
 

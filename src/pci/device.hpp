@@ -12,6 +12,7 @@
 namespace ptagent {
 
 class Root;
+class SysDir;
 class IdNames;
 class ModuleAliases;
 
@@ -43,7 +44,7 @@ struct Device {
   int numa_node = -1;
   std::optional<bool> boot_vga;
   std::optional<std::vector<std::string>> reset_methods;  // nullopt: no reset_method file
-  bool is_bridge = false;  // has a pci_bus directory: a bridge or root port
+  bool is_bridge = false;              // has a pci_bus directory: a bridge or root port
   std::optional<PciAddress> upstream;  // the bridge above it, if any
   ConfigInfo config;
   std::optional<SriovPf> sriov;      // set on a PF
@@ -64,12 +65,16 @@ struct Device {
 //  listing: what `ptagent list` and `groups` show: class and IDs from uevent (one file instead of
 //           five), driver, group, reset methods, SR-IOV, mdev types. Not read: config (on real
 //           hardware each read of it is config cycles on the bus), revision, driver_override,
-//           modalias, numa_node, which keep their defaults.
+//           modalias, numa_node, which keep their defaults. A PF's VF list (one link per VF) is
+//           not read either: Inventory::scan derives it from the VFs' physfn links.
 enum class DeviceDetail { full, listing };
 
 // Reads one device; throws Error(not_found) if the host has no such device.
 Device read_device(const Root& root, const PciAddress& address,
                    DeviceDetail detail = DeviceDetail::full);
+// The same from the device's directory, already opened.
+Device read_device(const Root& root, const PciAddress& address, const SysDir& dir,
+                   DeviceDetail detail);
 // Fills names (and modules when aliases are given).
 void name_device(Device& device, const IdNames& names, const ModuleAliases* aliases);
 

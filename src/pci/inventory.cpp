@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <exception>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "error.hpp"
+#include "sysfs/dir.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent {
@@ -13,28 +17,100 @@ namespace ptagent {
 namespace {
 // Below this many functions one thread is faster than starting a second.
 constexpr std::size_t kParallelScanMin = 256;
+constexpr std::string_view kBus = "/sys/bus/pci/devices";
+
+// Device directories opened below their parent directory, each parent opened once: the bus link
+// "../../../devices/pci0000:00/0000:00:01.0/0000:03:00.5" names the parent
+// /sys/devices/pci0000:00/0000:00:01.0 and the entry 0000:03:00.5. A scan of 2,000 functions under
+// a handful of bridges then walks one path component per function instead of a dozen.
+class DeviceDirs {
+ public:
+  DeviceDirs(const Root& root, const SysDir* bus) : root_(root), bus_(bus) {}
+
+  std::optional<SysDir> open(const std::string& name) {
+    if (auto dir = open_below_parent(name)) return dir;
+    // Anything unusual (a link target with "." or ".." after a name, a symlinked device
+    // directory): resolve the whole link through the Root as a lone read would.
+    return SysDir::open(root_, std::string(kBus) + "/" + name);
+  }
+
+ private:
+  std::optional<SysDir> open_below_parent(const std::string& name) {
+    if (!bus_) return std::nullopt;
+    auto target = bus_->read_link(name);
+    if (!target) return std::nullopt;
+    // The leading ".." steps apply to the bus directory's canonical path; the components after
+    // them are opened through the Root (symlinks among them resolved as the kernel would).
+    std::string_view rest(*target);
+    std::string base = bus_->real_path();
+    while (rest.substr(0, 3) == "../") {
+      auto slash = base.rfind('/');
+      if (slash == std::string::npos || base == "/") return std::nullopt;
+      base.resize(slash == 0 ? 1 : slash);
+      rest.remove_prefix(3);
+    }
+    auto last = rest.rfind('/');
+    if (last == std::string_view::npos) return std::nullopt;
+    std::string_view parent_rel = rest.substr(0, last), entry = rest.substr(last + 1);
+    for (std::size_t at = 0; at <= parent_rel.size();) {
+      auto slash = std::min(parent_rel.find('/', at), parent_rel.size());
+      auto part = parent_rel.substr(at, slash - at);
+      if (part.empty() || part == "." || part == "..") return std::nullopt;
+      at = slash + 1;
+    }
+    std::string parent = (base == "/" ? "" : base) + "/" + std::string(parent_rel);
+    auto it = parents_.find(parent);
+    if (it == parents_.end()) {
+      auto opened = SysDir::open(root_, parent);
+      if (!opened) return std::nullopt;
+      it = parents_.emplace(parent, std::move(*opened)).first;
+    }
+    return it->second.open_dir(entry);
+  }
+
+  const Root& root_;
+  const SysDir* bus_;
+  std::map<std::string, SysDir, std::less<>> parents_;
+};
+
+// A listing does not read the PFs' virtfn links: every VF names its PF.
+void vfs_from_physfn(std::vector<Device>& devices) {
+  std::map<PciAddress, Device*> pfs;
+  for (auto& d : devices) {
+    if (d.sriov) pfs.emplace(d.address, &d);
+  }
+  if (pfs.empty()) return;
+  for (const auto& d : devices) {  // address order, which is VF index order
+    if (!d.physfn) continue;
+    if (auto it = pfs.find(*d.physfn); it != pfs.end()) it->second->sriov->vfs.push_back(d.address);
+  }
+}
+
 }  // namespace
 
 Inventory Inventory::scan(const Root& root, DeviceDetail detail) {
   Inventory inv;
-  std::vector<PciAddress> addresses;
-  for (const auto& name : root.list("/sys/bus/pci/devices")) {
-    if (auto a = try_parse_pci_address(name)) addresses.push_back(*a);
+  auto bus = SysDir::open(root, kBus);
+  std::vector<std::pair<PciAddress, std::string>> entries;
+  for (auto& name : root.list(kBus)) {
+    if (auto a = try_parse_pci_address(name)) entries.emplace_back(*a, std::move(name));
   }
-  std::sort(addresses.begin(), addresses.end());
+  std::sort(entries.begin(), entries.end());
   // A dangling bus link (the device went away while we listed it) leaves its slot empty.
-  std::vector<std::optional<Device>> read(addresses.size());
+  std::vector<std::optional<Device>> read(entries.size());
   auto read_range = [&](std::size_t from, std::size_t to) {
+    DeviceDirs dirs(root, bus ? &*bus : nullptr);
     for (std::size_t i = from; i < to; ++i) {
       try {
-        read[i] = read_device(root, addresses[i], detail);
+        if (auto dir = dirs.open(entries[i].second))
+          read[i] = read_device(root, entries[i].first, *dir, detail);
       } catch (const Error&) {
       }
     }
   };
   // Reading sysfs is system calls, mostly: on a large host a second thread takes half of them
   // (read_device only reads, through the Root's and its own descriptors).
-  const std::size_t n = addresses.size();
+  const std::size_t n = entries.size();
   const unsigned cpus = std::thread::hardware_concurrency();
   if (n >= kParallelScanMin && cpus > 1) {
     std::exception_ptr failure;
@@ -60,6 +136,7 @@ Inventory Inventory::scan(const Root& root, DeviceDetail detail) {
   for (auto& d : read) {
     if (d) inv.devices_.push_back(std::move(*d));
   }
+  if (detail == DeviceDetail::listing) vfs_from_physfn(inv.devices_);
   return inv;
 }
 

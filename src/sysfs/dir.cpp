@@ -35,6 +35,17 @@ std::optional<SysDir> SysDir::open(const Root& root, std::string_view abs) {
   return SysDir(root, std::string(abs), fd, std::move(*real));
 }
 
+std::optional<SysDir> SysDir::open_dir(std::string_view name) const {
+  if (!plain_entry(name)) return std::nullopt;
+  const int fd =
+      ::openat(fd_, std::string(name).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  // A real directory entry of a directory whose canonical path is known: no /proc lookup needed.
+  std::string real = real_ == "/" ? "/" + std::string(name) : real_ + "/" + std::string(name);
+  std::string abs = real;
+  return SysDir(*root_, std::move(abs), fd, std::move(real));
+}
+
 SysDir::SysDir(const Root& root, std::string abs, int fd, std::string real)
     : root_(&root), abs_(std::move(abs)), fd_(fd), real_(std::move(real)) {}
 
@@ -52,7 +63,9 @@ std::string SysDir::through_root(std::string_view name) const {
   return abs_ + "/" + std::string(name);
 }
 
-std::vector<std::string> SysDir::names() const { return root_->list(abs_); }
+std::vector<std::string> SysDir::names() const {
+  return root_->list(abs_);
+}
 
 std::optional<SysDir::Kind> SysDir::kind(std::string_view name) const {
   if (!plain_entry(name)) return std::nullopt;

@@ -21,6 +21,9 @@ class SysDir {
 
   // Opens `abs` (symlinks resolved inside root). nullopt if it is not a directory.
   static std::optional<SysDir> open(const Root& root, std::string_view abs);
+  // Opens the entry `name` of this directory: one lookup of one component, no symlink followed
+  // (nullopt if the entry is missing, a symlink or not a directory).
+  std::optional<SysDir> open_dir(std::string_view name) const;
   ~SysDir();
   SysDir(SysDir&& other) noexcept;
   SysDir& operator=(SysDir&&) = delete;

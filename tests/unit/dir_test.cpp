@@ -105,4 +105,26 @@ TEST_F(SysDirTest, NamesAreSorted) {
   EXPECT_NE(std::find(names.begin(), names.end(), "vendor"), names.end());
 }
 
+// open_dir: one real directory entry, nothing else.
+TEST_F(SysDirTest, OpenDirOpensOnlyARealDirectoryEntry) {
+  Root root(dir_.string());
+  auto parent = SysDir::open(root, "/sys/devices/pci0000:00");
+  ASSERT_TRUE(parent);
+  auto d = parent->open_dir("0000:00:02.0");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->real_path(), "/sys/devices/pci0000:00/0000:00:02.0");
+  EXPECT_EQ(d->read("vendor"), "0x8086\n");
+  auto types = d->open_dir("mdev_supported_types");
+  ASSERT_TRUE(types);
+  EXPECT_EQ(types->real_path(), "/sys/devices/pci0000:00/0000:00:02.0/mdev_supported_types");
+  EXPECT_FALSE(d->open_dir("types_link"));  // a symlink, even to a directory
+  EXPECT_FALSE(d->open_dir("vendor"));      // a file
+  EXPECT_FALSE(d->open_dir("missing"));
+  EXPECT_FALSE(d->open_dir(".."));
+  EXPECT_FALSE(d->open_dir("."));
+  EXPECT_FALSE(d->open_dir(""));
+  EXPECT_FALSE(d->open_dir("mdev_supported_types/i915-GVTg_V5_4"));
+  EXPECT_FALSE(d->open_dir(std::string_view("mdev_supported_types\0x", 22)));
+}
+
 }  // namespace

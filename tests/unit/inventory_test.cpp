@@ -15,7 +15,9 @@ using namespace ptagent;
 
 namespace {
 
-PciAddress A(const char* s) { return parse_pci_address(s); }
+PciAddress A(const char* s) {
+  return parse_pci_address(s);
+}
 
 TEST(Inventory, WorkstationSnapshot) {
   Root root(test::fixture_host("workstation"));
@@ -58,7 +60,8 @@ TEST(Inventory, ServerSriov) {
   ASSERT_TRUE(pf.sriov);
   EXPECT_EQ(pf.sriov->total_vfs, 63u);
   EXPECT_EQ(pf.sriov->num_vfs, 4u);
-  EXPECT_EQ(pf.sriov->vfs, (std::vector<PciAddress>{A("01:10.0"), A("01:10.2"), A("01:10.4"), A("01:10.6")}));
+  EXPECT_EQ(pf.sriov->vfs,
+            (std::vector<PciAddress>{A("01:10.0"), A("01:10.2"), A("01:10.4"), A("01:10.6")}));
   EXPECT_EQ(inv.get(A("01:10.2")).physfn, A("01:00.0"));
   EXPECT_EQ(inv.get(A("01:10.2")).driver, "vfio-pci");
   EXPECT_TRUE(inv.get(A("01:00.1")).sriov);
@@ -69,7 +72,8 @@ TEST(Inventory, ServerSriov) {
 TEST(Inventory, ExpandSlotShorthand) {
   Root root(test::fixture_host("workstation"));
   Inventory inv = Inventory::scan(root, Naming::ids_only);
-  EXPECT_EQ(inv.expand(parse_device_spec("01:00")), (std::vector<PciAddress>{A("01:00.0"), A("01:00.1")}));
+  EXPECT_EQ(inv.expand(parse_device_spec("01:00")),
+            (std::vector<PciAddress>{A("01:00.0"), A("01:00.1")}));
   EXPECT_EQ(inv.expand(parse_device_spec("00:1f")),
             (std::vector<PciAddress>{A("00:1f.0"), A("00:1f.3"), A("00:1f.4"), A("00:1f.6")}));
   EXPECT_THROW(inv.expand(parse_device_spec("05:00")), Error);
@@ -85,7 +89,8 @@ TEST(Inventory, ExpandSlotShorthand) {
 TEST(Inventory, GroupsAndBusSiblings) {
   Root root(test::fixture_host("server"));
   Inventory inv = Inventory::scan(root, Naming::ids_only);
-  EXPECT_EQ(inv.group_members(5), (std::vector<PciAddress>{A("02:00.0"), A("03:00.0"), A("03:01.0")}));
+  EXPECT_EQ(inv.group_members(5),
+            (std::vector<PciAddress>{A("02:00.0"), A("03:00.0"), A("03:01.0")}));
   EXPECT_EQ(inv.bus_siblings(inv.get(A("03:00.0"))), (std::vector<PciAddress>{A("03:01.0")}));
   EXPECT_TRUE(inv.bus_siblings(inv.get(A("04:00.0"))).empty());
 }
@@ -153,7 +158,8 @@ TEST(Inventory, LargeHostScanIsOrderedAndComplete) {
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string dir = tmpl;
   const std::string cmd = "python3 '" + ptagent::testing::fixture_hosts_dir() +
-                          "/../gen_hosts.py' --host large --pfs 4 --vfs 100 '" + dir + "' >/dev/null";
+                          "/../gen_hosts.py' --host large --pfs 4 --vfs 100 '" + dir +
+                          "' >/dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   Root root(dir + "/large");
   Inventory inv = Inventory::scan(root);
@@ -166,3 +172,76 @@ TEST(Inventory, LargeHostScanIsOrderedAndComplete) {
   for (const auto& d : inv.devices()) vfs += d.physfn ? 1 : 0;
   EXPECT_EQ(vfs, 400u);
 }
+
+namespace {
+
+// The scan opens device directories below their parents when a bus link has the kernel's shape;
+// links of any other shape, and device directories that are themselves links, are resolved
+// through the Root as a lone read does. Both ways find the same directory.
+TEST(Inventory, UnusualBusLinksResolveLikeALoneRead) {
+  const auto reference = Inventory::scan(Root(test::fixture_host("workstation")));
+  auto host = ptagent::testing::TempHost::copy_of("workstation");
+  namespace fs = std::filesystem;
+  const fs::path bus = host.real("/sys/bus/pci/devices");
+  auto relink = [&](const char* name, const std::string& target) {
+    fs::remove(bus / name);
+    fs::create_directory_symlink(target, bus / name);
+  };
+  relink("0000:00:02.0", "../../../devices/./pci0000:00/0000:00:02.0");
+  relink("0000:00:14.0", "/sys/devices/pci0000:00/0000:00:14.0");
+  relink("0000:01:00.0", "../../../devices/pci0000:00/0000:00:01.0/../0000:00:01.0/0000:01:00.0");
+  relink("0000:00:1f.3", "../../../devices/pci0000:00/0000:00:1f.3/");
+  // A device directory moved aside and replaced by a link to it.
+  const fs::path gpu_audio = host.real("/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.1");
+  fs::rename(gpu_audio, host.real("/sys/devices/moved-0000:01:00.1"));
+  fs::create_directory_symlink("../../moved-0000:01:00.1", gpu_audio);
+
+  for (auto detail : {DeviceDetail::full, DeviceDetail::listing}) {
+    const auto inv = Inventory::scan(host.root(), detail);
+    ASSERT_EQ(inv.devices().size(), reference.devices().size());
+    for (std::size_t i = 0; i < inv.devices().size(); ++i) {
+      const Device& got = inv.devices()[i];
+      const Device& want = reference.devices()[i];
+      SCOPED_TRACE(want.address.to_string());
+      EXPECT_EQ(got.address, want.address);
+      EXPECT_EQ(got.vendor_id, want.vendor_id);
+      EXPECT_EQ(got.driver, want.driver);
+      EXPECT_EQ(got.iommu_group, want.iommu_group);
+      if (got.address == A("0000:01:00.1")) {
+        EXPECT_EQ(got.sysfs_path, "/sys/devices/moved-0000:01:00.1");
+      } else {
+        EXPECT_EQ(got.sysfs_path, want.sysfs_path);
+      }
+    }
+  }
+}
+
+// A listing takes a PF's VFs from the VFs' physfn links; a full read from the PF's virtfn links.
+TEST(Inventory, ListingFindsEveryVfOfALargeHost) {
+  char tmpl[] = "/tmp/ptagent-large-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string cmd = "python3 '" + ptagent::testing::fixture_hosts_dir() +
+                          "/../gen_hosts.py' --host large --pfs 3 --vfs 90 '" + dir +
+                          "' >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  Root root(dir + "/large");
+  Inventory full = Inventory::scan(root, DeviceDetail::full);
+  Inventory listing = Inventory::scan(root, DeviceDetail::listing);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(full.devices().size(), listing.devices().size());
+  std::size_t pfs = 0;
+  for (std::size_t i = 0; i < full.devices().size(); ++i) {
+    const Device& f = full.devices()[i];
+    const Device& l = listing.devices()[i];
+    ASSERT_EQ(f.sriov.has_value(), l.sriov.has_value()) << f.address.to_string();
+    if (!f.sriov) continue;
+    ++pfs;
+    EXPECT_EQ(f.sriov->vfs.size(), 90u);
+    EXPECT_EQ(f.sriov->vfs, l.sriov->vfs) << f.address.to_string();
+    EXPECT_EQ(f.sriov->num_vfs, l.sriov->num_vfs);
+  }
+  EXPECT_EQ(pfs, 3u);
+}
+
+}  // namespace
