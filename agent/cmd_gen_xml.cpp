@@ -12,6 +12,7 @@
 #include "host/critical.hpp"
 #include "pci/inventory.hpp"
 #include "pci/iommu_group.hpp"
+#include "printable.hpp"
 #include "xml/hostdev.hpp"
 #include "xml/metadata.hpp"
 #include "xml/nodedev.hpp"
@@ -49,19 +50,9 @@ const char* kDetails =
 
 enum class Format { xml, qemu, json };
 
-std::string shown(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) {
-    auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u >= 0x7f) ? '?' : c;
-  }
-  if (s.size() > 64) out += "...";
-  return out;
-}
-
 // A decimal field as virsh nodedev-dumpxml prints it; hex is refused so the two never mix.
 long long parse_decimal(const std::string& text, const std::string& option) {
-  const std::string object = option + " '" + shown(text) + "'";
+  const std::string object = option + " '" + printable(text, 64) + "'";
   if (text.empty()) throw_usage(option, "is empty", "give a decimal number, e.g. " + option + " 0");
   if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
     throw_usage(object, "is hex; this option takes decimal as virsh nodedev-dumpxml prints it",
@@ -74,7 +65,7 @@ long long parse_decimal(const std::string& text, const std::string& option) {
 }
 
 std::vector<std::uint8_t> parse_functions(const std::string& text) {
-  const std::string object = "--functions '" + shown(text) + "'";
+  const std::string object = "--functions '" + printable(text, 64) + "'";
   std::set<std::uint8_t> out;
   std::size_t start = 0;
   for (;;) {
@@ -82,7 +73,7 @@ std::vector<std::uint8_t> parse_functions(const std::string& text) {
     std::string item =
         text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (item.size() != 1 || item[0] < '0' || item[0] > '7') {
-      throw_usage(object, "'" + shown(item) + "' is not a function number 0-7",
+      throw_usage(object, "'" + printable(item, 64) + "' is not a function number 0-7",
                   "e.g. --functions 0,1");
     }
     if (!out.insert(static_cast<std::uint8_t>(item[0] - '0')).second) {
@@ -301,7 +292,7 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
     else if (format == "json")
       fmt = Format::json;
     else
-      throw_usage("--format '" + shown(format) + "'", "must be xml, qemu or json");
+      throw_usage("--format '" + printable(format, 64) + "'", "must be xml, qemu or json");
     if (ctx.global.json && fmt != Format::json)
       throw_usage("--json", "conflicts with --format " + format);
   }
@@ -449,7 +440,7 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
     if (given("managed")) base.managed = parse_yes_no(managed, "--managed");
     if (given("driver")) {
       if (driver != "vfio") {
-        throw_usage("--driver '" + shown(driver) + "'", "is not supported",
+        throw_usage("--driver '" + printable(driver, 64) + "'", "is not supported",
                     "vfio is the only PCI assignment backend QEMU has");
       }
       base.driver_vfio = true;

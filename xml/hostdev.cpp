@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "printable.hpp"
 #include "xml/pretty.hpp"
 
 namespace ptagent {
@@ -14,23 +15,6 @@ namespace {
 constexpr unsigned kMaxBootOrder = 65535;
 constexpr std::size_t kMaxAliasLength = 64;
 constexpr std::size_t kMaxPathLength = 4096;
-
-// Input echoed in messages: control bytes escaped, long input cut.
-std::string shown(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 80)) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  if (s.size() > 80) out += "...";
-  return out;
-}
 
 std::string hex(unsigned value, int digits) {
   char buf[16];
@@ -50,11 +34,11 @@ std::string qemu_value(std::string_view v) {
 
 unsigned parse_hex_field(std::string_view whole, std::string_view digits, const char* field,
                          unsigned max) {
-  const std::string object = "--guest-address '" + shown(whole) + "'";
+  const std::string object = "--guest-address '" + printable(whole) + "'";
   const std::string hint = "expected BUS:SLOT in hex, e.g. 00:05";
   if (digits.empty()) throw_usage(object, std::string(field) + " is empty", hint);
   if (digits.size() > 4)
-    throw_usage(object, std::string(field) + " '" + shown(digits) + "' is out of range", hint);
+    throw_usage(object, std::string(field) + " '" + printable(digits) + "' is out of range", hint);
   unsigned v = 0;
   for (char c : digits) {
     unsigned d;
@@ -65,7 +49,7 @@ unsigned parse_hex_field(std::string_view whole, std::string_view digits, const 
     else if (c >= 'A' && c <= 'F')
       d = static_cast<unsigned>(c - 'A' + 10);
     else
-      throw_usage(object, std::string(field) + " '" + shown(digits) + "' is not a hex number",
+      throw_usage(object, std::string(field) + " '" + printable(digits) + "' is not a hex number",
                   hint);
     v = v * 16 + d;
   }
@@ -93,17 +77,17 @@ std::string guest_address_text(const GuestPciAddress& a) {
 YesNo parse_yes_no(std::string_view text, std::string_view option) {
   if (text == "yes") return YesNo::yes;
   if (text == "no") return YesNo::no;
-  throw_usage(std::string(option) + " '" + shown(text) + "'", "must be yes or no");
+  throw_usage(std::string(option) + " '" + printable(text) + "'", "must be yes or no");
 }
 
 OnOff parse_on_off(std::string_view text, std::string_view option) {
   if (text == "on") return OnOff::on;
   if (text == "off") return OnOff::off;
-  throw_usage(std::string(option) + " '" + shown(text) + "'", "must be on or off");
+  throw_usage(std::string(option) + " '" + printable(text) + "'", "must be on or off");
 }
 
 std::string parse_alias(std::string_view text) {
-  const std::string object = "--alias '" + shown(text) + "'";
+  const std::string object = "--alias '" + printable(text) + "'";
   const std::string hint =
       "libvirt keeps only user aliases: 'ua-' and then letters, digits, '_' or '-', e.g. ua-gpu";
   if (text.substr(0, 3) != "ua-")
@@ -115,13 +99,13 @@ std::string parse_alias(std::string_view text) {
   for (char c : text.substr(3)) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-';
-    if (!ok) throw_usage(object, "contains '" + shown(std::string_view(&c, 1)) + "'", hint);
+    if (!ok) throw_usage(object, "contains '" + printable(std::string_view(&c, 1)) + "'", hint);
   }
   return std::string(text);
 }
 
 GuestPciAddress parse_guest_address(std::string_view text) {
-  const std::string object = "--guest-address '" + shown(text) + "'";
+  const std::string object = "--guest-address '" + printable(text) + "'";
   const std::string hint = "expected BUS:SLOT in hex, e.g. 00:05 (the functions follow the host's)";
   if (text.empty()) throw_usage("--guest-address", "is empty", hint);
   std::vector<std::string_view> parts;
@@ -150,7 +134,7 @@ GuestPciAddress parse_guest_address(std::string_view text) {
 }
 
 unsigned parse_boot_order(std::string_view text) {
-  const std::string object = "--boot-order '" + shown(text) + "'";
+  const std::string object = "--boot-order '" + printable(text) + "'";
   if (text.empty() || text.size() > 5) throw_usage(object, "is not a number from 1 to 65535");
   unsigned v = 0;
   for (char c : text) {
@@ -163,7 +147,7 @@ unsigned parse_boot_order(std::string_view text) {
 }
 
 std::string parse_rom_file(std::string_view text) {
-  const std::string object = "--rom-file '" + shown(text) + "'";
+  const std::string object = "--rom-file '" + printable(text) + "'";
   if (text.empty())
     throw_usage("--rom-file", "is empty", "give the absolute path of the ROM image");
   if (text.front() != '/' || text.size() < 2) {

@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "pci/address.hpp"
-#include "xml/uuid.hpp"
+#include "uuid.hpp"
 
 namespace pugi {
 class xml_node;

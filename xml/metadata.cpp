@@ -1,10 +1,10 @@
 #include "xml/metadata.hpp"
 
-#include <cstdio>
 #include <pugixml.hpp>
 #include <set>
 
 #include "error.hpp"
+#include "printable.hpp"
 #include "xml/pretty.hpp"
 
 namespace ptagent {
@@ -14,22 +14,6 @@ namespace {
 constexpr std::size_t kMaxTypeLength = 64;
 constexpr std::size_t kMaxMetadataXml = 1u << 20;
 const char* const kObject = "ptagent metadata";
-
-std::string shown(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 80)) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  if (s.size() > 80) out += "...";
-  return out;
-}
 
 std::string_view prefix_of(std::string_view qname) {
   auto colon = qname.find(':');
@@ -70,7 +54,7 @@ void only_attributes(const pugi::xml_node& element,
     for (auto want : allowed) ok = ok || name == want;
     if (!ok) {
       throw_usage(kObject, "<" + std::string(local_of(element.name())) +
-                               "> has an unknown attribute '" + shown(name) + "'");
+                               "> has an unknown attribute '" + printable(name) + "'");
     }
   }
 }
@@ -86,16 +70,16 @@ std::string required(const pugi::xml_node& element, const char* attr) {
 
 PciAddress canonical_address(std::string_view text, std::string_view what) {
   if (auto a = try_parse_pci_address(text)) return *a;
-  throw_usage(
-      kObject,
-      std::string(what) + " '" + shown(text) + "' is not a PCI address of the form DDDD:BB:SS.F",
-      "e.g. 0000:01:00.0");
+  throw_usage(kObject,
+              std::string(what) + " '" + printable(text) +
+                  "' is not a PCI address of the form DDDD:BB:SS.F",
+              "e.g. 0000:01:00.0");
 }
 
 }  // namespace
 
 std::string parse_mdev_type(std::string_view text) {
-  const std::string object = "mdev type '" + shown(text) + "'";
+  const std::string object = "mdev type '" + printable(text) + "'";
   const std::string hint =
       "use a directory name from /sys/class/mdev_bus/PARENT/mdev_supported_types, e.g. "
       "i915-GVTg_V5_4";
@@ -108,7 +92,7 @@ std::string parse_mdev_type(std::string_view text) {
   for (char c : text) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-' || c == ':' || c == '.';
-    if (!ok) throw_usage(object, "contains '" + shown(std::string_view(&c, 1)) + "'", hint);
+    if (!ok) throw_usage(object, "contains '" + printable(std::string_view(&c, 1)) + "'", hint);
   }
   return std::string(text);
 }
@@ -124,7 +108,7 @@ std::string group_policy_text(GroupPolicy g) {
 GroupPolicy parse_group_policy(std::string_view text, std::string_view what) {
   if (text == "device") return GroupPolicy::device;
   if (text == "whole") return GroupPolicy::whole;
-  throw_usage(std::string(what) + " '" + shown(text) + "'", "must be device or whole");
+  throw_usage(std::string(what) + " '" + printable(text) + "'", "must be device or whole");
 }
 
 void check_metadata(const PassthroughMetadata& md) {
@@ -183,7 +167,7 @@ std::string metadata_xml(const PassthroughMetadata& md, int depth) {
 PassthroughMetadata parse_metadata(const pugi::xml_node& element, MetadataNamespace ns) {
   if (!element || element.type() != pugi::node_element) throw_usage(kObject, "is not an element");
   if (!is_ours(element, "passthrough", ns)) {
-    throw_usage(kObject, "<" + shown(element.name()) + "> is not <passthrough> in namespace " +
+    throw_usage(kObject, "<" + printable(element.name()) + "> is not <passthrough> in namespace " +
                              kMetadataNamespace);
   }
   only_attributes(element, {});
@@ -212,7 +196,7 @@ PassthroughMetadata parse_metadata(const pugi::xml_node& element, MetadataNamesp
       p.address = canonical_address(required(child, "address"), "pci address");
       if (pugi::xml_attribute b = child.attribute("bind");
           b && std::string_view(b.value()) != "vfio-pci") {
-        throw_usage(kObject, "pci bind '" + shown(b.value()) + "' is not supported",
+        throw_usage(kObject, "pci bind '" + printable(b.value()) + "' is not supported",
                     "the only driver is vfio-pci");
       }
       if (pugi::xml_attribute g = child.attribute("group"))
@@ -220,8 +204,8 @@ PassthroughMetadata parse_metadata(const pugi::xml_node& element, MetadataNamesp
       if (child.first_child()) throw_usage(kObject, "<pci> must be empty");
       md.pci.push_back(p);
     } else {
-      throw_usage(kObject, "has an unknown element <" + shown(child.name()) + "> (namespace '" +
-                               shown(namespace_of(child)) + "')");
+      throw_usage(kObject, "has an unknown element <" + printable(child.name()) + "> (namespace '" +
+                               printable(namespace_of(child)) + "')");
     }
   }
   check_metadata(md);

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "pci/address.hpp"
-#include "xml/uuid.hpp"
+#include "uuid.hpp"
 
 namespace pugi {
 class xml_node;

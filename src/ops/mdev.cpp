@@ -12,8 +12,10 @@
 #include "ops/journal.hpp"
 #include "ops/sysfs_writer.hpp"
 #include "pci/address.hpp"
+#include "printable.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
+#include "uuid.hpp"
 
 namespace ptagent {
 
@@ -34,10 +36,6 @@ std::string utc_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-bool is_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
@@ -94,7 +92,7 @@ std::optional<Mdev> read_mdev_entry(const Root& root, const std::string& uuid) {
 }
 
 void check_path_name(std::string_view name, const std::string& what, bool allow_colon) {
-  const std::string shown(name.substr(0, 64));
+  const std::string shown = printable(name, 64);
   if (name.empty())
     throw_usage(what, "is empty", "run 'ptagent mdev types' for the names on this host");
   if (name.size() > 128)
@@ -211,42 +209,29 @@ std::optional<Mdev> find_mdev(const Root& root, const std::string& uuid) {
 }
 
 std::optional<std::string> try_parse_uuid_text(std::string_view text) {
+  // mdev names in sysfs and mdevctl are always the dashed form.
   if (text.size() != 36) return std::nullopt;
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? c != '-' : !is_hex(c)) return std::nullopt;
-    out += (c >= 'A' && c <= 'F') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return out;
+  auto u = try_parse_uuid(text);
+  if (!u) return std::nullopt;
+  return u->to_string();
 }
 
 std::string parse_uuid_text(std::string_view text) {
   if (auto u = try_parse_uuid_text(text)) return *u;
-  throw_usage("UUID '" + std::string(text.substr(0, 64)) + "'",
-              "is not a UUID (8-4-4-4-12 hexadecimal digits)",
+  throw_usage("UUID '" + printable(text, 64) + "'", "is not a UUID (8-4-4-4-12 hexadecimal digits)",
               "e.g. 4b20d080-1b54-4048-85b3-a6a62d165c01, or leave --uuid out to get a new one");
 }
 
 std::string random_uuid_v4() {
   std::random_device rd;
-  std::array<std::uint8_t, 16> b{};
-  for (std::size_t i = 0; i < b.size(); i += 4) {
+  Uuid u;
+  for (std::size_t i = 0; i < u.bytes.size(); i += 4) {
     const std::uint32_t r = rd();
-    for (std::size_t k = 0; k < 4; ++k) b[i + k] = static_cast<std::uint8_t>(r >> (8 * k));
+    for (std::size_t k = 0; k < 4; ++k) u.bytes[i + k] = static_cast<std::uint8_t>(r >> (8 * k));
   }
-  b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
-  b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 0x0f];
-  }
-  return out;
+  u.bytes[6] = static_cast<std::uint8_t>((u.bytes[6] & 0x0f) | 0x40);  // version 4
+  u.bytes[8] = static_cast<std::uint8_t>((u.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return u.to_string();
 }
 
 void check_mdev_type_name(std::string_view name) {

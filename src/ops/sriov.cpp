@@ -10,6 +10,7 @@
 #include "ops/sysfs_writer.hpp"
 #include "ops/vfio_holders.hpp"
 #include "pci/device.hpp"
+#include "printable.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 
@@ -165,7 +166,7 @@ PciHolders journal_pci_holders(const std::vector<Change>& changes) {
 }
 
 unsigned parse_vf_count(std::string_view text) {
-  const std::string shown(text.substr(0, 40));
+  const std::string shown = printable(text, 40);
   if (text.empty())
     throw_usage("--vfs", "needs a number of VFs", "e.g. --vfs 4 (0 removes every VF)");
   if (text.front() == '-') {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "printable.hpp"
 
 namespace ptagent {
 
@@ -27,24 +28,10 @@ std::string range_text(const Field& f) {
   return buf;
 }
 
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 unsigned long parse_hex_field(std::string_view whole, std::string_view digits, const Field& f) {
   const std::string object = "PCI address '" + printable(whole) + "'";
-  if (digits.empty()) throw_usage(object, std::string(f.name) + " is empty", "expected " + range_text(f));
+  if (digits.empty())
+    throw_usage(object, std::string(f.name) + " is empty", "expected " + range_text(f));
   if (digits.size() > 8) {
     throw_usage(object, std::string(f.name) + " '" + printable(digits) + "' is out of range",
                 "expected " + range_text(f));
@@ -52,9 +39,12 @@ unsigned long parse_hex_field(std::string_view whole, std::string_view digits, c
   unsigned long v = 0;
   for (char c : digits) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
     else {
       throw_usage(object, std::string(f.name) + " '" + printable(digits) + "' is not a hex number",
                   "expected " + range_text(f));
@@ -75,7 +65,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   std::size_t start = 0;
   for (;;) {
     auto pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    out.push_back(
+        s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
     if (pos == std::string_view::npos) break;
     start = pos + 1;
   }
@@ -145,7 +136,8 @@ DeviceSpec parse_device_spec(std::string_view text) {
     spec.whole_slot = true;
     return spec;
   }
-  spec.address.slot = static_cast<std::uint8_t>(parse_hex_field(whole, slotfn.substr(0, dot), kSlot));
+  spec.address.slot =
+      static_cast<std::uint8_t>(parse_hex_field(whole, slotfn.substr(0, dot), kSlot));
   spec.address.function =
       static_cast<std::uint8_t>(parse_hex_field(whole, slotfn.substr(dot + 1), kFunction));
   return spec;
@@ -160,7 +152,8 @@ PciAddress parse_pci_address(std::string_view text) {
   return spec.address;
 }
 
-PciAddress address_from_fields(long long domain, long long bus, long long slot, long long function) {
+PciAddress address_from_fields(long long domain, long long bus, long long slot,
+                               long long function) {
   auto check = [](long long v, const Field& f) {
     if (v < 0 || static_cast<unsigned long long>(v) > f.max) {
       throw_usage(std::string(f.name) + " " + std::to_string(v), "is out of range",
@@ -178,8 +171,10 @@ PciAddress address_from_fields(long long domain, long long bus, long long slot, 
 }
 
 std::optional<long long> parse_libvirt_field(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\t')) text.remove_suffix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\t'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\t'))
+    text.remove_suffix(1);
   int base = 10;
   if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
     text.remove_prefix(2);

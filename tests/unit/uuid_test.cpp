@@ -1,4 +1,4 @@
-#include "xml/uuid.hpp"
+#include "uuid.hpp"
 
 #include <gtest/gtest.h>
 

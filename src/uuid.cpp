@@ -1,8 +1,7 @@
-#include "xml/uuid.hpp"
-
-#include <cstdio>
+#include "uuid.hpp"
 
 #include "error.hpp"
+#include "printable.hpp"
 
 namespace ptagent {
 
@@ -13,23 +12,6 @@ int hex_digit(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// Input echoed in messages: control bytes escaped, long input cut.
-std::string shown(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64)) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  if (s.size() > 64) out += "...";
-  return out;
 }
 
 std::uint32_t rotl(std::uint32_t v, int n) {
@@ -78,7 +60,7 @@ Uuid parse_uuid(std::string_view text, std::string_view what) {
     throw_usage(std::string(what), "is empty",
                 "expected a UUID such as 4b20d080-1b54-4048-85b3-a6a62d165c01");
   }
-  throw_usage(std::string(what) + " '" + shown(text) + "'",
+  throw_usage(std::string(what) + " '" + printable(text, 64) + "'",
               "is not a UUID (32 hex digits, grouped 8-4-4-4-12)",
               "e.g. 4b20d080-1b54-4048-85b3-a6a62d165c01; 'cat /proc/sys/kernel/random/uuid' "
               "prints a new one");
