@@ -50,18 +50,6 @@ CheckSummary summarize(const std::vector<Check>& checks) {
 
 namespace {
 
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto nl = text.find('\n', start);
-    if (nl == std::string_view::npos) nl = text.size();
-    out.push_back(text.substr(start, nl - start));
-    start = nl + 1;
-  }
-  return out;
-}
-
 bool parse_small_int(std::string_view s, int& out) {
   if (s.empty() || s.size() > 6 || s.front() < '0' || s.front() > '9') return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out, 10);

@@ -15,6 +15,9 @@ std::optional<std::uint32_t> parse_hex_attr(std::string_view text);
 std::optional<long long> parse_int_attr(std::string_view text);
 // "flr bus\n" -> {"flr","bus"}; whitespace-separated words.
 std::vector<std::string> split_words(std::string_view text);
+// Lines of a text, without their '\n' (a last line without one counts; a final '\n' adds none).
+// The views point into `text`.
+std::vector<std::string_view> lines_of(std::string_view text);
 // Trim ASCII whitespace from both ends.
 std::string_view trim(std::string_view text);
 // A symlink target's last component: "../../../bus/pci/drivers/i915/" -> "i915".

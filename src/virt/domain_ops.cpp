@@ -86,28 +86,32 @@ std::vector<std::pair<std::string, std::string>> running_domain_xmls(const Conne
   return out.doms;
 }
 
-void attach_device(const Connection& conn, const Domain& dom, const std::string& xml,
-                   Affect affect) {
+namespace {
+
+using DeviceCall = int (*)(virDomainPtr, const char*, unsigned int);
+
+void change_device(const Connection& conn, const Domain& dom, const std::string& xml, Affect affect,
+                   DeviceCall call, const char* what) {
   LibvirtError err;
   virDomainPtr d = dom.get();
   unsigned flags = flags_of(affect);
   int rc = bounded<int>(
       "domain '" + dom.name() + "'", conn.timeout(),
-      [d, xml, flags]() { return libvirt().virDomainAttachDeviceFlags(d, xml.c_str(), flags); },
+      [d, xml, flags, call]() { return call(d, xml.c_str(), flags); },
       [](const int& r) { return r < 0; }, err);
-  if (rc < 0) throw_libvirt("domain '" + dom.name() + "'", "attach", err);
+  if (rc < 0) throw_libvirt("domain '" + dom.name() + "'", what, err);
+}
+
+}  // namespace
+
+void attach_device(const Connection& conn, const Domain& dom, const std::string& xml,
+                   Affect affect) {
+  change_device(conn, dom, xml, affect, libvirt().virDomainAttachDeviceFlags, "attach");
 }
 
 void detach_device(const Connection& conn, const Domain& dom, const std::string& xml,
                    Affect affect) {
-  LibvirtError err;
-  virDomainPtr d = dom.get();
-  unsigned flags = flags_of(affect);
-  int rc = bounded<int>(
-      "domain '" + dom.name() + "'", conn.timeout(),
-      [d, xml, flags]() { return libvirt().virDomainDetachDeviceFlags(d, xml.c_str(), flags); },
-      [](const int& r) { return r < 0; }, err);
-  if (rc < 0) throw_libvirt("domain '" + dom.name() + "'", "detach", err);
+  change_device(conn, dom, xml, affect, libvirt().virDomainDetachDeviceFlags, "detach");
 }
 
 }  // namespace ptagent::virt

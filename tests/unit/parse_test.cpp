@@ -41,3 +41,14 @@ TEST(Parse, LinkTargetName) {
   EXPECT_EQ(link_target_name(""), "");
   EXPECT_EQ(link_target_name("///"), "");
 }
+
+TEST(Parse, LinesOf) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(lines_of(""), V{});
+  EXPECT_EQ(lines_of("\n"), V{""});
+  EXPECT_EQ(lines_of("a\nb\n"), (V{"a", "b"}));
+  EXPECT_EQ(lines_of("a\n\nb"), (V{"a", "", "b"}));
+  EXPECT_EQ(lines_of("no newline"), V{"no newline"});
+  const std::string text = "x=1\ny=2\n";
+  EXPECT_EQ(lines_of(text)[1].data(), text.data() + 4);  // views into the text
+}
