@@ -19,10 +19,15 @@ fail=0
 ok() { echo "ok: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+preexisting=  # a libvirtd that ran before this script: restarted without the hook at the end
 cleanup() {
   for d in $doms; do undefine_test_domain "$d"; done
   "$pt" hook uninstall --hooks-dir "$hooks" >/dev/null 2>&1
   libvirt_stop
+  if [ -n "$preexisting" ] && ! _lv_live_pid /run/libvirtd.pid >/dev/null; then
+    # It had been started before the hook existed; it reads the hooks directory only at start-up.
+    libvirtd -d 9>&- && echo "restarted the libvirtd that was running before the test (without the hook)"
+  fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -58,7 +63,14 @@ echo "log_file = $log" >"$sim/etc/ptagent/ptagent.conf"
 "$pt" hook install --hooks-dir "$hooks" --binary "$simhook" --simulated-root "$sim" >"$tmp/install.out" 2>&1
 check "hook install" grep -q "restart libvirtd" "$tmp/install.out"
 check "hook status finds it" "$pt" hook status --hooks-dir "$hooks"
-if pid=$(_lv_live_pid /run/libvirtd.pid); then kill "$pid"; sleep 1; fi
+if pid=$(_lv_live_pid /run/libvirtd.pid); then
+  # Someone else's libvirtd: it must be restarted to see the hook, and is restarted as it was
+  # (without the hook) by cleanup.
+  preexisting=$pid
+  kill "$pid"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then echo "the running libvirtd ($pid) did not stop"; exit 1; fi
+fi
 libvirt_start || { echo "cannot start libvirtd"; exit 1; }
 
 # A: a plain domain starts and stops; the hook adds nothing.
