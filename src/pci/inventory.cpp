@@ -19,10 +19,13 @@ namespace {
 constexpr std::size_t kParallelScanMin = 256;
 constexpr std::string_view kBus = "/sys/bus/pci/devices";
 
-// Device directories opened below their parent directory, each parent opened once: the bus link
+// Device directories opened below their parent directory: the bus link
 // "../../../devices/pci0000:00/0000:00:01.0/0000:03:00.5" names the parent
-// /sys/devices/pci0000:00/0000:00:01.0 and the entry 0000:03:00.5. A scan of 2,000 functions under
-// a handful of bridges then walks one path component per function instead of a dozen.
+// /sys/devices/pci0000:00/0000:00:01.0 and the entry 0000:03:00.5. The scan goes in address order,
+// so the functions of one bus, which share their parent, come one after another: keeping the last
+// parent open is enough (and holds one descriptor, however many bridges the host has). A scan of
+// 2,000 functions under a handful of bridges then walks one path component per function instead
+// of a dozen.
 class DeviceDirs {
  public:
   DeviceDirs(const Root& root, const SysDir* bus) : root_(root), bus_(bus) {}
@@ -59,18 +62,20 @@ class DeviceDirs {
       at = slash + 1;
     }
     std::string parent = (base == "/" ? "" : base) + "/" + std::string(parent_rel);
-    auto it = parents_.find(parent);
-    if (it == parents_.end()) {
+    if (!parent_ || parent_path_ != parent) {
+      parent_.reset();
       auto opened = SysDir::open(root_, parent);
       if (!opened) return std::nullopt;
-      it = parents_.emplace(parent, std::move(*opened)).first;
+      parent_.emplace(std::move(*opened));
+      parent_path_ = std::move(parent);
     }
-    return it->second.open_dir(entry);
+    return parent_->open_dir(entry);
   }
 
   const Root& root_;
   const SysDir* bus_;
-  std::map<std::string, SysDir, std::less<>> parents_;
+  std::string parent_path_;
+  std::optional<SysDir> parent_;
 };
 
 // A listing does not read the PFs' virtfn links: every VF names its PF.
