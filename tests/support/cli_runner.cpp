@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "agent/cli.hpp"
+#include "error.hpp"
 
 namespace ptagent::test {
 
@@ -21,6 +22,42 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& input
   r.out = out.str();
   r.err = err.str();
   return r;
+}
+
+CliResult run_command(const std::string& root, const std::function<int(cli::Context&)>& command,
+                      bool json, bool dry_run) {
+  cli::GlobalOptions g;
+  g.root = root;
+  g.json = json;
+  g.dry_run = dry_run;
+  std::ostringstream out, err;
+  std::istringstream in;
+  CliResult r;
+  try {
+    cli::Context ctx(g, out, err, in);
+    r.code = command(ctx);
+  } catch (const Error& e) {
+    err << "ptagent: error: " << e.what() << "\n";
+    if (!e.hint().empty()) err << "  fix: " << e.hint() << "\n";
+    r.code = e.exit_code();
+  }
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+void expect_cli_failures(const std::string& root, const std::vector<CliFailure>& cases,
+                         bool stdout_empty) {
+  for (const auto& c : cases) {
+    std::vector<std::string> argv{"--root", root};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const CliResult r = run_cli(argv);
+    EXPECT_EQ(r.code, c.code) << c.args.back() << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    if (stdout_empty) {
+      EXPECT_EQ(r.out, "") << c.args.back();
+    }
+  }
 }
 
 std::string fixture_host(const std::string& name) {

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cctype>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -15,8 +15,8 @@
 #include <stdexcept>
 
 #include "pci/address.hpp"
-#include "sysfs/root.hpp"
 #include "support/kernel_text.hpp"
+#include "sysfs/root.hpp"
 
 namespace ptagent::testing {
 
@@ -28,7 +28,6 @@ const std::string kPciDevices = "/sys/bus/pci/devices/";
 const std::string kPciDrivers = "/sys/bus/pci/drivers/";
 const std::string kGroups = "/sys/kernel/iommu_groups/";
 const std::string kMdevDevices = "/sys/bus/mdev/devices";
-
 
 unsigned read_uint(const Root& root, const std::string& path, unsigned fallback = 0) {
   auto v = root.read_value(path);
@@ -53,6 +52,20 @@ bool is_uuid(const std::string& s) {
     }
   }
   return true;
+}
+
+// A uevent file's lines but its DRIVER= line, which follows every bind and unbind.
+std::string without_driver_line(const std::string& uevent) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < uevent.size()) {
+    auto nl = uevent.find('\n', start);
+    if (nl == std::string::npos) nl = uevent.size() - 1;
+    std::string line = uevent.substr(start, nl - start + 1);
+    if (line.rfind("DRIVER=", 0) != 0) out += line;
+    start = nl + 1;
+  }
+  return out;
 }
 
 std::string lower(std::string s) {
@@ -286,16 +299,7 @@ void KernelDouble::attach(const std::string& driver, const std::string& dev_dir)
   put_link(dev_dir + "/driver", kPciDrivers + driver);
   put_link(kPciDrivers + driver + "/" + addr, dev_dir);
   if (auto u = root_.read(dev_dir + "/uevent")) {
-    std::string out = "DRIVER=" + driver + "\n";
-    std::size_t start = 0;
-    while (start < u->size()) {
-      auto nl = u->find('\n', start);
-      if (nl == std::string::npos) nl = u->size() - 1;
-      std::string line = u->substr(start, nl - start + 1);
-      if (line.rfind("DRIVER=", 0) != 0) out += line;
-      start = nl + 1;
-    }
-    put_file(dev_dir + "/uevent", out);
+    put_file(dev_dir + "/uevent", "DRIVER=" + driver + "\n" + without_driver_line(*u));
   }
   if (driver == "vfio-pci" && root_.is_dir("/dev/vfio")) {
     if (auto g = root_.link_name(dev_dir + "/iommu_group")) put_file("/dev/vfio/" + *g, "");
@@ -309,16 +313,7 @@ void KernelDouble::detach(const std::string& dev_dir) {
   remove_entry(dev_dir + "/driver");
   remove_entry(kPciDrivers + driver + "/" + addr);
   if (auto u = root_.read(dev_dir + "/uevent")) {
-    std::string out;
-    std::size_t start = 0;
-    while (start < u->size()) {
-      auto nl = u->find('\n', start);
-      if (nl == std::string::npos) nl = u->size() - 1;
-      std::string line = u->substr(start, nl - start + 1);
-      if (line.rfind("DRIVER=", 0) != 0) out += line;
-      start = nl + 1;
-    }
-    put_file(dev_dir + "/uevent", out);
+    put_file(dev_dir + "/uevent", without_driver_line(*u));
   }
   if (driver == "vfio-pci") {
     auto g = root_.link_name(dev_dir + "/iommu_group");

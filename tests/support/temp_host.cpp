@@ -2,10 +2,9 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
-
-#include <cstdlib>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
@@ -29,7 +28,13 @@ std::string make_temp_dir() {
 
 }  // namespace
 
-std::string fixture_hosts_dir() { return std::string(PTAGENT_FIXTURES_DIR) + "/hosts"; }
+std::string fixture_hosts_dir() {
+  return std::string(PTAGENT_FIXTURES_DIR) + "/hosts";
+}
+
+Root fixture_root(const std::string& name) {
+  return Root(fixture_hosts_dir() + "/" + name);
+}
 
 TempHost::TempHost(std::string dir) : dir_(std::move(dir)), root_(std::make_unique<Root>(dir_)) {}
 

@@ -47,4 +47,7 @@ inline TempHost copy_fixture(const std::string& name) {
 // The directory that holds the simulated hosts (tests/fixtures/hosts).
 std::string fixture_hosts_dir();
 
+// A Root on the committed fixture itself, not a copy: only for tests that read and never write.
+Root fixture_root(const std::string& name);
+
 }  // namespace ptagent::testing

@@ -6,9 +6,7 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "error.hpp"
 #include "ops/journal.hpp"
 #include "support/cli_runner.hpp"
 #include "support/kernel_double.hpp"
@@ -16,41 +14,24 @@
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::test::CliResult;
 using ptagent::testing::host_state;
 using ptagent::testing::KernelDouble;
 using ptagent::testing::TempHost;
 
 namespace {
 
-struct Result {
-  int code = 0;
-  std::string out;
-  std::string err;
-};
-
 enum class Cmd { bind, restore };
 
 // Like cli::run, but with the kernel double as the writer.
-Result run(const TempHost& h, SysfsWriter& w, Cmd cmd, const std::vector<std::string>& args,
-           bool json = false, bool dry_run = false) {
-  cli::GlobalOptions g;
-  g.root = h.dir();
-  g.json = json;
-  g.dry_run = dry_run;
-  std::ostringstream out, err;
-  std::istringstream in;
-  Result r;
-  try {
-    cli::Context ctx(g, out, err, in);
-    r.code = cmd == Cmd::bind ? cli::run_bind(ctx, args, w) : cli::run_restore(ctx, args, w);
-  } catch (const Error& e) {
-    err << "ptagent: error: " << e.what() << "\n";
-    if (!e.hint().empty()) err << "  fix: " << e.hint() << "\n";
-    r.code = e.exit_code();
-  }
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+CliResult run(const TempHost& h, SysfsWriter& w, Cmd cmd, const std::vector<std::string>& args,
+              bool json = false, bool dry_run = false) {
+  return test::run_command(
+      h.dir(),
+      [&](cli::Context& ctx) {
+        return cmd == Cmd::bind ? cli::run_bind(ctx, args, w) : cli::run_restore(ctx, args, w);
+      },
+      json, dry_run);
 }
 
 bool has(const std::string& s, const std::string& part) {
@@ -61,7 +42,7 @@ TEST(CmdBind, GroupBindThenRestore) {
   TempHost h = TempHost::copy_of("workstation");
   KernelDouble k(h.root());
   const std::string start = host_state(h.root());
-  Result r = run(h, k, Cmd::bind, {"01:00.0", "--group"});
+  CliResult r = run(h, k, Cmd::bind, {"01:00.0", "--group"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             "0000:01:00.0: nouveau -> vfio-pci\n"
@@ -79,7 +60,7 @@ TEST(CmdBind, GroupBindThenRestore) {
 TEST(CmdBind, SlotShorthandAndJson) {
   TempHost h = TempHost::copy_of("workstation");
   KernelDouble k(h.root());
-  Result r = run(h, k, Cmd::bind, {"01:00"}, /*json=*/true);
+  CliResult r = run(h, k, Cmd::bind, {"01:00"}, /*json=*/true);
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["dry_run"], false);
@@ -104,7 +85,7 @@ TEST(CmdBind, DryRunChangesNothing) {
   TempHost h = TempHost::copy_of("workstation");
   KernelDouble k(h.root());
   const std::string start = host_state(h.root());
-  Result r = run(h, k, Cmd::bind, {"0000:01:00.1"}, false, /*dry_run=*/true);
+  CliResult r = run(h, k, Cmd::bind, {"0000:01:00.1"}, false, /*dry_run=*/true);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             "Plan (dry run, nothing changed):\n"
@@ -151,7 +132,7 @@ TEST(CmdBind, FailureMidWayIsReportedAndUndone) {
   KernelDouble k(h.root());
   const std::string start = host_state(h.root());
   k.fail_writes_to("drivers/nouveau/unbind", EBUSY);
-  Result r = run(h, k, Cmd::bind, {"01:00.0", "--group"});
+  CliResult r = run(h, k, Cmd::bind, {"01:00.0", "--group"});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(has(
       r.err,
@@ -190,7 +171,7 @@ TEST(CmdBind, RefusalsAndBadInput) {
       {Cmd::restore, {"zz:00.0"}, 2, "zz:00.0"},
   };
   for (const auto& c : cases) {
-    Result r = run(h, k, c.cmd, c.args);
+    CliResult r = run(h, k, c.cmd, c.args);
     EXPECT_EQ(r.code, c.code) << r.err;
     EXPECT_TRUE(has(r.err, c.message)) << r.err;
     EXPECT_EQ(r.out, "");
@@ -199,7 +180,7 @@ TEST(CmdBind, RefusalsAndBadInput) {
   EXPECT_EQ(host_state(h.root()), start);
   EXPECT_FALSE(h.root().exists("/run/ptagent"));
 
-  Result r = run(h, k, Cmd::bind, {"02:00.0", "--force"});
+  CliResult r = run(h, k, Cmd::bind, {"02:00.0", "--force"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("0000:02:00.0: nvme -> vfio-pci\n", 0), 0u) << r.out;
   r = run(h, k, Cmd::bind, {"02:00.0", "--force"});
@@ -212,7 +193,7 @@ TEST(CmdBind, RestoreAllReportsWhatIsLeft) {
   KernelDouble k(h.root());
   ASSERT_EQ(run(h, k, Cmd::bind, {"01:00.0", "--group"}).code, 0);
   k.fail_writes_to("0000:01:00.0/driver_override", EIO);
-  Result r = run(h, k, Cmd::restore, {"--all"});
+  CliResult r = run(h, k, Cmd::restore, {"--all"});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(has(r.out, "undone: bind of 0000:01:00.1 to vfio-pci (was on snd_hda_intel)"))
       << r.out;

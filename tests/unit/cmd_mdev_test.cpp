@@ -4,10 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "agent/writer_commands.hpp"
-#include "error.hpp"
 #include "ops/journal.hpp"
 #include "support/cli_runner.hpp"
 #include "support/kernel_double.hpp"
@@ -29,24 +27,9 @@ const char* kU2 = "83c32df7-d52e-4ec1-9668-1f3c7e4df107";
 
 CliResult run_mdev(const TempHost& host, SysfsWriter& writer, const std::vector<std::string>& args,
                    bool as_json = false, bool dry_run = false) {
-  cli::GlobalOptions g;
-  g.root = host.dir();
-  g.json = as_json;
-  g.dry_run = dry_run;
-  std::ostringstream out, err;
-  std::istringstream in;
-  CliResult r;
-  try {
-    cli::Context ctx(g, out, err, in);
-    r.code = cli::mdev_command(ctx, args, writer, kFast);
-  } catch (const Error& e) {
-    err << "ptagent: error: " << e.what() << "\n";
-    if (!e.hint().empty()) err << "  fix: " << e.hint() << "\n";
-    r.code = e.exit_code();
-  }
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+  return test::run_command(
+      host.dir(), [&](cli::Context& ctx) { return cli::mdev_command(ctx, args, writer, kFast); },
+      as_json, dry_run);
 }
 
 }  // namespace
@@ -183,12 +166,7 @@ TEST(CmdMdev, DryRunChangesNothing) {
 
 TEST(CmdMdev, BadInputAndRefusals) {
   const std::string root = fixture_host("workstation");
-  struct Case {
-    std::vector<std::string> args;
-    int code;
-    const char* message;
-  };
-  const Case cases[] = {
+  const std::vector<test::CliFailure> cases = {
       {{"mdev"}, 2, "needs a sub-command"},
       {{"mdev", "start"}, 2, "mdev start: unknown sub-command"},
       {{"mdev", "create"}, 2, "needs a PARENT and a TYPE"},
@@ -209,13 +187,7 @@ TEST(CmdMdev, BadInputAndRefusals) {
       {{"mdev", "types", "0000:00:14.0"}, 1, "no such mdev parent"},
       {{"mdev", "list", "extra"}, 2, ""},
   };
-  for (const auto& c : cases) {
-    std::vector<std::string> argv{"--root", root};
-    argv.insert(argv.end(), c.args.begin(), c.args.end());
-    const CliResult r = run_cli(argv);
-    EXPECT_EQ(r.code, c.code) << c.args.back() << ": " << r.err;
-    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
-  }
+  test::expect_cli_failures(root, cases);
 }
 
 TEST(CmdMdev, EverySubCommandHasHelp) {

@@ -4,10 +4,8 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "agent/writer_commands.hpp"
-#include "error.hpp"
 #include "ops/journal.hpp"
 #include "support/cli_runner.hpp"
 #include "support/kernel_double.hpp"
@@ -27,24 +25,9 @@ const WaitLimits kFast{std::chrono::milliseconds(300), std::chrono::milliseconds
 // Runs `ptagent --root HOST [--json] [--dry-run] sriov ARGS…` with the kernel double as the writer.
 CliResult run_sriov(const TempHost& host, SysfsWriter& writer, const std::vector<std::string>& args,
                     bool json = false, bool dry_run = false) {
-  cli::GlobalOptions g;
-  g.root = host.dir();
-  g.json = json;
-  g.dry_run = dry_run;
-  std::ostringstream out, err;
-  std::istringstream in;
-  CliResult r;
-  try {
-    cli::Context ctx(g, out, err, in);
-    r.code = cli::sriov_command(ctx, args, writer, kFast);
-  } catch (const Error& e) {
-    err << "ptagent: error: " << e.what() << "\n";
-    if (!e.hint().empty()) err << "  fix: " << e.hint() << "\n";
-    r.code = e.exit_code();
-  }
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+  return test::run_command(
+      host.dir(), [&](cli::Context& ctx) { return cli::sriov_command(ctx, args, writer, kFast); },
+      json, dry_run);
 }
 
 }  // namespace
@@ -69,12 +52,7 @@ TEST(CmdSriov, ShowsAnEmptyPf) {
 
 TEST(CmdSriov, BadInputIsAUsageError) {
   const std::string root = fixture_host("server");
-  struct Case {
-    std::vector<std::string> args;
-    int code;
-    const char* message;
-  };
-  const Case cases[] = {
+  const std::vector<test::CliFailure> cases = {
       {{"sriov"}, 2, "needs a PF"},
       {{"sriov", "01:00.0", "--vfs", "-1"}, 2, "--vfs -1: the number of VFs cannot be negative"},
       {{"sriov", "01:00.0", "--vfs", "four"}, 2, "--vfs four: is not a number"},
@@ -88,14 +66,7 @@ TEST(CmdSriov, BadInputIsAUsageError) {
       {{"sriov", "01:00.0", "--vfs", "64"}, 1, "--vfs 64 is above sriov_totalvfs (63)"},
       {{"sriov", "01:00.0", "--vfs", "2"}, 1, "0000:01:10.2 (bound to vfio-pci)"},
   };
-  for (const auto& c : cases) {
-    std::vector<std::string> argv{"--root", root};
-    argv.insert(argv.end(), c.args.begin(), c.args.end());
-    const CliResult r = run_cli(argv);
-    EXPECT_EQ(r.code, c.code) << c.args.back() << ": " << r.err;
-    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
-    EXPECT_EQ(r.out, "") << c.args.back();
-  }
+  test::expect_cli_failures(root, cases, /*stdout_empty=*/true);
 }
 
 TEST(CmdSriov, Help) {

@@ -3,20 +3,20 @@
 // write of a prepare. Afterwards libvirt's release, or 'ptagent restore --all', or a new start
 // followed by release, brings the host back to where it started, with an empty journal.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <csignal>
 #include <iostream>
 #include <sstream>
 
 #include "agent/cmd_bind.hpp"
-#include "error.hpp"
 #include "hooks/hook.hpp"
 #include "ops/journal.hpp"
+#include "support/cli_runner.hpp"
+#include "support/guest_domain.hpp"
 #include "support/kernel_double.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
@@ -26,28 +26,11 @@ extern char** environ;
 using namespace ptagent;
 using ptagent::testing::host_state;
 using ptagent::testing::KernelDouble;
+using ptagent::testing::kGuestMdev2;
 using ptagent::testing::TempHost;
+using ptagent::testing::workstation_guest_xml;
 
 namespace {
-
-constexpr const char* kUuid = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a01";
-constexpr const char* kMdev1 = "4b20d080-1b54-4048-85b3-a6a62d165c01";
-constexpr const char* kMdev2 = "4b20d080-1b54-4048-85b3-a6a62d165c02";
-
-std::string domain_xml() {
-  return std::string("<domain type='qemu'><name>guest</name><uuid>") + kUuid +
-         "</uuid><metadata><ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">"
-         "<ptagent:mdev uuid=\"" + kMdev1 + "\" parent=\"0000:00:02.0\" type=\"i915-GVTg_V5_4\"/>"
-         "<ptagent:mdev uuid=\"" + kMdev2 + "\" parent=\"0000:00:02.0\" type=\"i915-GVTg_V5_8\"/>"
-         "<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\" group=\"whole\"/>"
-         "</ptagent:passthrough></metadata><devices>"
-         "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='" + kMdev1 +
-         "'/></source></hostdev>"
-         "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='" + kMdev2 +
-         "'/></source></hostdev>"
-         "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' "
-         "bus='0x01' slot='0x00' function='0x0'/></source></hostdev></devices></domain>";
-}
 
 struct Child {
   bool killed = false;  // by SIGKILL
@@ -120,7 +103,7 @@ Counts count_prepare() {
   });
   std::ostringstream err;
   hook::HookDeps deps{h.root(), k, hook::HookConfig{}, err, [](const std::string&) {}};
-  const int rc = hook::run_hook({"guest", "prepare", "begin", "-"}, domain_xml(), deps);
+  const int rc = hook::run_hook({"guest", "prepare", "begin", "-"}, workstation_guest_xml(), deps);
   set_journal_fault(h.root().base(), nullptr);
   EXPECT_EQ(rc, 0) << err.str();
   c.writes = k.write_count();
@@ -139,32 +122,24 @@ void recover_and_check(const TempHost& h, Recovery how, const std::string& start
   switch (how) {
     case Recovery::release:
       // libvirt runs stopped and release after a failed prepare.
-      EXPECT_EQ(hook::run_hook({"guest", "stopped", "end", "-"}, domain_xml(), deps), 0)
+      EXPECT_EQ(hook::run_hook({"guest", "stopped", "end", "-"}, workstation_guest_xml(), deps), 0)
           << where << ": " << err.str();
-      EXPECT_EQ(hook::run_hook({"guest", "release", "end", "-"}, domain_xml(), deps), 0)
+      EXPECT_EQ(hook::run_hook({"guest", "release", "end", "-"}, workstation_guest_xml(), deps), 0)
           << where << ": " << err.str();
       break;
     case Recovery::restore_all: {
-      cli::GlobalOptions g;
-      g.root = h.dir();
-      std::ostringstream out, cerr;
-      std::istringstream in;
-      cli::Context ctx(g, out, cerr, in);
-      int rc = 1;
-      try {
-        rc = cli::run_restore(ctx, {"--all"}, k);
-      } catch (const Error& e) {
-        cerr << e.what();
-      }
-      EXPECT_EQ(rc, 0) << where << ": " << out.str() << cerr.str();
+      const test::CliResult r = test::run_command(
+          h.dir(), [&](cli::Context& ctx) { return cli::run_restore(ctx, {"--all"}, k); });
+      EXPECT_EQ(r.code, 0) << where << ": " << r.out << r.err;
       break;
     }
     case Recovery::start_again:
       // The next start undoes the leftovers first, then does the whole job.
-      EXPECT_EQ(hook::run_hook({"guest", "prepare", "begin", "-"}, domain_xml(), deps), 0)
+      EXPECT_EQ(hook::run_hook({"guest", "prepare", "begin", "-"}, workstation_guest_xml(), deps),
+                0)
           << where << ": " << err.str();
-      EXPECT_TRUE(h.root().exists(std::string("/sys/bus/mdev/devices/") + kMdev2)) << where;
-      EXPECT_EQ(hook::run_hook({"guest", "release", "end", "-"}, domain_xml(), deps), 0)
+      EXPECT_TRUE(h.root().exists(std::string("/sys/bus/mdev/devices/") + kGuestMdev2)) << where;
+      EXPECT_EQ(hook::run_hook({"guest", "release", "end", "-"}, workstation_guest_xml(), deps), 0)
           << where << ": " << err.str();
       break;
   }
@@ -175,9 +150,12 @@ void recover_and_check(const TempHost& h, Recovery how, const std::string& start
 
 const char* recovery_name(Recovery r) {
   switch (r) {
-    case Recovery::release: return "release";
-    case Recovery::restore_all: return "restore --all";
-    case Recovery::start_again: return "prepare again, then release";
+    case Recovery::release:
+      return "release";
+    case Recovery::restore_all:
+      return "restore --all";
+    case Recovery::start_again:
+      return "prepare again, then release";
   }
   return "?";
 }
@@ -185,12 +163,14 @@ const char* recovery_name(Recovery r) {
 TEST(Crash, TheSimulatedHookRunsAsAChild) {
   TempHost h = TempHost::copy_of("workstation");
   const std::string start = host_state(h.root());
-  const Child ok = run_sim({"guest", "prepare", "begin", "-"}, domain_xml(), {"PTAGENT_ROOT=" + h.dir()});
+  const Child ok = run_sim({"guest", "prepare", "begin", "-"}, workstation_guest_xml(),
+                           {"PTAGENT_ROOT=" + h.dir()});
   ASSERT_FALSE(ok.killed);
   ASSERT_EQ(ok.code, 0);
   EXPECT_EQ(Journal(h.root()).load().size(), 4u);  // two mdevs, the GPU and its audio function
   EXPECT_NE(host_state(h.root()), start);
-  const Child rel = run_sim({"guest", "release", "end", "-"}, domain_xml(), {"PTAGENT_ROOT=" + h.dir()});
+  const Child rel = run_sim({"guest", "release", "end", "-"}, workstation_guest_xml(),
+                            {"PTAGENT_ROOT=" + h.dir()});
   EXPECT_EQ(rel.code, 0);
   EXPECT_EQ(host_state(h.root()), start);
 }
@@ -203,9 +183,11 @@ TEST(Crash, KilledBeforeEachSysfsWriteOfPrepare) {
     for (Recovery how : ways) {
       TempHost h = TempHost::copy_of("workstation");
       const std::string start = host_state(h.root());
-      const Child c = run_sim({"guest", "prepare", "begin", "-"}, domain_xml(),
-                              {"PTAGENT_ROOT=" + h.dir(), "PTAGENT_DOUBLE_KILL_AT_WRITE=" + std::to_string(n)});
-      const std::string where = "killed at write " + std::to_string(n) + ", then " + recovery_name(how);
+      const Child c =
+          run_sim({"guest", "prepare", "begin", "-"}, workstation_guest_xml(),
+                  {"PTAGENT_ROOT=" + h.dir(), "PTAGENT_DOUBLE_KILL_AT_WRITE=" + std::to_string(n)});
+      const std::string where =
+          "killed at write " + std::to_string(n) + ", then " + recovery_name(how);
       ASSERT_TRUE(c.killed) << where << " (exit " << c.code << ")";
       recover_and_check(h, how, start, where);
     }
@@ -221,14 +203,17 @@ TEST(Crash, KilledAtEachJournalStepOfPrepare) {
     for (Recovery how : ways) {
       TempHost h = TempHost::copy_of("workstation");
       const std::string start = host_state(h.root());
-      const Child c = run_sim({"guest", "prepare", "begin", "-"}, domain_xml(),
-                              {"PTAGENT_ROOT=" + h.dir(), "PTAGENT_SIM_KILL_AT_JOURNAL_STEP=" + std::to_string(n)});
-      const std::string where = "killed at journal step " + std::to_string(n) + ", then " + recovery_name(how);
+      const Child c = run_sim(
+          {"guest", "prepare", "begin", "-"}, workstation_guest_xml(),
+          {"PTAGENT_ROOT=" + h.dir(), "PTAGENT_SIM_KILL_AT_JOURNAL_STEP=" + std::to_string(n)});
+      const std::string where =
+          "killed at journal step " + std::to_string(n) + ", then " + recovery_name(how);
       ASSERT_TRUE(c.killed) << where << " (exit " << c.code << ")";
       recover_and_check(h, how, start, where);
     }
   }
-  std::cout << "[ crash ] " << counts.journal_steps << " kill points at journal steps, 3 recoveries each\n";
+  std::cout << "[ crash ] " << counts.journal_steps
+            << " kill points at journal steps, 3 recoveries each\n";
 }
 
 }  // namespace

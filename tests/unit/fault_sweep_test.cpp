@@ -22,25 +22,25 @@
 
 #include "agent/cmd_bind.hpp"
 #include "agent/writer_commands.hpp"
-#include "error.hpp"
 #include "hooks/hook.hpp"
 #include "ops/errno_text.hpp"
 #include "ops/journal.hpp"
+#include "support/cli_runner.hpp"
+#include "support/guest_domain.hpp"
 #include "support/kernel_double.hpp"
+#include "support/sim_host.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
 using ptagent::testing::host_state;
-using ptagent::testing::KernelDouble;
+using ptagent::testing::kGuestMdev1;
 using ptagent::testing::TempHost;
+using ptagent::testing::workstation_guest_xml;
 
 namespace {
 
 const WaitLimits kFast{std::chrono::milliseconds(200), std::chrono::milliseconds(5)};
-constexpr const char* kDomain = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a01";
-constexpr const char* kMdev = "4b20d080-1b54-4048-85b3-a6a62d165c01";
-constexpr const char* kMdev2 = "4b20d080-1b54-4048-85b3-a6a62d165c02";
 
 std::atomic<std::size_t> g_points{0};
 
@@ -50,40 +50,21 @@ struct Outcome {
 };
 
 // One simulated host with the kernel double as the writer.
-struct Env {
-  explicit Env(const std::string& fixture) : host(TempHost::copy_of(fixture)), kernel(host.root()) {}
-  TempHost host;
-  KernelDouble kernel;
+struct Env : ptagent::testing::SimHost {
+  using SimHost::SimHost;
 
-  using Command = int (*)(cli::Context&, const cli::Args&, SysfsWriter&);
   Outcome cli(const std::vector<std::string>& args) {
     const std::string name = args.at(0);
     const cli::Args rest(args.begin() + 1, args.end());
-    cli::GlobalOptions g;
-    g.root = host.dir();
-    std::ostringstream out, err;
-    std::istringstream in;
-    Outcome r;
-    try {
-      cli::Context ctx(g, out, err, in);
-      if (name == "bind") {
-        r.code = cli::run_bind(ctx, rest, kernel);
-      } else if (name == "restore") {
-        r.code = cli::run_restore(ctx, rest, kernel);
-      } else if (name == "sriov") {
-        r.code = cli::sriov_command(ctx, rest, kernel, kFast);
-      } else if (name == "mdev") {
-        r.code = cli::mdev_command(ctx, rest, kernel, kFast);
-      } else {
-        ADD_FAILURE() << "no command " << name;
-      }
-    } catch (const Error& e) {
-      err << "ptagent: error: " << e.what() << "\n";
-      if (!e.hint().empty()) err << "  fix: " << e.hint() << "\n";
-      r.code = e.exit_code();
-    }
-    r.text = out.str() + err.str();
-    return r;
+    const test::CliResult r = test::run_command(host.dir(), [&](cli::Context& ctx) {
+      if (name == "bind") return cli::run_bind(ctx, rest, kernel);
+      if (name == "restore") return cli::run_restore(ctx, rest, kernel);
+      if (name == "sriov") return cli::sriov_command(ctx, rest, kernel, kFast);
+      if (name == "mdev") return cli::mdev_command(ctx, rest, kernel, kFast);
+      ADD_FAILURE() << "no command " << name;
+      return 0;
+    });
+    return Outcome{r.code, r.out + r.err};
   }
 
   Outcome hook(const char* op, const char* sub, const std::string& xml) {
@@ -100,21 +81,6 @@ struct Env {
 
   std::vector<Change> journal() const { return Journal(host.root()).load(); }
 };
-
-std::string hook_domain() {
-  return std::string("<domain type='qemu'><name>guest</name><uuid>") + kDomain +
-         "</uuid><metadata><ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">"
-         "<ptagent:mdev uuid=\"" + kMdev + "\" parent=\"0000:00:02.0\" type=\"i915-GVTg_V5_4\"/>"
-         "<ptagent:mdev uuid=\"" + kMdev2 + "\" parent=\"0000:00:02.0\" type=\"i915-GVTg_V5_8\"/>"
-         "<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\" group=\"whole\"/>"
-         "</ptagent:passthrough></metadata><devices>"
-         "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='" + kMdev +
-         "'/></source></hostdev>"
-         "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='" + kMdev2 +
-         "'/></source></hostdev>"
-         "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' "
-         "bus='0x01' slot='0x00' function='0x0'/></source></hostdev></devices></domain>";
-}
 
 void expect_ok(const Outcome& r, const std::string& what) {
   ASSERT_EQ(r.code, 0) << what << ": " << r.text;
@@ -134,47 +100,78 @@ struct Op {
 };
 
 std::vector<Op> operations() {
-  const std::string xml = hook_domain();
+  const std::string xml = workstation_guest_xml();
   return {
-      {"bind", "server", [](Env&) {}, [](Env& e) { return e.cli({"bind", "0000:01:10.0"}); }},
+      {"bind", "server", [](Env&) {},
+       [](Env& e) {
+         return e.cli({"bind", "0000:01:10.0"});
+       }},
       {"group_bind", "workstation", [](Env&) {},
-       [](Env& e) { return e.cli({"bind", "--group", "0000:01:00.0"}); }},
+       [](Env& e) {
+         return e.cli({"bind", "--group", "0000:01:00.0"});
+       }},
       {"group_bind_behind_bridge", "server", [](Env&) {},
-       [](Env& e) { return e.cli({"bind", "--group", "0000:03:00.0"}); }},
+       [](Env& e) {
+         return e.cli({"bind", "--group", "0000:03:00.0"});
+       }},
       {"restore", "workstation",
-       [](Env& e) { expect_ok(e.cli({"bind", "--group", "0000:01:00.0"}), "setup"); },
-       [](Env& e) { return e.cli({"restore", "0000:01:00.0", "0000:01:00.1"}); }},
+       [](Env& e) {
+         expect_ok(e.cli({"bind", "--group", "0000:01:00.0"}), "setup");
+       },
+       [](Env& e) {
+         return e.cli({"restore", "0000:01:00.0", "0000:01:00.1"});
+       }},
       {"restore_all_workstation", "workstation",
        [](Env& e) {
          expect_ok(e.cli({"bind", "--group", "0000:01:00.0"}), "setup bind");
-         expect_ok(e.cli({"mdev", "create", "0000:00:02.0", "i915-GVTg_V5_8", "--uuid", kMdev}),
-                   "setup mdev");
+         expect_ok(
+             e.cli({"mdev", "create", "0000:00:02.0", "i915-GVTg_V5_8", "--uuid", kGuestMdev1}),
+             "setup mdev");
        },
-       [](Env& e) { return e.cli({"restore", "--all"}); }, Shape::per_entry},
+       [](Env& e) {
+         return e.cli({"restore", "--all"});
+       },
+       Shape::per_entry},
       {"restore_all_server", "server",
        [](Env& e) {
          expect_ok(e.cli({"sriov", "0000:01:00.1", "--vfs", "2"}), "setup sriov");
          expect_ok(e.cli({"bind", "0000:01:10.0"}), "setup bind");
        },
-       [](Env& e) { return e.cli({"restore", "--all"}); }, Shape::per_entry},
+       [](Env& e) {
+         return e.cli({"restore", "--all"});
+       },
+       Shape::per_entry},
       {"sriov_enable", "server", [](Env&) {},
-       [](Env& e) { return e.cli({"sriov", "0000:01:00.1", "--vfs", "2"}); }},
+       [](Env& e) {
+         return e.cli({"sriov", "0000:01:00.1", "--vfs", "2"});
+       }},
       {"sriov_change_through_zero", "server",
-       [](Env& e) { expect_ok(e.cli({"sriov", "0000:01:00.1", "--vfs", "2"}), "setup"); },
-       [](Env& e) { return e.cli({"sriov", "0000:01:00.1", "--vfs", "3", "--autoprobe", "no"}); }},
+       [](Env& e) {
+         expect_ok(e.cli({"sriov", "0000:01:00.1", "--vfs", "2"}), "setup");
+       },
+       [](Env& e) {
+         return e.cli({"sriov", "0000:01:00.1", "--vfs", "3", "--autoprobe", "no"});
+       }},
       {"sriov_back_to_zero", "server",
-       [](Env& e) { expect_ok(e.cli({"sriov", "0000:01:00.1", "--vfs", "2"}), "setup"); },
-       [](Env& e) { return e.cli({"sriov", "0000:01:00.1", "--vfs", "0"}); }},
+       [](Env& e) {
+         expect_ok(e.cli({"sriov", "0000:01:00.1", "--vfs", "2"}), "setup");
+       },
+       [](Env& e) {
+         return e.cli({"sriov", "0000:01:00.1", "--vfs", "0"});
+       }},
       {"mdev_create", "workstation", [](Env&) {},
        [](Env& e) {
-         return e.cli({"mdev", "create", "0000:00:02.0", "i915-GVTg_V5_8", "--uuid", kMdev});
+         return e.cli({"mdev", "create", "0000:00:02.0", "i915-GVTg_V5_8", "--uuid", kGuestMdev1});
        }},
       {"mdev_remove", "workstation",
        [](Env& e) {
-         expect_ok(e.cli({"mdev", "create", "0000:00:02.0", "i915-GVTg_V5_8", "--uuid", kMdev}),
-                   "setup");
+         expect_ok(
+             e.cli({"mdev", "create", "0000:00:02.0", "i915-GVTg_V5_8", "--uuid", kGuestMdev1}),
+             "setup");
        },
-       [](Env& e) { return e.cli({"mdev", "remove", kMdev}); }},
+       [](Env& e) {
+         return e.cli({"mdev", "remove", kGuestMdev1});
+       }},
       {"hook_prepare", "workstation", [](Env&) {},
        [xml](Env& e) { return e.hook("prepare", "begin", xml); }},
       {"hook_release", "workstation",
@@ -225,21 +222,21 @@ bool entry_gone_from_host(const Root& r, const Change& c) {
 
 std::string describe(const std::vector<Change>& j) {
   std::string s;
-  for (const auto& c : j)
-    s += c.id + (c.state == ChangeState::done ? "(done) " : "(pending) ");
+  for (const auto& c : j) s += c.id + (c.state == ChangeState::done ? "(done) " : "(pending) ");
   return s.empty() ? "(empty)" : s;
 }
 
 // The journal against the host: done entries are there, dropped ones are gone, and everything
 // that differs from the untouched fixture has an entry.
 void expect_journal_matches_host(const Root& host, const Root& fixture,
-                                 const std::vector<Change>& before, const std::vector<Change>& after,
-                                 const std::string& where) {
+                                 const std::vector<Change>& before,
+                                 const std::vector<Change>& after, const std::string& where) {
   std::set<std::string> kept;
   for (const auto& c : after) {
     kept.insert(c.id);
     if (c.state == ChangeState::done) {
-      EXPECT_TRUE(entry_on_host(host, c)) << where << ": " << c.id << " is done but not on the host";
+      EXPECT_TRUE(entry_on_host(host, c))
+          << where << ": " << c.id << " is done but not on the host";
     }
   }
   for (const auto& c : before) {
@@ -269,7 +266,8 @@ void expect_journal_matches_host(const Root& host, const Root& fixture,
     }
     const auto n = host.read_value(kDev + a + "/sriov_numvfs");
     if (n && n != fixture.read_value(kDev + a + "/sriov_numvfs")) {
-      EXPECT_TRUE(has(ChangeKind::sriov, a)) << where << ": " << a << " numvfs " << *n << " without an entry";
+      EXPECT_TRUE(has(ChangeKind::sriov, a))
+          << where << ": " << a << " numvfs " << *n << " without an entry";
     }
   }
   for (const auto& u : host.list("/sys/bus/mdev/devices")) {
@@ -283,21 +281,30 @@ void expect_journal_matches_host(const Root& host, const Root& fixture,
 std::string step_word(const std::string& path) {
   const std::string name = path.substr(path.rfind('/') + 1);
   static const std::map<std::string, std::string> words = {
-      {"driver_override", "driver_override"}, {"unbind", "unbind"},
-      {"drivers_probe", "probe"},             {"bind", "bind"},
-      {"create", "creat"},                    {"remove", "remov"},
-      {"sriov_numvfs", "sriov_numvfs"},       {"sriov_drivers_autoprobe", "autoprobe"}};
+      {"driver_override", "driver_override"},
+      {"unbind", "unbind"},
+      {"drivers_probe", "probe"},
+      {"bind", "bind"},
+      {"create", "creat"},
+      {"remove", "remov"},
+      {"sriov_numvfs", "sriov_numvfs"},
+      {"sriov_drivers_autoprobe", "autoprobe"}};
   auto it = words.find(name);
   return it == words.end() ? name : it->second;
 }
 
 std::string journal_step_text(JournalStep s) {
   switch (s) {
-    case JournalStep::create_temp: return "cannot create the temporary journal";
-    case JournalStep::write_temp: return "cannot write the journal";
-    case JournalStep::fsync_temp: return "cannot fsync the journal";
-    case JournalStep::rename: return "cannot replace the journal";
-    case JournalStep::fsync_dir: return "cannot fsync the journal directory";
+    case JournalStep::create_temp:
+      return "cannot create the temporary journal";
+    case JournalStep::write_temp:
+      return "cannot write the journal";
+    case JournalStep::fsync_temp:
+      return "cannot fsync the journal";
+    case JournalStep::rename:
+      return "cannot replace the journal";
+    case JournalStep::fsync_dir:
+      return "cannot fsync the journal directory";
   }
   return "?";
 }
@@ -390,17 +397,21 @@ void check_after_failure(Env& e, const Op& op, const Clean& clean, const Outcome
   if (r.code != 0 || now != clean.done || describe(journal) != describe(clean.journal_done)) {
     for (const auto& m : message) {
       EXPECT_NE(r.text.find(m), std::string::npos)
-          << where << ": the message does not say \"" << m << "\":\n" << r.text;
+          << where << ": the message does not say \"" << m << "\":\n"
+          << r.text;
     }
   }
   // And nothing is lost: a restore without failures brings the fixture back.
   const Outcome restore = e.cli({"restore", "--all"});
   EXPECT_EQ(restore.code, 0) << where << ": restore --all afterwards: " << restore.text;
-  EXPECT_EQ(host_state(e.host.root()), host_state(fixture.root())) << where << ": after restore --all";
+  EXPECT_EQ(host_state(e.host.root()), host_state(fixture.root()))
+      << where << ": after restore --all";
   EXPECT_TRUE(e.journal().empty()) << where;
 }
 
-void PrintTo(const Op& op, std::ostream* os) { *os << op.name; }
+void PrintTo(const Op& op, std::ostream* os) {
+  *os << op.name;
+}
 
 class FaultSweep : public ::testing::TestWithParam<Op> {};
 
@@ -420,8 +431,8 @@ TEST_P(FaultSweep, FailureAtEverySysfsAndJournalWrite) {
     const auto calls = e.kernel.calls();
     ASSERT_GT(calls.size(), w0 + n - 1) << op.name << " sysfs write " << n;
     const std::string path = calls[w0 + n - 1].path;
-    const std::string where = std::string(op.name) + ", failed sysfs write " + std::to_string(n) +
-                              " (" + path + ")";
+    const std::string where =
+        std::string(op.name) + ", failed sysfs write " + std::to_string(n) + " (" + path + ")";
     check_after_failure(e, op, clean, r, {step_word(path), "EIO"}, where);
   }
   for (std::size_t n = 1; n <= clean.journal_steps; ++n) {
@@ -449,7 +460,9 @@ TEST_P(FaultSweep, FailureAtEverySysfsAndJournalWrite) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Operations, FaultSweep, ::testing::ValuesIn(operations()),
-                         [](const ::testing::TestParamInfo<Op>& p) { return std::string(p.param.name); });
+                         [](const ::testing::TestParamInfo<Op>& p) {
+                           return std::string(p.param.name);
+                         });
 
 // The grand total of the sweeps this process ran.
 class SweepTotal : public ::testing::Environment {

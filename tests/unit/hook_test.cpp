@@ -15,12 +15,11 @@
 #include "ops/journal.hpp"
 #include "pci/device.hpp"
 #include "support/kernel_double.hpp"
+#include "support/sim_host.hpp"
 #include "support/temp_host.hpp"
 
 using namespace ptagent;
 using ptagent::testing::host_state;
-using ptagent::testing::KernelDouble;
-using ptagent::testing::TempHost;
 
 namespace {
 
@@ -29,8 +28,8 @@ constexpr const char* kUuid2 = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a02";
 constexpr const char* kMdev1 = "4b20d080-1b54-4048-85b3-a6a62d165c01";
 constexpr const char* kMdev2 = "4b20d080-1b54-4048-85b3-a6a62d165c02";
 
-std::string domain(const std::string& uuid, const std::string& devices, const std::string& metadata = {},
-                   const std::string& name = "guest") {
+std::string domain(const std::string& uuid, const std::string& devices,
+                   const std::string& metadata = {}, const std::string& name = "guest") {
   return "<domain type='qemu'><name>" + name + "</name><uuid>" + uuid + "</uuid>" +
          (metadata.empty() ? std::string() : "<metadata>" + metadata + "</metadata>") +
          "<memory unit='MiB'>64</memory><devices>" + devices + "</devices></domain>";
@@ -38,21 +37,24 @@ std::string domain(const std::string& uuid, const std::string& devices, const st
 
 std::string pci_hostdev(const char* bus, const char* slot, const char* fn, bool managed) {
   return std::string("<hostdev mode='subsystem' type='pci' managed='") + (managed ? "yes" : "no") +
-         "'><source><address domain='0x0000' bus='" + bus + "' slot='" + slot + "' function='" + fn +
-         "'/></source></hostdev>";
+         "'><source><address domain='0x0000' bus='" + bus + "' slot='" + slot + "' function='" +
+         fn + "'/></source></hostdev>";
 }
 
 std::string mdev_hostdev(const char* uuid) {
-  return std::string("<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='") + uuid +
-         "'/></source></hostdev>";
+  return std::string(
+             "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='") +
+         uuid + "'/></source></hostdev>";
 }
 
 std::string meta(const std::string& body) {
-  return "<ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">" + body + "</ptagent:passthrough>";
+  return "<ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">" + body +
+         "</ptagent:passthrough>";
 }
 
 std::string meta_mdev(const char* uuid, const char* type = "i915-GVTg_V5_4") {
-  return std::string("<ptagent:mdev uuid=\"") + uuid + "\" parent=\"0000:00:02.0\" type=\"" + type + "\"/>";
+  return std::string("<ptagent:mdev uuid=\"") + uuid + "\" parent=\"0000:00:02.0\" type=\"" + type +
+         "\"/>";
 }
 
 struct HookRun {
@@ -61,10 +63,11 @@ struct HookRun {
   std::vector<std::string> log;
 };
 
-struct Fixture {
-  explicit Fixture(const char* name = "workstation") : host(TempHost::copy_of(name)), kernel(host_root()) {}
+struct Fixture : ptagent::testing::SimHost {
+  explicit Fixture(const char* name = "workstation") : SimHost(name) {}
   const Root& host_root() const { return host.root(); }
-  HookRun hook(const std::vector<std::string>& args, const std::string& xml, SysfsWriter* writer = nullptr) {
+  HookRun hook(const std::vector<std::string>& args, const std::string& xml,
+               SysfsWriter* writer = nullptr) {
     std::ostringstream err;
     HookRun r{};
     hook::HookDeps deps{host.root(), writer ? *writer : kernel, hook::HookConfig{}, err,
@@ -80,16 +83,18 @@ struct Fixture {
   std::string driver(const char* addr) const {
     return read_device(host.root(), parse_pci_address(addr)).driver.value_or("none");
   }
-  TempHost host;
-  KernelDouble kernel;
 };
 
 TEST(Hook, PlainDomainDoesNothing) {
   Fixture f;
   const std::string before = host_state(f.host_root());
   std::string plain = domain(kUuid, "<disk type='file' device='disk'/><interface type='network'/>");
-  for (const char* op : {"prepare", "start", "started", "stopped", "release", "reconnect", "migrate", "restore"}) {
-    auto r = f.hook({"guest", op, op == std::string("release") || op == std::string("stopped") ? "end" : "begin", "-"}, plain);
+  for (const char* op :
+       {"prepare", "start", "started", "stopped", "release", "reconnect", "migrate", "restore"}) {
+    auto r = f.hook(
+        {"guest", op,
+         op == std::string("release") || op == std::string("stopped") ? "end" : "begin", "-"},
+        plain);
     EXPECT_EQ(r.code, 0) << op;
     EXPECT_EQ(r.err, "") << op;
   }
@@ -136,7 +141,8 @@ TEST(Hook, NonViableGroupRefusedBeforeAnything) {
   EXPECT_EQ(host_state(f.host_root()), before);
   EXPECT_TRUE(f.journal().empty());
   // Both functions assigned together: viable, and managed devices are libvirt's to detach.
-  auto ok = f.prepare(domain(kUuid, pci_hostdev("0x01", "0x00", "0x0", true) + pci_hostdev("0x01", "0x00", "0x1", true)));
+  auto ok = f.prepare(domain(
+      kUuid, pci_hostdev("0x01", "0x00", "0x0", true) + pci_hostdev("0x01", "0x00", "0x1", true)));
   EXPECT_EQ(ok.code, 0) << ok.err;
   EXPECT_EQ(f.kernel.write_count(), 0u);
 }
@@ -144,8 +150,9 @@ TEST(Hook, NonViableGroupRefusedBeforeAnything) {
 TEST(Hook, UnmanagedDevicesBoundAndRestored) {
   Fixture f;
   const std::string before = host_state(f.host_root());
-  std::string xml = domain(kUuid, pci_hostdev("0x01", "0x00", "0x0", false),
-                           meta("<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\" group=\"whole\"/>"));
+  std::string xml =
+      domain(kUuid, pci_hostdev("0x01", "0x00", "0x0", false),
+             meta("<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\" group=\"whole\"/>"));
   auto r = f.prepare(xml);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(f.driver("01:00.0"), "vfio-pci");
@@ -167,13 +174,19 @@ TEST(Hook, RefusalsNameTheDeviceAndTheFix) {
            {domain(kUuid, pci_hostdev("0x02", "0x00", "0x0", true)), "holds the root filesystem"},
            {domain(kUuid, pci_hostdev("0x09", "0x00", "0x0", true)), "not on this host"},
            {domain(kUuid, mdev_hostdev(kMdev1)), "does not say how to create it"},
-           {domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1, "i915-GVTg_V5_9"))), "GVTg_V5_9"},
-           {domain(kUuid, pci_hostdev("0x01", "0x00", "0x0", true) + pci_hostdev("0x01", "0x00", "0x1", true),
-                   meta("<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\"/>")),
+           {domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1, "i915-GVTg_V5_9"))),
+            "GVTg_V5_9"},
+           {domain(
+                kUuid,
+                pci_hostdev("0x01", "0x00", "0x0", true) + pci_hostdev("0x01", "0x00", "0x1", true),
+                meta("<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\"/>")),
             "managed='yes'"},
-           {domain(kUuid, "", meta("<ptagent:mdev uuid=\"not-a-uuid\" parent=\"0000:00:02.0\" type=\"x\"/>")), "uuid"},
-           {domain(kUuid, "", meta(std::string("<ptagent:mdev uuid=\"") + kMdev1 +
-                                   "\" parent=\"0000:00:02.0\" type=\"../../etc\"/>")),
+           {domain(kUuid, "",
+                   meta("<ptagent:mdev uuid=\"not-a-uuid\" parent=\"0000:00:02.0\" type=\"x\"/>")),
+            "uuid"},
+           {domain(kUuid, "",
+                   meta(std::string("<ptagent:mdev uuid=\"") + kMdev1 +
+                        "\" parent=\"0000:00:02.0\" type=\"../../etc\"/>")),
             "type"},
            {"<notadomain><hostdev/></notadomain>", "no <domain>"},
            {"<!DOCTYPE d [<!ENTITY x 'y'>]><domain><hostdev/></domain>", "DTD"},
@@ -191,7 +204,7 @@ TEST(Hook, RefusalsNameTheDeviceAndTheFix) {
 TEST(Hook, ContractEdges) {
   Fixture f;
   EXPECT_EQ(f.hook({"guest", "prepare"}, "").code, 2);  // missing arguments
-  EXPECT_EQ(f.prepare("").code, 0);                      // empty stdin: nothing to do
+  EXPECT_EQ(f.prepare("").code, 0);                     // empty stdin: nothing to do
   EXPECT_EQ(f.hook({"guest", "reconnect", "begin", "-"}, "<garbage").code, 0);
   EXPECT_EQ(f.hook({"guest", "frobnicate", "begin", "-"}, "<hostdev").code, 0);
   // Release of hostile XML never fails libvirt's stop path.
@@ -206,8 +219,10 @@ TEST(Hook, ContractEdges) {
 }
 
 TEST(Hook, FailureAtEveryWriteOfPrepareLeavesTheHostAsItWas) {
-  const std::string xml = domain(kUuid, mdev_hostdev(kMdev1) + pci_hostdev("0x01", "0x00", "0x0", false),
-                                 meta(meta_mdev(kMdev1) + "<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\" group=\"whole\"/>"));
+  const std::string xml =
+      domain(kUuid, mdev_hostdev(kMdev1) + pci_hostdev("0x01", "0x00", "0x0", false),
+             meta(meta_mdev(kMdev1) +
+                  "<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\" group=\"whole\"/>"));
   std::size_t total = 0;
   {
     Fixture f;
@@ -229,7 +244,8 @@ TEST(Hook, FailureAtEveryWriteOfPrepareLeavesTheHostAsItWas) {
 
 TEST(Hook, TwoDomainsRaceForTheLastInstance) {
   Fixture f;
-  std::string a = domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1)));   // V5_4 has 1 instance
+  std::string a =
+      domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1)));  // V5_4 has 1 instance
   std::string b = domain(kUuid2, mdev_hostdev(kMdev2), meta(meta_mdev(kMdev2)));
   HookRun ra{}, rb{};
   std::thread ta([&] { ra = f.hook({"a", "prepare", "begin", "-"}, a); });
@@ -250,7 +266,9 @@ TEST(Hook, HundredParallelRuns) {
   for (int i = 0; i < 100; ++i) {
     threads.emplace_back([&, i] {
       const char* ops[] = {"prepare", "started", "release"};
-      if (f.hook({"g" + std::to_string(i), ops[i % 3], i % 3 == 2 ? "end" : "begin", "-"}, plain).code != 0) ++failures;
+      if (f.hook({"g" + std::to_string(i), ops[i % 3], i % 3 == 2 ? "end" : "begin", "-"}, plain)
+              .code != 0)
+        ++failures;
     });
   }
   for (auto& t : threads) t.join();
@@ -300,7 +318,8 @@ TEST(Hook, MetadataIsValidatedAgainstTheSchema) {
   ScopedEnv env("PTAGENT_XML_DIR", dir.c_str());
   Fixture f;
   const std::string before = host_state(f.host_root());
-  auto r = f.prepare(domain(kUuid, "", meta("<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\"/>")));
+  auto r = f.prepare(
+      domain(kUuid, "", meta("<ptagent:pci address=\"0000:01:00.0\" bind=\"vfio-pci\"/>")));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("does not match ptagent-metadata.rng"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("fix: write addresses as DDDD:BB:SS.F"), std::string::npos) << r.err;
@@ -316,11 +335,13 @@ TEST(Hook, MetadataIsValidatedAgainstTheSchema) {
 
 TEST(Hook, MetadataNamespaceDeclaredOnTheDomainIsAccepted) {
   Fixture f;
-  // The prefix is declared on <domain>, not on the element: the schema sees it declared all the same.
-  std::string xml = "<domain type='qemu' xmlns:pt='urn:x-ptagent:passthrough:1'><name>guest</name><uuid>" +
-                    std::string(kUuid) + "</uuid><metadata><pt:passthrough><pt:mdev uuid='" + kMdev1 +
-                    "' parent='0000:00:02.0' type='i915-GVTg_V5_4'/></pt:passthrough></metadata><devices>" +
-                    mdev_hostdev(kMdev1) + "</devices></domain>";
+  // The prefix is declared on <domain>, not on the element: the schema sees it declared all the
+  // same.
+  std::string xml =
+      "<domain type='qemu' xmlns:pt='urn:x-ptagent:passthrough:1'><name>guest</name><uuid>" +
+      std::string(kUuid) + "</uuid><metadata><pt:passthrough><pt:mdev uuid='" + kMdev1 +
+      "' parent='0000:00:02.0' type='i915-GVTg_V5_4'/></pt:passthrough></metadata><devices>" +
+      mdev_hostdev(kMdev1) + "</devices></domain>";
   auto r = f.prepare(xml);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(f.host.root().exists(std::string("/sys/bus/mdev/devices/") + kMdev1));
@@ -334,12 +355,14 @@ TEST(Hook, MetadataWithoutTheSchemaFallsBackToTheStrictReader) {
   auto r = f.prepare(xml);
   ASSERT_EQ(r.code, 0) << r.err;
   bool said = false;
-  for (const auto& line : r.log) said = said || line.find("not checked against ptagent-metadata.rng") != std::string::npos;
+  for (const auto& line : r.log)
+    said = said || line.find("not checked against ptagent-metadata.rng") != std::string::npos;
   EXPECT_TRUE(said);
   EXPECT_EQ(f.release(xml).code, 0);
   // The strict reader still refuses a traversal in the type.
-  r = f.prepare(domain(kUuid, "", meta(std::string("<ptagent:mdev uuid=\"") + kMdev1 +
-                                       "\" parent=\"0000:00:02.0\" type=\"../x\"/>")));
+  r = f.prepare(domain(kUuid, "",
+                       meta(std::string("<ptagent:mdev uuid=\"") + kMdev1 +
+                            "\" parent=\"0000:00:02.0\" type=\"../x\"/>")));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("mdev type '../x'"), std::string::npos) << r.err;
 }

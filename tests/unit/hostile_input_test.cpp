@@ -3,10 +3,9 @@
 // changed outside ptagent's own directory (/run/ptagent) of the simulated host, and a canary
 // directory outside the host, which planted symlinks point at, is untouched.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,7 +24,9 @@
 #include "ops/sysfs_writer.hpp"
 #include "ops/vfio_bind.hpp"
 #include "pci/address.hpp"
+#include "support/cli_runner.hpp"
 #include "support/kernel_double.hpp"
+#include "support/sim_host.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 #include "xml/domain.hpp"
@@ -35,7 +36,6 @@
 
 using namespace ptagent;
 using ptagent::testing::host_state;
-using ptagent::testing::KernelDouble;
 using ptagent::testing::TempHost;
 namespace fs = std::filesystem;
 
@@ -48,7 +48,7 @@ const std::string kDev = "/sys/bus/pci/devices/";
 // Which parts of a simulated host a snapshot leaves out.
 enum class Skip {
   nothing,
-  ptagent_dir,  // /run/ptagent: ptagent's own
+  ptagent_dir,         // /run/ptagent: ptagent's own
   ptagent_and_kernel,  // also /sys and /dev, which the kernel double changes on ptagent's request
 };
 
@@ -56,11 +56,13 @@ enum class Skip {
 std::map<std::string, std::string> snapshot(const std::string& dir, Skip skip = Skip::ptagent_dir) {
   std::map<std::string, std::string> out;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const std::string rel = it->path().string().substr(dir.size());
     if (skip != Skip::nothing && rel.rfind("/run/ptagent", 0) == 0) continue;
-    if (skip == Skip::ptagent_and_kernel && (rel.rfind("/sys/", 0) == 0 || rel.rfind("/dev/", 0) == 0)) continue;
+    if (skip == Skip::ptagent_and_kernel &&
+        (rel.rfind("/sys/", 0) == 0 || rel.rfind("/dev/", 0) == 0))
+      continue;
     const auto st = it->symlink_status();
     if (fs::is_symlink(st)) {
       out[rel] = "link " + fs::read_symlink(it->path()).string();
@@ -84,7 +86,8 @@ struct Outside {
     canary = dir + "/canary";
     std::ofstream(canary) << "canary\n";
     fs::create_directories(dir + "/type");
-    for (const char* f : {"create", "name", "device_api", "description"}) std::ofstream(dir + "/type/" + f) << "x\n";
+    for (const char* f : {"create", "name", "device_api", "description"})
+      std::ofstream(dir + "/type/" + f) << "x\n";
     std::ofstream(dir + "/type/available_instances") << "1\n";
     before = snapshot(dir, Skip::nothing);
   }
@@ -93,21 +96,20 @@ struct Outside {
     fs::remove_all(dir, ec);
   }
   void expect_untouched(const std::string& where) const {
-    EXPECT_EQ(snapshot(dir, Skip::nothing), before) << where << ": something was written outside the host";
+    EXPECT_EQ(snapshot(dir, Skip::nothing), before)
+        << where << ": something was written outside the host";
   }
   std::string dir, canary;
   std::map<std::string, std::string> before;
 };
 
-struct Host {
+struct Host : ptagent::testing::SimHost {
   explicit Host(const char* fixture = "workstation")
-      : host(TempHost::copy_of(fixture)), kernel(host.root()), before(snapshot(host.dir())) {}
-  TempHost host;
-  KernelDouble kernel;
+      : SimHost(fixture), before(snapshot(host.dir())) {}
   std::map<std::string, std::string> before;
 
-  int hook(const std::vector<std::string>& args, const std::string& xml, std::string* err_out = nullptr,
-           SysfsWriter* writer = nullptr) {
+  int hook(const std::vector<std::string>& args, const std::string& xml,
+           std::string* err_out = nullptr, SysfsWriter* writer = nullptr) {
     std::ostringstream err;
     hook::HookDeps deps{host.root(), writer ? *writer : kernel, hook::HookConfig{}, err,
                         [](const std::string&) {}};
@@ -116,36 +118,30 @@ struct Host {
     if (err_out) *err_out = err.str();
     return rc;
   }
-  int prepare(const std::string& xml, std::string* err = nullptr, const std::string& name = "guest") {
+  int prepare(const std::string& xml, std::string* err = nullptr,
+              const std::string& name = "guest") {
     return hook({name, "prepare", "begin", "-"}, xml, err);
   }
   // ptagent's CLI on this host: the double writes for bind, restore, mdev; else the real writers.
   int cli(const std::vector<std::string>& args, std::string* text = nullptr) {
-    cli::GlobalOptions g;
-    g.root = host.dir();
-    std::ostringstream out, err;
-    std::istringstream in;
-    int rc = 0;
-    try {
-      cli::Context ctx(g, out, err, in);
-      const cli::Args rest(args.begin() + 1, args.end());
-      if (args[0] == "bind") rc = cli::run_bind(ctx, rest, kernel);
-      else if (args[0] == "restore") rc = cli::run_restore(ctx, rest, kernel);
-      else if (args[0] == "mdev") rc = cli::mdev_command(ctx, rest, kernel);
-      else ADD_FAILURE() << args[0];
-    } catch (const Error& e) {
-      err << "ptagent: error: " << e.what() << "\n";
-      rc = e.exit_code();
-    }
-    if (text) *text = out.str() + err.str();
-    return rc;
+    const cli::Args rest(args.begin() + 1, args.end());
+    const test::CliResult r = test::run_command(host.dir(), [&](cli::Context& ctx) {
+      if (args[0] == "bind") return cli::run_bind(ctx, rest, kernel);
+      if (args[0] == "restore") return cli::run_restore(ctx, rest, kernel);
+      if (args[0] == "mdev") return cli::mdev_command(ctx, rest, kernel);
+      ADD_FAILURE() << args[0];
+      return 0;
+    });
+    if (text) *text = r.out + r.err;
+    return r.code;
   }
   // No file changed outside /run/ptagent (and, with Skip::ptagent_and_kernel, outside the
   // emulated kernel's /sys and /dev, whose state host_state() compares).
   void expect_unchanged(const std::string& where, Skip skip = Skip::ptagent_dir) const {
     std::map<std::string, std::string> was;
     for (const auto& [path, what] : before) {
-      if (skip != Skip::ptagent_and_kernel || (path.rfind("/sys/", 0) != 0 && path.rfind("/dev/", 0) != 0))
+      if (skip != Skip::ptagent_and_kernel ||
+          (path.rfind("/sys/", 0) != 0 && path.rfind("/dev/", 0) != 0))
         was[path] = what;
     }
     const auto now = snapshot(host.dir(), skip);
@@ -156,7 +152,8 @@ struct Host {
         EXPECT_EQ(what, it->second) << where << ": changed " << path;
       }
     }
-    for (const auto& [path, what] : was) EXPECT_TRUE(now.count(path)) << where << ": removed " << path;
+    for (const auto& [path, what] : was)
+      EXPECT_TRUE(now.count(path)) << where << ": removed " << path;
   }
 };
 
@@ -164,26 +161,32 @@ struct Host {
 std::string xml_text(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '&') out += "&amp;";
-    else if (c != '\0') out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c != '\0')
+      out += c;
   }
   return out;
 }
 
-std::string domain(const std::string& name, const std::string& devices, const std::string& metadata = {},
-                   const std::string& uuid = kUuid) {
+std::string domain(const std::string& name, const std::string& devices,
+                   const std::string& metadata = {}, const std::string& uuid = kUuid) {
   return "<domain type='qemu'><name>" + xml_text(name) + "</name><uuid>" + uuid + "</uuid>" +
          (metadata.empty() ? std::string() : "<metadata>" + metadata + "</metadata>") +
          "<devices>" + devices + "</devices></domain>";
 }
 
 std::string meta(const std::string& body) {
-  return "<ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">" + body + "</ptagent:passthrough>";
+  return "<ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">" + body +
+         "</ptagent:passthrough>";
 }
 
-std::string mdev_meta(const std::string& uuid, const std::string& type, const std::string& parent = "0000:00:02.0") {
-  return meta("<ptagent:mdev uuid=\"" + uuid + "\" parent=\"" + parent + "\" type=\"" + type + "\"/>");
+std::string mdev_meta(const std::string& uuid, const std::string& type,
+                      const std::string& parent = "0000:00:02.0") {
+  return meta("<ptagent:mdev uuid=\"" + uuid + "\" parent=\"" + parent + "\" type=\"" + type +
+              "\"/>");
 }
 
 std::string mdev_hostdev(const std::string& uuid) {
@@ -193,7 +196,8 @@ std::string mdev_hostdev(const std::string& uuid) {
 
 std::string pci_hostdev(const std::string& bus, const std::string& managed = "yes") {
   return "<hostdev mode='subsystem' type='pci' managed='" + managed +
-         "'><source><address domain='0x0000' bus='" + bus + "' slot='0x00' function='0x0'/></source></hostdev>";
+         "'><source><address domain='0x0000' bus='" + bus +
+         "' slot='0x00' function='0x0'/></source></hostdev>";
 }
 
 template <typename Fn>
@@ -219,8 +223,10 @@ double seconds(Fn&& fn) {
 TEST(HostileInput, DomainNamesAreOnlyEverShownEscaped) {
   Outside outside;
   const std::vector<std::string> names = {
-      "a/b", "../../../../" + outside.dir.substr(1) + "/canary", "..", "/", "x\ny\rz",
-      std::string("nul\0byte", 8), "quote'\"\\", std::string(1 << 20, 'n')};
+      "a/b",        "../../../../" + outside.dir.substr(1) + "/canary",
+      "..",         "/",
+      "x\ny\rz",    std::string("nul\0byte", 8),
+      "quote'\"\\", std::string(1 << 20, 'n')};
   for (const auto& name : names) {
     const std::string where = "name " + hook::printable_name(name).substr(0, 40);
     Host h;
@@ -256,12 +262,14 @@ TEST(HostileInput, DtdsAndEntitiesAreRefusedEverywhere) {
   std::string laughs = "<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'>";
   for (int i = 1; i < 10; ++i) {
     laughs += "<!ENTITY lol" + std::to_string(i) + " '";
-    for (int k = 0; k < 10; ++k) laughs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
+    for (int k = 0; k < 10; ++k)
+      laughs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
     laughs += "'>";
   }
   laughs += "]><domain><name>&lol9;</name><devices><hostdev/></devices></domain>";
   const std::string param =
-      "<!DOCTYPE d [<!ENTITY % p SYSTEM 'http://127.0.0.1:1/x'> %p;]><domain><devices><hostdev/></devices></domain>";
+      "<!DOCTYPE d [<!ENTITY % p SYSTEM 'http://127.0.0.1:1/x'> "
+      "%p;]><domain><devices><hostdev/></devices></domain>";
   const std::string lower = "<!doctype domain [<!ENTITY x 'y'>]><domain><hostdev/></domain>";
   for (const std::string& doc : {xxe, laughs, param, lower}) {
     const std::string where = doc.substr(0, 60);
@@ -294,14 +302,19 @@ TEST(HostileInput, HugeAttributesAndDocuments) {
   };
   const std::vector<Case> cases = {
       // A 10 MB bus number: refused, and the message quotes only its start.
-      {domain("g", "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='" +
-                       big + "' slot='0' function='0'/></source></hostdev>"),
+      {domain("g",
+              "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
+              "bus='" +
+                  big + "' slot='0' function='0'/></source></hostdev>"),
        1},
       // A 10 MB attribute ptagent does not read: handled (nothing to do for a managed device that
       // is free and viable is still checked; the NVIDIA pair is viable).
-      {domain("g", "<hostdev mode='subsystem' type='pci' managed='yes' x='" + big +
-                       "'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>" +
-                       "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x1'/></source></hostdev>"),
+      {domain("g",
+              "<hostdev mode='subsystem' type='pci' managed='yes' x='" + big +
+                  "'><source><address domain='0x0000' bus='0x01' slot='0x00' "
+                  "function='0x0'/></source></hostdev>" +
+                  "<hostdev mode='subsystem' type='pci' managed='yes'><source><address "
+                  "domain='0x0000' bus='0x01' slot='0x00' function='0x1'/></source></hostdev>"),
        0},
       // A 10 MB mdev type in the metadata: the element is over its 1 MiB limit.
       {domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, big)), 1},
@@ -335,8 +348,8 @@ TEST(HostileInput, DeepNestingNeitherCrashesNorRecursesWithoutBound) {
       domain("g", mdev_hostdev(kMdev),
              "<ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">" + open + close +
                  "</ptagent:passthrough>"),
-      "<domstatus>" + open + close + "<domain><uuid>" + kUuid + "</uuid><devices>" + pci_hostdev("0x09") +
-          "</devices></domain></domstatus>",
+      "<domstatus>" + open + close + "<domain><uuid>" + kUuid + "</uuid><devices>" +
+          pci_hostdev("0x09") + "</devices></domain></domstatus>",
   };
   for (const auto& doc : docs) {
     Host h;
@@ -372,7 +385,8 @@ TEST(HostileInput, UuidsTypesAndParentsThatTryPathTraversal) {
       domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "../i915-GVTg_V5_4")),
       domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4/../../x")),
       domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, ".hidden")),
-      domain("g", mdev_hostdev(kMdev), mdev_meta("../../../../tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "i915-GVTg_V5_4")),
+      domain("g", mdev_hostdev(kMdev),
+             mdev_meta("../../../../tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "i915-GVTg_V5_4")),
       domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4", "../../../..")),
       domain("g", mdev_hostdev("../../../../../../../../etc/passwd0000000000")),
       domain("g", mdev_hostdev(kMdev), {}, "../../../../run/ptagent/journal.json"),
@@ -421,11 +435,14 @@ TEST(HostileInput, AJournalEntryCannotSteerAWriteOutOfSysfs) {
     fs::create_directories(h.host.real("/run/ptagent"));
     ::chmod(h.host.real("/run/ptagent").c_str(), 0700);
     const bool mdev = std::string(c.field).rfind("mdev", 0) == 0;
-    std::string entry = mdev ? R"({"id":"mdev:x","kind":"mdev","state":"done","owner":"cli",)"
-                                R"("mdev_uuid":")" + std::string(kMdev) +
-                                   R"(","mdev_parent":"0000:00:02.0","mdev_type":"i915-GVTg_V5_4")"
-                             : R"({"id":"bind:0000:01:00.1","kind":"bind","state":"done","owner":"cli",)"
-                               R"("address":"0000:01:00.1","original_driver":"snd_hda_intel","new_driver":"vfio-pci")";
+    std::string entry =
+        mdev
+            ? R"({"id":"mdev:x","kind":"mdev","state":"done","owner":"cli",)"
+              R"("mdev_uuid":")" +
+                  std::string(kMdev) +
+                  R"(","mdev_parent":"0000:00:02.0","mdev_type":"i915-GVTg_V5_4")"
+            : R"({"id":"bind:0000:01:00.1","kind":"bind","state":"done","owner":"cli",)"
+              R"("address":"0000:01:00.1","original_driver":"snd_hda_intel","new_driver":"vfio-pci")";
     // Replace (or add) the hostile field.
     const std::string key = std::string("\"") + c.field + "\":\"";
     if (auto at = entry.find(key); at != std::string::npos) {
@@ -434,13 +451,15 @@ TEST(HostileInput, AJournalEntryCannotSteerAWriteOutOfSysfs) {
     } else {
       entry += "," + key + c.value + "\"";
     }
-    std::ofstream(h.host.real("/run/ptagent/journal.json")) << R"({"version":1,"changes":[)" << entry << "]}";
+    std::ofstream(h.host.real("/run/ptagent/journal.json"))
+        << R"({"version":1,"changes":[)" << entry << "]}";
     h.before = snapshot(h.host.dir());
     EXPECT_EQ(error_kind([&] { Journal(h.host.root()).load(); }), ErrorKind::failed) << c.field;
     std::string text;
     EXPECT_NE(h.cli({"restore", "--all"}, &text), 0) << c.field;
     EXPECT_NE(text.find("corrupt"), std::string::npos) << text;
-    for (const auto& call : h.kernel.calls()) EXPECT_EQ(call.path.find(".."), std::string::npos) << call.path;
+    for (const auto& call : h.kernel.calls())
+      EXPECT_EQ(call.path.find(".."), std::string::npos) << call.path;
     EXPECT_EQ(h.kernel.write_count(), 0u) << c.field;
   }
 }
@@ -453,14 +472,19 @@ TEST(HostileInput, EmbeddedNulBytes) {
   EXPECT_EQ(error_kind([&] { parse_pci_address(nul); }), ErrorKind::usage);
   EXPECT_FALSE(try_parse_pci_address(nul));
   EXPECT_FALSE(try_parse_pci_address(std::string("01:00.1\0", 8)));
-  EXPECT_EQ(error_kind([&] { parse_uuid_text(std::string(kMdev) + std::string("\0", 1)); }), ErrorKind::usage);
+  EXPECT_EQ(error_kind([&] { parse_uuid_text(std::string(kMdev) + std::string("\0", 1)); }),
+            ErrorKind::usage);
   Host h;
   // Paths with a NUL are neither read nor opened.
   EXPECT_TRUE(h.host.root().read("/etc/os-release"));
   EXPECT_FALSE(h.host.root().read(std::string("/etc/os-release\0/x", 17)));
-  EXPECT_EQ(h.host.root().open_in_root("/sys/bus/pci/drivers_probe" + std::string("\0x", 2), O_WRONLY), -EINVAL);
+  EXPECT_EQ(
+      h.host.root().open_in_root("/sys/bus/pci/drivers_probe" + std::string("\0x", 2), O_WRONLY),
+      -EINVAL);
   RealSysfsWriter real(h.host.root());
-  EXPECT_EQ(real.write(kDev + "0000:01:00.1" + std::string("\0", 1) + "/driver_override", "vfio-pci"), EINVAL);
+  EXPECT_EQ(
+      real.write(kDev + "0000:01:00.1" + std::string("\0", 1) + "/driver_override", "vfio-pci"),
+      EINVAL);
   std::string text;
   EXPECT_EQ(h.cli({"bind", nul}, &text), 2) << text;
   EXPECT_EQ(h.cli({"restore", nul}, &text), 2) << text;
@@ -468,11 +492,16 @@ TEST(HostileInput, EmbeddedNulBytes) {
   // In XML a NUL can only come as a character reference (not allowed in XML 1.0); the value
   // then ends there, which is still a well-formed address or a refusal, never a longer path.
   std::string err;
-  const int rc = h.prepare(domain("g", "<hostdev mode='subsystem' type='pci' managed='yes'><source><address "
-                                       "domain='0x0000' bus='0x01&#0;/../x' slot='0x00' function='0x0'/></source></hostdev>"),
-                           &err);
+  const int rc = h.prepare(
+      domain("g",
+             "<hostdev mode='subsystem' type='pci' managed='yes'><source><address "
+             "domain='0x0000' bus='0x01&#0;/../x' slot='0x00' function='0x0'/></source></hostdev>"),
+      &err);
   EXPECT_TRUE(rc == 0 || rc == 1) << err;
-  EXPECT_EQ(h.prepare(domain("g", mdev_hostdev(kMdev), meta("<ptagent:pci address=\"0000:01:00.0&#0;\"/>")), &err), 1)
+  EXPECT_EQ(h.prepare(domain("g", mdev_hostdev(kMdev),
+                             meta("<ptagent:pci address=\"0000:01:00.0&#0;\"/>")),
+                      &err),
+            1)
       << err;
   EXPECT_EQ(h.kernel.write_count(), 0u);
   h.expect_unchanged("NUL bytes");
@@ -505,7 +534,8 @@ TEST(HostileInput, APlantedDriverOverrideSymlinkIsNotWrittenThrough) {
       EXPECT_NE(std::string(e.what()).find("driver_override"), std::string::npos) << e.what();
     }
     EXPECT_TRUE(j.load().empty());
-    h.expect_unchanged(relative ? "relative driver_override link" : "absolute driver_override link");
+    h.expect_unchanged(relative ? "relative driver_override link"
+                                : "absolute driver_override link");
   }
   outside.expect_untouched("driver_override symlink");
 }
@@ -530,7 +560,8 @@ TEST(HostileInput, APlantedUnbindSymlinkIsNotWrittenThrough) {
     bind_devices(h.host.root(), h.kernel, j, r);
     ADD_FAILURE() << "bound through a planted unbind link";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unbind from snd_hda_intel failed"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unbind from snd_hda_intel failed"), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("ELOOP"), std::string::npos) << e.what();
   }
   EXPECT_EQ(host_state(h.host.root()), start);
@@ -544,25 +575,22 @@ TEST(HostileInput, APlantedMdevTypeDirectoryOutsideTheHostIsNotUsed) {
   Outside outside;
   for (const bool relative : {false, true}) {
     Host h;
-    const std::string types = fs::canonical(h.host.real("/sys/class/mdev_bus/0000:00:02.0/mdev_supported_types")).string();
-    fs::create_symlink(relative ? "../../../../../../../../../../../../../../.." + outside.dir + "/type"
-                                : outside.dir + "/type",
+    const std::string types =
+        fs::canonical(h.host.real("/sys/class/mdev_bus/0000:00:02.0/mdev_supported_types"))
+            .string();
+    fs::create_symlink(relative
+                           ? "../../../../../../../../../../../../../../.." + outside.dir + "/type"
+                           : outside.dir + "/type",
                        types + "/evil");
     h.before = snapshot(h.host.dir());
     std::string text;
     EXPECT_NE(h.cli({"mdev", "create", "0000:00:02.0", "evil", "--uuid", kMdev}, &text), 0) << text;
     // Also with the real writer: the same refusal comes before any write.
-    cli::GlobalOptions g;
-    g.root = h.host.dir();
-    std::ostringstream out, err;
-    std::istringstream in;
-    cli::Context ctx(g, out, err, in);
     RealSysfsWriter real(h.host.root());
-    try {
-      EXPECT_NE(cli::mdev_command(ctx, {"create", "0000:00:02.0", "evil", "--uuid", kMdev}, real), 0);
-    } catch (const Error& e) {
-      EXPECT_NE(e.exit_code(), 0);
-    }
+    const test::CliResult r = test::run_command(h.host.dir(), [&](cli::Context& ctx) {
+      return cli::mdev_command(ctx, {"create", "0000:00:02.0", "evil", "--uuid", kMdev}, real);
+    });
+    EXPECT_NE(r.code, 0) << r.err;
     std::string herr;
     EXPECT_EQ(h.prepare(domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "evil")), &herr), 1);
     EXPECT_EQ(h.kernel.write_count(), 0u);
@@ -581,9 +609,17 @@ TEST(HostileInput, PlantedLinksInThePtagentDirectoryAreRefused) {
     bool cli_refused = true;  // the CLI uses the journal but not the hook's lock
   };
   const std::vector<Case> cases = {
-      {"/run/ptagent -> outside", [&](const TempHost& t) { fs::create_directory_symlink(outside.dir, t.real("/run/ptagent")); }, true},
+      {"/run/ptagent -> outside",
+       [&](const TempHost& t) {
+         fs::create_directory_symlink(outside.dir, t.real("/run/ptagent"));
+       },
+       true},
       {"/run/ptagent -> ../../.. outside",
-       [&](const TempHost& t) { fs::create_directory_symlink("../../../../../../../../.." + outside.dir, t.real("/run/ptagent")); }, true},
+       [&](const TempHost& t) {
+         fs::create_directory_symlink("../../../../../../../../.." + outside.dir,
+                                      t.real("/run/ptagent"));
+       },
+       true},
       {"journal.json -> canary",
        [&](const TempHost& t) {
          fs::create_directory(t.real("/run/ptagent"));

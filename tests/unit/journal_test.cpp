@@ -9,25 +9,19 @@
 #include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "error.hpp"
+#include "support/file_text.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::slurp;
 using ptagent::testing::TempHost;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 void spit(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -367,13 +361,15 @@ TEST(Journal, AFailureAtEveryWriteStepChangesNothing) {
     for (std::size_t i = 0; i < 5; ++i) {
       TempHost h = TempHost::empty();
       Journal j(h.root());
-      if (!first_write) j.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:01:00.0")); });
+      if (!first_write)
+        j.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:01:00.0")); });
       const std::string file = h.real("/run/ptagent/journal.json");
       const bool existed = fs::exists(file);
       const std::string before = existed ? slurp(file) : "";
       set_journal_fault(h.root().base(), [&](JournalStep s) { return s == steps[i] ? EIO : 0; });
-      const std::string e =
-          error_of([&] { j.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:02:00.0")); }); });
+      const std::string e = error_of([&] {
+        j.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:02:00.0")); });
+      });
       set_journal_fault(h.root().base(), nullptr);
       EXPECT_NE(e.find(texts[i]), std::string::npos) << journal_step_name(steps[i]) << ": " << e;
       EXPECT_NE(e.find("Input/output error"), std::string::npos) << e;
@@ -381,7 +377,8 @@ TEST(Journal, AFailureAtEveryWriteStepChangesNothing) {
       if (existed) {
         EXPECT_EQ(slurp(file), before) << journal_step_name(steps[i]);
       }
-      EXPECT_FALSE(fs::exists(h.real("/run/ptagent/journal.json.tmp"))) << journal_step_name(steps[i]);
+      EXPECT_FALSE(fs::exists(h.real("/run/ptagent/journal.json.tmp")))
+          << journal_step_name(steps[i]);
       j.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:03:00.0")); });
       EXPECT_EQ(j.load().size(), first_write ? 1u : 2u);
     }

@@ -9,11 +9,14 @@
 
 #include "error.hpp"
 #include "ops/journal.hpp"
+#include "support/error_of.hpp"
 #include "support/kernel_double.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::error_of;
+using ptagent::testing::fixture_root;
 using ptagent::testing::KernelDouble;
 using ptagent::testing::TempHost;
 
@@ -23,21 +26,6 @@ const char* kGpu = "0000:00:02.0";
 const char* kU1 = "4b20d080-1b54-4048-85b3-a6a62d165c01";
 const char* kU2 = "83c32df7-d52e-4ec1-9668-1f3c7e4df107";
 const WaitLimits kFast{std::chrono::milliseconds(300), std::chrono::milliseconds(10)};
-
-Root fixture_root(const std::string& name) {
-  return Root(ptagent::testing::fixture_hosts_dir() + "/" + name);
-}
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no Error thrown";
-  return Error(ErrorKind::failed, "", "");
-}
 
 std::optional<unsigned> available(const Root& root, const std::string& type) {
   return read_mdev_parent(root, kGpu).find_type(type)->available_instances;

@@ -8,11 +8,14 @@
 
 #include "error.hpp"
 #include "ops/journal.hpp"
+#include "support/error_of.hpp"
 #include "support/kernel_double.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::error_of;
+using ptagent::testing::fixture_root;
 using ptagent::testing::KernelDouble;
 using ptagent::testing::TempHost;
 
@@ -22,25 +25,10 @@ const PciAddress kPf0 = parse_pci_address("0000:01:00.0");  // 4 of 63 VFs, 01:1
 const PciAddress kPf1 = parse_pci_address("0000:01:00.1");  // 0 of 63 VFs
 const WaitLimits kFast{std::chrono::milliseconds(300), std::chrono::milliseconds(10)};
 
-Root fixture_root(const std::string& name) {
-  return Root(ptagent::testing::fixture_hosts_dir() + "/" + name);
-}
-
 std::vector<std::string> vf_addresses(const SriovState& st) {
   std::vector<std::string> out;
   for (const auto& vf : st.vfs) out.push_back(vf.address.to_string());
   return out;
-}
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no Error thrown";
-  return Error(ErrorKind::failed, "", "");
 }
 
 std::vector<std::string> numvfs_writes(const KernelDouble& k) {

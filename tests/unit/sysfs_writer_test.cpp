@@ -8,23 +8,17 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "support/file_text.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::slurp;
 using ptagent::testing::TempHost;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 TEST(RealSysfsWriter, WritesTheWholeValueOnce) {
   TempHost h = TempHost::empty();

@@ -4,15 +4,16 @@
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 
 #include "error.hpp"
 #include "ops/journal.hpp"
+#include "support/error_of.hpp"
 #include "support/kernel_double.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::error_of;
 using ptagent::testing::host_state;
 using ptagent::testing::KernelDouble;
 using ptagent::testing::TempHost;
@@ -35,17 +36,6 @@ BindRequest request(std::vector<PciAddress> devices, GroupMode group = GroupMode
   r.devices = std::move(devices);
   r.group = group;
   return r;
-}
-
-// Runs fn and returns the Error it throws (fails the test if it throws none).
-Error error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no Error thrown";
-  return Error(ErrorKind::failed, "", "");
 }
 
 bool contains(const std::string& s, const std::string& part) {
