@@ -1,9 +1,9 @@
 #include "xml/schema.hpp"
 
+#include <dlfcn.h>
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 #include <libxml/xmlerror.h>
-#include <dlfcn.h>
 #include <sys/stat.h>
 
 #include <cstdarg>
@@ -76,18 +76,18 @@ struct LibXml {
             "): install Debian's libxml2";
       return;
     }
-    bool ok = resolve(InitParser, "xmlInitParser") & resolve(ReadMemory, "xmlReadMemory") &
-              resolve(FreeDoc, "xmlFreeDoc") &
-              resolve(SetStructuredErrorFunc, "xmlSetStructuredErrorFunc") &
-              resolve(SetGenericErrorFunc, "xmlSetGenericErrorFunc") &
-              resolve(NewMemParserCtxt, "xmlRelaxNGNewMemParserCtxt") &
-              resolve(NewDocParserCtxt, "xmlRelaxNGNewDocParserCtxt") &
-              resolve(SetParserStructuredErrors, "xmlRelaxNGSetParserStructuredErrors") &
-              resolve(Parse, "xmlRelaxNGParse") & resolve(Free, "xmlRelaxNGFree") &
-              resolve(FreeParserCtxt, "xmlRelaxNGFreeParserCtxt") &
-              resolve(NewValidCtxt, "xmlRelaxNGNewValidCtxt") &
-              resolve(SetValidStructuredErrors, "xmlRelaxNGSetValidStructuredErrors") &
-              resolve(ValidateDoc, "xmlRelaxNGValidateDoc") &
+    bool ok = resolve(InitParser, "xmlInitParser") && resolve(ReadMemory, "xmlReadMemory") &&
+              resolve(FreeDoc, "xmlFreeDoc") &&
+              resolve(SetStructuredErrorFunc, "xmlSetStructuredErrorFunc") &&
+              resolve(SetGenericErrorFunc, "xmlSetGenericErrorFunc") &&
+              resolve(NewMemParserCtxt, "xmlRelaxNGNewMemParserCtxt") &&
+              resolve(NewDocParserCtxt, "xmlRelaxNGNewDocParserCtxt") &&
+              resolve(SetParserStructuredErrors, "xmlRelaxNGSetParserStructuredErrors") &&
+              resolve(Parse, "xmlRelaxNGParse") && resolve(Free, "xmlRelaxNGFree") &&
+              resolve(FreeParserCtxt, "xmlRelaxNGFreeParserCtxt") &&
+              resolve(NewValidCtxt, "xmlRelaxNGNewValidCtxt") &&
+              resolve(SetValidStructuredErrors, "xmlRelaxNGSetValidStructuredErrors") &&
+              resolve(ValidateDoc, "xmlRelaxNGValidateDoc") &&
               resolve(FreeValidCtxt, "xmlRelaxNGFreeValidCtxt");
     resolve(StructuredError, "__xmlStructuredError", false);
     resolve(StructuredErrorContext, "__xmlStructuredErrorContext", false);
@@ -343,8 +343,8 @@ ValidationResult validate_xml(SchemaKind kind, std::string_view xml) {
   std::lock_guard<std::mutex> lock(g_mutex);
   auto it = cache().find(key);
   if (it == cache().end()) {
-    Loaded l =
-        kind == SchemaKind::hostdev ? load_hostdev_schema(*x, *libvirt_dir) : load_metadata_schema(*x);
+    Loaded l = kind == SchemaKind::hostdev ? load_hostdev_schema(*x, *libvirt_dir)
+                                           : load_metadata_schema(*x);
     it = cache().emplace(key, std::move(l)).first;
   }
   if (!it->second.schema) {
