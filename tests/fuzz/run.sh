@@ -18,7 +18,7 @@ targets=${PTAGENT_FUZZ_TARGETS:-"fuzz_pci_address fuzz_nodedev_xml fuzz_domain_x
 
 command -v clang++ >/dev/null || { echo "fuzz: clang++ is missing (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPTAGENT_FUZZ=ON -DPTAGENT_SANITIZE=ON -DPTAGENT_TESTS=OFF >/dev/null || exit 1
+  -DPTAGENT_FUZZ=ON -DPTAGENT_SANITIZE=ON -DPTAGENT_TESTS=OFF -DPTAGENT_WERROR=ON >/dev/null || exit 1
 ninja -C "$build" -j2 fuzzers || { echo "fuzz: build failed"; exit 1; }
 
 max_len() {
