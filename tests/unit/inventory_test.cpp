@@ -113,8 +113,6 @@ TEST(Inventory, EmptyTreeHasNoDevices) {
   rmdir(tmpl);
 }
 
-}  // namespace
-
 // A listing reads less (uevent instead of five files, no config), but what it reads agrees with a
 // full read, on every committed host.
 TEST(Inventory, ListingAgreesWithFullRead) {
@@ -152,18 +150,27 @@ TEST(Inventory, ListingAgreesWithFullRead) {
   }
 }
 
+// A generated host of 4 SR-IOV PFs with 100 VFs each (404 functions: the scan uses two threads),
+// made once for the tests that need it and removed after them.
+class LargeHost : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char tmpl[] = "/tmp/ptagent-large-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    const std::string cmd = "python3 '" + ptagent::testing::fixture_hosts_dir() +
+                            "/../gen_hosts.py' --host large --pfs 4 --vfs 100 '" + dir_ +
+                            "' >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
+  static Root root() { return Root(dir_ + "/large"); }
+  static inline std::string dir_;
+};
+
 // The scan reads a large host on two threads: the same devices, in address order, as one thread.
-TEST(Inventory, LargeHostScanIsOrderedAndComplete) {
-  char tmpl[] = "/tmp/ptagent-large-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
-  const std::string cmd = "python3 '" + ptagent::testing::fixture_hosts_dir() +
-                          "/../gen_hosts.py' --host large --pfs 4 --vfs 100 '" + dir +
-                          "' >/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  Root root(dir + "/large");
-  Inventory inv = Inventory::scan(root);
-  std::filesystem::remove_all(dir);
+TEST_F(LargeHost, ScanIsOrderedAndComplete) {
+  Inventory inv = Inventory::scan(root());
   ASSERT_EQ(inv.devices().size(), 4u * 101u);
   for (std::size_t i = 1; i < inv.devices().size(); ++i) {
     EXPECT_LT(inv.devices()[i - 1].address, inv.devices()[i].address);
@@ -172,8 +179,6 @@ TEST(Inventory, LargeHostScanIsOrderedAndComplete) {
   for (const auto& d : inv.devices()) vfs += d.physfn ? 1 : 0;
   EXPECT_EQ(vfs, 400u);
 }
-
-namespace {
 
 // The scan opens device directories below their parents when a bus link has the kernel's shape;
 // links of any other shape, and device directories that are themselves links, are resolved
@@ -217,18 +222,9 @@ TEST(Inventory, UnusualBusLinksResolveLikeALoneRead) {
 }
 
 // A listing takes a PF's VFs from the VFs' physfn links; a full read from the PF's virtfn links.
-TEST(Inventory, ListingFindsEveryVfOfALargeHost) {
-  char tmpl[] = "/tmp/ptagent-large-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
-  const std::string cmd = "python3 '" + ptagent::testing::fixture_hosts_dir() +
-                          "/../gen_hosts.py' --host large --pfs 3 --vfs 90 '" + dir +
-                          "' >/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  Root root(dir + "/large");
-  Inventory full = Inventory::scan(root, DeviceDetail::full);
-  Inventory listing = Inventory::scan(root, DeviceDetail::listing);
-  std::filesystem::remove_all(dir);
+TEST_F(LargeHost, ListingFindsEveryVf) {
+  Inventory full = Inventory::scan(root(), DeviceDetail::full);
+  Inventory listing = Inventory::scan(root(), DeviceDetail::listing);
   ASSERT_EQ(full.devices().size(), listing.devices().size());
   std::size_t pfs = 0;
   for (std::size_t i = 0; i < full.devices().size(); ++i) {
@@ -237,11 +233,11 @@ TEST(Inventory, ListingFindsEveryVfOfALargeHost) {
     ASSERT_EQ(f.sriov.has_value(), l.sriov.has_value()) << f.address.to_string();
     if (!f.sriov) continue;
     ++pfs;
-    EXPECT_EQ(f.sriov->vfs.size(), 90u);
+    EXPECT_EQ(f.sriov->vfs.size(), 100u);
     EXPECT_EQ(f.sriov->vfs, l.sriov->vfs) << f.address.to_string();
     EXPECT_EQ(f.sriov->num_vfs, l.sriov->num_vfs);
   }
-  EXPECT_EQ(pfs, 3u);
+  EXPECT_EQ(pfs, 4u);
 }
 
 }  // namespace
