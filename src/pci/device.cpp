@@ -101,51 +101,50 @@ Device read_device(const Root& root, const PciAddress& address, DeviceDetail det
   return read_device(root, address, *dir, detail);
 }
 
-Device read_device(const Root& root, const PciAddress& address, const SysDir& sysdir,
+Device read_device(const Root& root, const PciAddress& address, const SysDir& dir,
                    DeviceDetail detail) {
   Device d;
   d.address = address;
-  const SysDir* dir = &sysdir;
-  d.sysfs_path = dir->real_path();
+  d.sysfs_path = dir.real_path();
 
   std::optional<std::string> uevent_driver;
   const bool from_uevent =
-      detail == DeviceDetail::listing && ids_from_uevent(*dir, d, uevent_driver);
+      detail == DeviceDetail::listing && ids_from_uevent(dir, d, uevent_driver);
   if (!from_uevent) {
-    if (auto v = hex_attr(*dir, "class", d)) d.class_code = *v & 0xffffff;
-    if (auto v = hex_attr(*dir, "vendor", d)) d.vendor_id = static_cast<std::uint16_t>(*v);
-    if (auto v = hex_attr(*dir, "device", d)) d.device_id = static_cast<std::uint16_t>(*v);
-    if (auto v = dir->read("subsystem_vendor", 64); v && parse_hex_attr(*v)) {
+    if (auto v = hex_attr(dir, "class", d)) d.class_code = *v & 0xffffff;
+    if (auto v = hex_attr(dir, "vendor", d)) d.vendor_id = static_cast<std::uint16_t>(*v);
+    if (auto v = hex_attr(dir, "device", d)) d.device_id = static_cast<std::uint16_t>(*v);
+    if (auto v = dir.read("subsystem_vendor", 64); v && parse_hex_attr(*v)) {
       d.subsys_vendor_id = static_cast<std::uint16_t>(*parse_hex_attr(*v));
     }
-    if (auto v = dir->read("subsystem_device", 64); v && parse_hex_attr(*v)) {
+    if (auto v = dir.read("subsystem_device", 64); v && parse_hex_attr(*v)) {
       d.subsys_device_id = static_cast<std::uint16_t>(*parse_hex_attr(*v));
     }
   }
   if (detail == DeviceDetail::full) {
-    std::optional<std::string> cfg = dir->read("config", 4096);
+    std::optional<std::string> cfg = dir.read("config", 4096);
     if (cfg) d.config = parse_config_space(*cfg);
-    if (auto v = dir->read("revision", 64); v && parse_hex_attr(*v)) {
+    if (auto v = dir.read("revision", 64); v && parse_hex_attr(*v)) {
       d.revision = static_cast<std::uint8_t>(*parse_hex_attr(*v));
     } else if (d.config.valid && cfg->size() > 8) {
       d.revision = static_cast<std::uint8_t>((*cfg)[8]);
     }
-    if (auto v = dir->read("driver_override", 4096)) d.driver_override = parse_driver_override(*v);
-    if (auto v = dir->read("modalias", 4096)) d.modalias = std::string(trim(*v));
-    if (auto v = dir->read("numa_node", 64))
+    if (auto v = dir.read("driver_override", 4096)) d.driver_override = parse_driver_override(*v);
+    if (auto v = dir.read("modalias", 4096)) d.modalias = std::string(trim(*v));
+    if (auto v = dir.read("numa_node", 64))
       d.numa_node = static_cast<int>(parse_int_attr(*v).value_or(-1));
   }
-  d.driver = from_uevent ? uevent_driver : dir->link_name("driver");
-  if (auto g = dir->link_name("iommu_group")) {
+  d.driver = from_uevent ? uevent_driver : dir.link_name("driver");
+  if (auto g = dir.link_name("iommu_group")) {
     if (auto n = parse_int_attr(*g); n && *n >= 0) d.iommu_group = static_cast<unsigned>(*n);
   }
   // The kernel shows boot_vga only on VGA-class functions, and a pci_bus directory only below
   // bridges (class 06xx): no lookups for files that cannot be there.
   if (d.is_vga() || d.problems.size() > 0) {
-    if (auto v = dir->read("boot_vga", 64)) d.boot_vga = parse_int_attr(*v).value_or(0) == 1;
+    if (auto v = dir.read("boot_vga", 64)) d.boot_vga = parse_int_attr(*v).value_or(0) == 1;
   }
-  if (auto v = dir->read("reset_method", 4096)) d.reset_methods = split_words(*v);
-  d.is_bridge = (d.base_class() == 0x06 || !d.problems.empty()) && dir->has_dir("pci_bus");
+  if (auto v = dir.read("reset_method", 4096)) d.reset_methods = split_words(*v);
+  d.is_bridge = (d.base_class() == 0x06 || !d.problems.empty()) && dir.has_dir("pci_bus");
   {
     // The bridge above: the PCI component before our own in the canonical path.
     std::string_view p(d.sysfs_path);
@@ -154,24 +153,24 @@ Device read_device(const Root& root, const PciAddress& address, const SysDir& sy
   }
 
   // A VF is never a PF itself: no SR-IOV attributes to look for below a physfn link.
-  if (auto pf = dir->link_name("physfn")) d.physfn = try_parse_pci_address(*pf);
+  if (auto pf = dir.link_name("physfn")) d.physfn = try_parse_pci_address(*pf);
   if (!d.physfn) {
-    if (auto total = dir->read("sriov_totalvfs", 64)) {
+    if (auto total = dir.read("sriov_totalvfs", 64)) {
       SriovPf pf;
       pf.total_vfs = static_cast<unsigned>(parse_int_attr(*total).value_or(0));
-      if (auto n = dir->read("sriov_numvfs", 64)) {
+      if (auto n = dir.read("sriov_numvfs", 64)) {
         pf.num_vfs = static_cast<unsigned>(parse_int_attr(*n).value_or(0));
       }
       if (detail == DeviceDetail::full) {
         std::vector<std::string> links;
-        for (auto& name : dir->names()) {
+        for (auto& name : dir.names()) {
           if (name.rfind("virtfn", 0) == 0) links.push_back(name);
         }
         std::sort(links.begin(), links.end(), [](const std::string& a, const std::string& b) {
           return virtfn_index(a) < virtfn_index(b);
         });
         for (auto& name : links) {
-          if (auto t = dir->link_name(name)) {
+          if (auto t = dir.link_name(name)) {
             if (auto a = try_parse_pci_address(*t)) pf.vfs.push_back(*a);
           }
         }
@@ -179,7 +178,7 @@ Device read_device(const Root& root, const PciAddress& address, const SysDir& sy
       d.sriov = std::move(pf);
     }
   }
-  if (dir->has_dir("mdev_supported_types")) {
+  if (dir.has_dir("mdev_supported_types")) {
     d.mdev = MdevParentInfo{root.list(d.sysfs_path + "/mdev_supported_types")};
   }
   return d;
