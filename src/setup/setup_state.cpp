@@ -1,0 +1,93 @@
+#include "setup/setup_state.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "error.hpp"
+#include "sysfs/root.hpp"
+
+namespace ptagent {
+
+const char* bind_method_name(BindMethod method) {
+  return method == BindMethod::by_id ? "by-id" : "by-address";
+}
+
+SetupState parse_setup_state(std::string_view text, std::string_view file) {
+  SetupState s;
+  try {
+    const auto j = nlohmann::json::parse(text);
+    if (!j.is_object() || j.value("version", 0) != 1) {
+      throw_failed(std::string(file), "is not a ptagent setup state (version 1)",
+                   "move it aside; 'ptagent setup status' then shows nothing persisted");
+    }
+    const auto& iommu = j.at("iommu");
+    s.iommu_added = iommu.at("added").get<std::vector<std::string>>();
+    s.iommu_removed = iommu.at("removed").get<std::vector<std::string>>();
+    s.modules = j.at("modules").at("boot").get<bool>();
+    s.modules_initramfs = j.at("modules").at("initramfs").get<bool>();
+    for (const auto& b : j.at("binds")) {
+      BootBind e;
+      e.address = parse_pci_address(b.at("address").get<std::string>());
+      const auto method = b.at("method").get<std::string>();
+      if (method != "by-id" && method != "by-address") throw std::runtime_error("bad method");
+      e.method = method == "by-id" ? BindMethod::by_id : BindMethod::by_address;
+      e.ids = b.at("ids").get<std::string>();
+      e.host_module = b.at("host_module").get<std::string>();
+      e.driverctl = b.at("driverctl").get<bool>();
+      s.binds.push_back(e);
+    }
+    for (const auto& v : j.at("sriov")) {
+      s.sriov.push_back(
+          {parse_pci_address(v.at("pf").get<std::string>()), v.at("vfs").get<unsigned>()});
+    }
+    for (const auto& m : j.at("mdevs")) {
+      s.mdevs.push_back({m.at("uuid").get<std::string>(), m.at("parent").get<std::string>(),
+                         m.at("type").get<std::string>()});
+    }
+    for (const auto& f : j.at("foreign")) {
+      s.foreign.push_back({f.at("item").get<std::string>(), f.at("path").get<std::string>(),
+                           f.at("before").get<std::string>(), f.at("after").get<std::string>()});
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw_failed(std::string(file), std::string("cannot be read: ") + e.what(),
+                 "restore it from a backup or move it aside (ptagent then knows of nothing it "
+                 "persisted; remove its files by hand: grep -rl ptagent /etc)");
+  }
+  return s;
+}
+
+std::string render_setup_state(const SetupState& s) {
+  nlohmann::ordered_json j;
+  j["version"] = 1;
+  j["iommu"] = {{"added", s.iommu_added}, {"removed", s.iommu_removed}};
+  j["modules"] = {{"boot", s.modules}, {"initramfs", s.modules_initramfs}};
+  j["binds"] = nlohmann::ordered_json::array();
+  for (const auto& b : s.binds) {
+    j["binds"].push_back({{"address", b.address.to_string()},
+                          {"method", bind_method_name(b.method)},
+                          {"ids", b.ids},
+                          {"host_module", b.host_module},
+                          {"driverctl", b.driverctl}});
+  }
+  j["sriov"] = nlohmann::ordered_json::array();
+  for (const auto& v : s.sriov) j["sriov"].push_back({{"pf", v.pf.to_string()}, {"vfs", v.vfs}});
+  j["mdevs"] = nlohmann::ordered_json::array();
+  for (const auto& m : s.mdevs) {
+    j["mdevs"].push_back({{"uuid", m.uuid}, {"parent", m.parent}, {"type", m.type}});
+  }
+  j["foreign"] = nlohmann::ordered_json::array();
+  for (const auto& f : s.foreign) {
+    j["foreign"].push_back(
+        {{"item", f.item}, {"path", f.path}, {"before", f.before}, {"after", f.after}});
+  }
+  return j.dump(2) + "\n";
+}
+
+SetupState load_setup_state(const Root& root) {
+  auto text = root.read(kSetupStateFile);
+  if (!text) return {};
+  return parse_setup_state(*text);
+}
+
+}  // namespace ptagent

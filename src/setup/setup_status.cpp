@@ -1,0 +1,182 @@
+#include "setup/setup_status.hpp"
+
+#include <algorithm>
+
+#include "pci/inventory.hpp"
+#include "setup/kernel_cmdline.hpp"
+#include "setup/modprobe_conf.hpp"
+#include "setup/udev_rule.hpp"
+#include "sysfs/root.hpp"
+
+namespace ptagent {
+
+const char* setup_item_state_text(SetupItemState state) {
+  switch (state) {
+    case SetupItemState::active:
+      return "active";
+    case SetupItemState::pending_reboot:
+      return "configured, not active until reboot";
+    case SetupItemState::not_persisted:
+      return "active but not persisted";
+    case SetupItemState::drifted:
+      return "configured, but not in effect now";
+  }
+  return "?";
+}
+
+const char* setup_item_state_id(SetupItemState state) {
+  switch (state) {
+    case SetupItemState::active:
+      return "active";
+    case SetupItemState::pending_reboot:
+      return "pending-reboot";
+    case SetupItemState::not_persisted:
+      return "not-persisted";
+    case SetupItemState::drifted:
+      return "drifted";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
+  return out;
+}
+
+bool module_present(const Root& root, const std::string& m) {
+  return root.is_dir("/sys/module/" + m);
+}
+
+}  // namespace
+
+std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& host,
+                                          const Inventory& inv) {
+  std::vector<SetupStatusLine> out;
+  const SetupState& s = host.state;
+  const auto running = kernel_params(root.read("/proc/cmdline").value_or(""));
+  auto on_cmdline = [&](const std::string& w) {
+    const auto name = kernel_param_name(w);
+    const auto value = kernel_param_value(w);
+    return std::any_of(running.begin(), running.end(), [&](const std::string& r) {
+      return kernel_param_name(r) == name && kernel_param_value(r).find(value) != std::string::npos;
+    });
+  };
+  // IOMMU parameters.
+  const auto wanted = iommu_params_for(host.vendor);
+  if (!s.iommu_added.empty()) {
+    const bool all = std::all_of(s.iommu_added.begin(), s.iommu_added.end(), on_cmdline);
+    out.push_back({"iommu", join(s.iommu_added), host.boot.description,
+                   all ? SetupItemState::active : SetupItemState::pending_reboot,
+                   "/proc/cmdline: " + join(running)});
+  } else {
+    // Active but not persisted: on the running command line, yet nothing configures it for the
+    // next boot (given at the boot prompt, say). Only ptagent's own items are known for sure.
+    const bool all = std::all_of(wanted.begin(), wanted.end(), on_cmdline);
+    const SetupPlan would = plan_setup_iommu(root, host, Conflicts::keep);
+    const bool configured = would.files.empty() && would.commands.empty();
+    if (all && !configured) {
+      out.push_back({"iommu", join(wanted), "", SetupItemState::not_persisted,
+                     "on /proc/cmdline, but not in " + host.boot.description});
+    }
+  }
+  // vfio modules.
+  const auto boot_modules = read_boot_modules(root);
+  auto listed = [&](const std::string& m) {
+    return std::any_of(boot_modules.begin(), boot_modules.end(),
+                       [&](const ModuleListEntry& e) { return e.module == m; });
+  };
+  const auto modules = boot_vfio_modules(host);
+  if (s.modules || !s.binds.empty()) {
+    std::vector<std::string> missing;
+    for (const auto& m : modules) {
+      if (!module_present(root, m)) missing.push_back(m);
+    }
+    out.push_back({"modules", join(modules),
+                   std::string("/etc/modules-load.d/ptagent.conf") +
+                       (s.modules_initramfs ? " + initramfs" : ""),
+                   missing.empty() ? SetupItemState::active : SetupItemState::pending_reboot,
+                   missing.empty() ? "all in /sys/module" : "not loaded: " + join(missing)});
+  } else {
+    std::vector<std::string> loaded_unlisted;
+    for (const auto& m : {"vfio", "vfio_iommu_type1", "vfio_pci"}) {
+      if (module_present(root, m) && !listed(m)) {
+        loaded_unlisted.push_back(m);
+      }
+    }
+    if (!loaded_unlisted.empty()) {
+      out.push_back({"modules", join(loaded_unlisted), "", SetupItemState::not_persisted,
+                     "loaded now, listed in no modules-load.d file nor /etc/modules"});
+    }
+  }
+  // Devices on vfio-pci at boot.
+  for (const auto& b : s.binds) {
+    const Device* d = inv.find(b.address);
+    std::string what = std::string("vfio-pci ") + bind_method_name(b.method);
+    if (b.method == BindMethod::by_id) what += " " + b.ids;
+    const std::string where = b.method == BindMethod::by_id
+                                  ? "/etc/modprobe.d/ptagent.conf"
+                                  : (b.driverctl ? driverctl_file(b.address) : kVfioRules);
+    if (!d) {
+      out.push_back({"bind:" + b.address.to_string(), what, where, SetupItemState::drifted,
+                     "the device is not on the host now"});
+      continue;
+    }
+    const bool on = d->driver == std::optional<std::string>("vfio-pci");
+    out.push_back({"bind:" + b.address.to_string(), what, where,
+                   on ? SetupItemState::active : SetupItemState::pending_reboot,
+                   "driver now: " + d->driver.value_or("none")});
+  }
+  for (const auto& d : inv.devices()) {
+    if (d.driver != std::optional<std::string>("vfio-pci")) continue;
+    const bool persisted = std::any_of(s.binds.begin(), s.binds.end(),
+                                       [&](const BootBind& b) { return b.address == d.address; });
+    if (!persisted) {
+      out.push_back({"bind:" + d.address.to_string(), "vfio-pci", "", SetupItemState::not_persisted,
+                     "on vfio-pci now; gone after a reboot unless something else binds it"});
+    }
+  }
+  // SR-IOV.
+  for (const auto& v : s.sriov) {
+    const Device* d = inv.find(v.pf);
+    const unsigned now = d && d->sriov ? d->sriov->num_vfs : 0;
+    out.push_back({"sriov:" + v.pf.to_string(), std::to_string(v.vfs) + " VFs", kSriovRules,
+                   now == v.vfs ? SetupItemState::active : SetupItemState::pending_reboot,
+                   "sriov_numvfs now: " + std::to_string(now)});
+  }
+  for (const auto& d : inv.devices()) {
+    if (!d.sriov || d.sriov->num_vfs == 0) continue;
+    const bool persisted = std::any_of(s.sriov.begin(), s.sriov.end(),
+                                       [&](const BootSriov& v) { return v.pf == d.address; });
+    if (!persisted) {
+      out.push_back({"sriov:" + d.address.to_string(), std::to_string(d.sriov->num_vfs) + " VFs",
+                     "", SetupItemState::not_persisted, "sriov_numvfs is set now only"});
+    }
+  }
+  // mdevs.
+  for (const auto& m : s.mdevs) {
+    const bool exists = root.exists("/sys/bus/mdev/devices/" + m.uuid);
+    out.push_back({"mdev:" + m.uuid, m.type + " on " + m.parent,
+                   "/etc/mdevctl.d/" + m.parent + "/" + m.uuid + " (mdevctl, auto)",
+                   exists ? SetupItemState::active : SetupItemState::pending_reboot,
+                   exists ? "exists in /sys/bus/mdev/devices" : "not created yet"});
+  }
+  for (const auto& uuid : root.list("/sys/bus/mdev/devices")) {
+    const bool ours = std::any_of(s.mdevs.begin(), s.mdevs.end(),
+                                  [&](const BootMdev& m) { return m.uuid == uuid; });
+    if (ours) continue;
+    bool defined = false;
+    for (const auto& parent : root.list("/etc/mdevctl.d")) {
+      if (root.exists("/etc/mdevctl.d/" + parent + "/" + uuid)) defined = true;
+    }
+    if (!defined) {
+      out.push_back({"mdev:" + uuid, "mdev", "", SetupItemState::not_persisted,
+                     "exists now, defined neither by ptagent nor in /etc/mdevctl.d"});
+    }
+  }
+  return out;
+}
+
+}  // namespace ptagent
