@@ -33,6 +33,7 @@ const std::vector<Command>& commands() {
       {"mdev", "types|list|create|remove [OPTIONS]", "mediated devices: list types and devices, create and remove them safely", cmd_mdev},
       {"bind", "DEVICE… [--driver vfio-pci] [--group] [--force] [--json]", "bind devices to vfio-pci through driver_override, recorded in the journal", cmd_bind},
       {"restore", "DEVICE…|--all [--json]", "give devices ptagent bound back to their original drivers; --all undoes the whole journal", cmd_restore},
+      {"setup", "iommu|modules|bind|sriov|mdev|status|revert [OPTIONS]", "prepare the host at every boot (IOMMU parameters, vfio modules, devices on vfio-pci, VFs, mdevs), diff first, undoable", cmd_setup},
   };
   return table;
 }

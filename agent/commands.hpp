@@ -21,5 +21,6 @@ int cmd_sriov(Context& ctx, const Args& args);
 int cmd_mdev(Context& ctx, const Args& args);
 int cmd_bind(Context& ctx, const Args& args);
 int cmd_restore(Context& ctx, const Args& args);
+int cmd_setup(Context& ctx, const Args& args);
 
 }  // namespace ptagent::cli

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <set>
 
+#include "host/config_audit.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/procfs.hpp"
 #include "sysfs/root.hpp"
@@ -1084,7 +1085,9 @@ std::vector<Check> evaluate_readiness(const HostFacts& facts) {
 }
 
 std::vector<Check> check_readiness(const Root& root) {
-  return evaluate_readiness(gather_host_facts(root));
+  std::vector<Check> checks = evaluate_readiness(gather_host_facts(root));
+  for (auto& c : audit_boot_config(root)) checks.push_back(std::move(c));
+  return checks;
 }
 
 }  // namespace ptagent
