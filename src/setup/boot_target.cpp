@@ -108,7 +108,8 @@ BootTarget detect_boot_target(const Root& root) {
     t.regenerate = {{"proxmox-boot-tool", "refresh"}};
   } else if (family == OsFamily::debian || host_has_program(root, "update-grub")) {
     t.regenerate = {{"update-grub"}};
-  } else if (root.is_dir("/boot/grub2") || host_has_program(root, "grub2-mkconfig")) {
+  } else if (family == OsFamily::rhel || root.is_dir("/boot/grub2") ||
+             host_has_program(root, "grub2-mkconfig")) {
     // RHEL 9 and Fedora 34+ keep one /boot/grub2/grub.cfg for BIOS and UEFI (the EFI one is a
     // stub that chains to it); older UEFI installs use the EFI partition's own.
     std::string cfg = "/boot/grub2/grub.cfg";

@@ -1,0 +1,394 @@
+// ptagent setup end to end on simulated hosts: every boot loader and initramfs tool, dry-run
+// diffs, idempotence, revert to the byte, and the refusals (host-critical, shared IDs, an
+// unwritable /etc, a failing update-initramfs) that change nothing. Programs are stubs on a
+// private PATH that record their calls: the real update-grub never runs.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/cli_runner.hpp"
+#include "support/file_text.hpp"
+#include "support/temp_host.hpp"
+
+using namespace ptagent;
+using ptagent::test::CliResult;
+using ptagent::test::run_cli;
+using ptagent::testing::slurp;
+using ptagent::testing::TempHost;
+namespace fs = std::filesystem;
+
+namespace {
+
+void put(const TempHost& h, const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(h.real(path)).parent_path());
+  std::ofstream(h.real(path), std::ios::binary) << text;
+}
+
+// A directory of stub programs that append their argv to calls.log and exit 0, except those
+// named in `failing`, which print a message and exit 1.
+std::string stubs(const TempHost& h, const std::vector<std::string>& failing = {}) {
+  const std::string dir = h.dir() + "/stub-bin";
+  fs::create_directories(dir);
+  for (const char* name : {"update-grub", "update-initramfs", "dracut", "grubby", "grub2-mkconfig",
+                           "proxmox-boot-tool", "kernel-install", "mdevctl", "udevadm"}) {
+    const bool fail = std::find(failing.begin(), failing.end(), name) != failing.end();
+    const std::string path = dir + "/" + name;
+    std::ofstream(path) << "#!/bin/sh\necho \"" << name << " $*\" >> " << h.dir() << "/calls.log\n"
+                        << (fail ? "echo 'E: mkinitramfs failure cpio 141' >&2\nexit 1\n"
+                                 : "exit 0\n");
+    ::chmod(path.c_str(), 0755);
+  }
+  return dir;
+}
+
+CliResult setup(const TempHost& h, std::vector<std::string> args,
+                const std::string& stub_dir = {}) {
+  std::vector<std::string> argv = {"--root", h.dir(), "setup"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (!stub_dir.empty()) {
+    argv.push_back("--commands-path");
+    argv.push_back(stub_dir);
+  }
+  return run_cli(argv);
+}
+
+// Every file under etc/ of the host, with its bytes, for before/after comparisons.
+std::map<std::string, std::string> etc_snapshot(const TempHost& h, bool skip_ptagent_dir = false) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(h.real("/etc"))) {
+    if (!e.is_regular_file()) continue;
+    const std::string rel = fs::relative(e.path(), h.real("/")).string();
+    if (skip_ptagent_dir && rel.rfind("etc/ptagent", 0) == 0) continue;
+    out[rel] = slurp(e.path().string());
+  }
+  return out;
+}
+
+TEST(CmdSetup, DebianByIdWritesModprobeInitramfsAndRegeneratesOnceThenRevertsToTheByte) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/initramfs-tools/modules", "# List of modules\n# comment\nraid1\n");
+  const auto before = etc_snapshot(h);
+  const std::string bin = stubs(h);
+
+  CliResult dry = run_cli({"--root", h.dir(), "--dry-run", "setup", "bind", "01:00", "--by-id"});
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("+options vfio-pci ids=10de:1b81,10de:10f0\n"), std::string::npos)
+      << dry.out;
+  EXPECT_NE(dry.out.find("+softdep nouveau pre: vfio-pci\n"), std::string::npos);
+  EXPECT_NE(dry.out.find("--- /etc/initramfs-tools/modules\n+++ /etc/initramfs-tools/modules\n"),
+            std::string::npos);
+  EXPECT_NE(dry.out.find("would run: update-initramfs -u -k all\n"), std::string::npos);
+  EXPECT_EQ(etc_snapshot(h), before) << "a dry run changes nothing";
+
+  CliResult r = setup(h, {"bind", "01:00", "--by-id"}, bin);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(slurp(h.real("/etc/modprobe.d/ptagent.conf")),
+            "# Written by ptagent setup; 'ptagent setup revert' removes this file.\n"
+            "# vfio-pci claims these IDs at boot; the host drivers below load after it.\n"
+            "options vfio-pci ids=10de:1b81,10de:10f0\n"
+            "softdep nouveau pre: vfio-pci\n"
+            "softdep snd_hda_intel pre: vfio-pci\n");
+  const std::string mods = slurp(h.real("/etc/initramfs-tools/modules"));
+  EXPECT_EQ(mods.rfind("# List of modules\n# comment\nraid1\n# ptagent setup: begin", 0), 0u)
+      << mods;
+  EXPECT_NE(mods.find("\nvfio_pci\n"), std::string::npos);
+  // Linux 6.1: vfio_virqfd still exists.
+  EXPECT_NE(slurp(h.real("/etc/modules-load.d/ptagent.conf")).find("vfio_virqfd"),
+            std::string::npos);
+  EXPECT_EQ(slurp(h.dir() + "/calls.log"), "update-initramfs -u -k all\n");
+  EXPECT_NE(r.out.find("backup: "), std::string::npos) << "the foreign modules file is backed up";
+
+  // Idempotent: the same request plans nothing and runs nothing.
+  CliResult again = setup(h, {"bind", "01:00", "--by-id"}, bin);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("nothing to change"), std::string::npos) << again.out;
+  EXPECT_EQ(slurp(h.dir() + "/calls.log"), "update-initramfs -u -k all\n");
+
+  CliResult st = run_cli({"--root", h.dir(), "--json", "setup", "status"});
+  ASSERT_EQ(st.code, 0) << st.err;
+  auto j = nlohmann::json::parse(st.out);
+  bool pending = false;
+  for (const auto& i : j["items"]) {
+    if (i["item"] == "bind:0000:01:00.0") pending = i["state"] == "pending-reboot";
+  }
+  EXPECT_TRUE(pending) << st.out;
+
+  CliResult rev = setup(h, {"revert"}, bin);
+  ASSERT_EQ(rev.code, 0) << rev.err;
+  EXPECT_EQ(etc_snapshot(h, true), before) << "revert gives every file back byte for byte";
+  EXPECT_FALSE(fs::exists(h.real("/etc/ptagent/setup.json")));
+  EXPECT_EQ(slurp(h.dir() + "/calls.log"),
+            "update-initramfs -u -k all\nupdate-initramfs -u -k all\n");
+}
+
+TEST(CmdSetup, ByAddressWritesAnOverrideRuleOrDriverctlsFile) {
+  TempHost h = TempHost::copy_of("workstation");
+  const std::string bin = stubs(h);
+  CliResult r = setup(h, {"bind", "01:00", "--by-address"}, bin);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string rules = slurp(h.real("/etc/udev/rules.d/ptagent-vfio.rules"));
+  EXPECT_NE(rules.find("KERNEL==\"0000:01:00.0\", ATTR{driver_override}=\"vfio-pci\""),
+            std::string::npos)
+      << rules;
+  EXPECT_NE(rules.find("KERNEL==\"0000:01:00.1\""), std::string::npos);
+  EXPECT_NE(slurp(h.dir() + "/calls.log").find("udevadm control --reload"), std::string::npos);
+  ASSERT_EQ(setup(h, {"revert", "bind:0000:01:00.1"}, bin).code, 0);
+  EXPECT_EQ(slurp(h.real("/etc/udev/rules.d/ptagent-vfio.rules")).find("0000:01:00.1"),
+            std::string::npos);
+
+  TempHost d = TempHost::copy_of("workstation");
+  put(d, "/usr/sbin/driverctl", "#!/bin/sh\n");
+  put(d, "/etc/driverctl.d/pci-0000:01:00.1", "snd_hda_intel\n");
+  CliResult fought = setup(d, {"bind", "01:00"}, stubs(d));
+  EXPECT_EQ(fought.code, 1);
+  EXPECT_NE(fought.err.find("driverctl unset-override 0000:01:00.1"), std::string::npos)
+      << fought.err;
+  fs::remove(d.real("/etc/driverctl.d/pci-0000:01:00.1"));
+  ASSERT_EQ(setup(d, {"bind", "01:00"}, stubs(d)).code, 0);
+  EXPECT_EQ(slurp(d.real("/etc/driverctl.d/pci-0000:01:00.0")), "vfio-pci\n");
+  EXPECT_FALSE(fs::exists(d.real("/etc/udev/rules.d/ptagent-vfio.rules")));
+}
+
+TEST(CmdSetup, RefusalsChangeNothing) {
+  TempHost h = TempHost::copy_of("workstation");
+  const auto before = etc_snapshot(h);
+  const std::string bin = stubs(h);
+  // Host-critical: the root NVMe.
+  CliResult crit = setup(h, {"bind", "02:00.0"}, bin);
+  EXPECT_EQ(crit.code, 1);
+  EXPECT_NE(crit.err.find("holds the root filesystem"), std::string::npos) << crit.err;
+  // Half a group.
+  CliResult half = setup(h, {"bind", "01:00.0"}, bin);
+  EXPECT_EQ(half.code, 1);
+  EXPECT_NE(half.err.find("also holds 0000:01:00.1"), std::string::npos) << half.err;
+  EXPECT_NE(half.err.find("--group"), std::string::npos);
+  // --group completes it.
+  EXPECT_EQ(run_cli({"--root", h.dir(), "--dry-run", "setup", "bind", "01:00.0", "--group"}).code,
+            0);
+  // Bad usage.
+  EXPECT_EQ(setup(h, {"bind"}, bin).code, 2);
+  EXPECT_EQ(setup(h, {"frobnicate"}, bin).code, 2);
+  EXPECT_EQ(setup(h, {"revert", "nonsense"}, bin).code, 2);
+  EXPECT_EQ(setup(h, {"revert", "iommu"}, bin).code, 1) << "nothing persisted";
+  EXPECT_EQ(setup(h, {"bind", "01:00", "--by-id", "--by-address"}, bin).code, 2);
+  EXPECT_EQ(etc_snapshot(h), before);
+  EXPECT_FALSE(fs::exists(h.dir() + "/calls.log"));
+
+  // A shared ID: the server's VFs all have 8086:10ed.
+  TempHost s = TempHost::copy_of("server");
+  CliResult shared = setup(s, {"bind", "01:10.0", "--by-id"}, stubs(s));
+  EXPECT_EQ(shared.code, 1);
+  EXPECT_NE(shared.err.find("is also the ID of 0000:01:10.2, 0000:01:10.4, 0000:01:10.6"),
+            std::string::npos)
+      << shared.err;
+}
+
+TEST(CmdSetup, FailingUpdateInitramfsPutsEveryFileBack) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/initramfs-tools/modules", "raid1\n");
+  const auto before = etc_snapshot(h);
+  CliResult r = setup(h, {"bind", "01:00", "--by-id"}, stubs(h, {"update-initramfs"}));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("update-initramfs -u -k all: exited with status 1"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("E: mkinitramfs failure cpio 141"), std::string::npos)
+      << "its output is shown";
+  EXPECT_NE(r.err.find("nothing was changed"), std::string::npos);
+  EXPECT_EQ(etc_snapshot(h, true), before);
+  EXPECT_FALSE(fs::exists(h.real("/etc/ptagent/setup.json")));
+}
+
+TEST(CmdSetup, UnwritableEtcIsFoundBeforeAnythingIsWritten) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/udev/rules.d", "a file where a directory should be\n");
+  const auto before = etc_snapshot(h);
+  CliResult r = setup(h, {"bind", "01:00"}, stubs(h));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("rules.d"), std::string::npos) << r.err;
+  EXPECT_EQ(etc_snapshot(h), before);
+}
+
+TEST(CmdSetup, IommuOnGrubDropinDebian) {
+  TempHost h = TempHost::copy_of("workstation");
+  // Without the parameters in /etc/default/grub, the drop-in adds them.
+  put(h, "/etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n");
+  const std::string bin = stubs(h);
+  CliResult r = setup(h, {"iommu"}, bin);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("change: add intel_iommu=on to GRUB_CMDLINE_LINUX_DEFAULT in "
+                       "/etc/default/grub.d/ptagent.cfg"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(slurp(h.real("/etc/default/grub.d/ptagent.cfg")),
+            "# Written by ptagent setup; 'ptagent setup revert' removes this file.\n"
+            "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT intel_iommu=on iommu=pt\"\n");
+  EXPECT_EQ(slurp(h.real("/etc/default/grub")),
+            "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n");
+  EXPECT_EQ(slurp(h.dir() + "/calls.log"), "update-grub \n");  // the stub logs "NAME $*"
+  EXPECT_NE(setup(h, {"iommu"}, bin).out.find("nothing to change"), std::string::npos);
+  ASSERT_EQ(setup(h, {"revert", "iommu"}, bin).code, 0);
+  EXPECT_FALSE(fs::exists(h.real("/etc/default/grub.d/ptagent.cfg")));
+}
+
+TEST(CmdSetup, IommuConflictIsKeptUnlessAskedThenRevertedToTheByte) {
+  TempHost h = TempHost::copy_of("workstation");
+  const std::string grub = "# mine\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet intel_iommu=off splash\"\n";
+  put(h, "/etc/default/grub", grub);
+  const std::string bin = stubs(h);
+  CliResult kept = setup(h, {"iommu"}, bin);
+  ASSERT_EQ(kept.code, 0) << kept.err;
+  EXPECT_NE(kept.out.find("intel_iommu=off is on GRUB's command line and conflicts"),
+            std::string::npos)
+      << kept.out;
+  EXPECT_EQ(slurp(h.real("/etc/default/grub")), grub);
+  EXPECT_EQ(slurp(h.real("/etc/default/grub.d/ptagent.cfg")).find("intel_iommu=on"),
+            std::string::npos)
+      << "never a duplicate parameter";
+  CliResult replaced = setup(h, {"iommu", "--replace-conflicting"}, bin);
+  ASSERT_EQ(replaced.code, 0) << replaced.err;
+  EXPECT_NE(replaced.out.find("change: remove intel_iommu=off from /etc/default/grub line 2"),
+            std::string::npos)
+      << replaced.out;
+  EXPECT_EQ(slurp(h.real("/etc/default/grub")),
+            "# mine\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\n");
+  EXPECT_NE(slurp(h.real("/etc/default/grub.d/ptagent.cfg")).find("iommu=pt intel_iommu=on"),
+            std::string::npos);
+  ASSERT_EQ(setup(h, {"revert"}, bin).code, 0);
+  EXPECT_EQ(slurp(h.real("/etc/default/grub")), grub);
+  EXPECT_FALSE(fs::exists(h.real("/etc/default/grub.d/ptagent.cfg")));
+}
+
+TEST(CmdSetup, IommuOnRhelGrubMarkedLineAndGrubby) {
+  TempHost h = TempHost::copy_of("server");
+  const std::string grub = "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"rhgb quiet\"\n";
+  put(h, "/etc/default/grub", grub);
+  const std::string bin = stubs(h);
+  CliResult r = setup(h, {"iommu"}, bin);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(
+      slurp(h.real("/etc/default/grub")),
+      grub +
+          "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX iommu=pt\"  # added by ptagent setup iommu\n");
+  EXPECT_EQ(slurp(h.dir() + "/calls.log"), "grub2-mkconfig -o /boot/grub2/grub.cfg\n");
+  ASSERT_EQ(setup(h, {"revert"}, bin).code, 0);
+  EXPECT_EQ(slurp(h.real("/etc/default/grub")), grub);
+
+  // With grubby installed, grubby edits every BLS entry.
+  TempHost g = TempHost::copy_of("server");
+  put(g, "/etc/default/grub", grub);
+  put(g, "/usr/sbin/grubby", "");
+  put(g, "/boot/loader/entries/a.conf", "title RHEL\noptions root=/dev/sda1 ro rhgb quiet\n");
+  const std::string gbin = stubs(g);
+  ASSERT_EQ(setup(g, {"iommu"}, gbin).code, 0);
+  EXPECT_EQ(slurp(g.dir() + "/calls.log"), "grubby --update-kernel=ALL --args=iommu=pt\n");
+  EXPECT_EQ(slurp(g.real("/etc/default/grub")), grub);
+  ASSERT_EQ(setup(g, {"revert", "iommu"}, gbin).code, 0);
+  EXPECT_EQ(slurp(g.dir() + "/calls.log"),
+            "grubby --update-kernel=ALL --args=iommu=pt\ngrubby --update-kernel=ALL "
+            "--remove-args=iommu=pt\n");
+}
+
+TEST(CmdSetup, IommuOnProxmoxKernelCmdline) {
+  TempHost h = TempHost::copy_of("workstation");
+  const std::string cmdline = "root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=off\n";
+  put(h, "/etc/kernel/cmdline", cmdline);
+  put(h, "/etc/kernel/proxmox-boot-uuids", "1234-ABCD\n");
+  fs::create_directories(h.real("/sys/firmware/efi"));
+  const std::string bin = stubs(h);
+  ASSERT_EQ(setup(h, {"iommu", "--replace-conflicting"}, bin).code, 0);
+  EXPECT_EQ(slurp(h.real("/etc/kernel/cmdline")),
+            "root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=on iommu=pt\n");
+  EXPECT_EQ(slurp(h.dir() + "/calls.log"), "proxmox-boot-tool refresh\n");
+  EXPECT_NE(setup(h, {"iommu"}, bin).out.find("nothing to change"), std::string::npos);
+  ASSERT_EQ(setup(h, {"revert", "iommu"}, bin).code, 0);
+  EXPECT_EQ(slurp(h.real("/etc/kernel/cmdline")), cmdline);
+}
+
+TEST(CmdSetup, ModulesWithDracutAndKernelSixTwo) {
+  TempHost h = TempHost::copy_of("server");
+  fs::create_directories(h.real("/etc/dracut.conf.d"));
+  const std::string bin = stubs(h);
+  ASSERT_EQ(setup(h, {"modules", "--initramfs"}, bin).code, 0);
+  EXPECT_NE(slurp(h.real("/etc/dracut.conf.d/ptagent.conf"))
+                .find("force_drivers+=\" vfio vfio_iommu_type1 vfio_pci"),
+            std::string::npos);
+  EXPECT_EQ(slurp(h.dir() + "/calls.log"), "dracut -f --regenerate-all\n");
+  // No vfio_virqfd once a kernel >= 6.2 is installed.
+  TempHost n = TempHost::copy_of("workstation");
+  fs::create_directories(n.real("/lib/modules/6.5.0-1-amd64"));
+  ASSERT_EQ(setup(n, {"modules"}).code, 0);
+  EXPECT_EQ(slurp(n.real("/etc/modules-load.d/ptagent.conf")).find("vfio_virqfd"),
+            std::string::npos);
+}
+
+TEST(CmdSetup, SimulatedHostWithoutStubsRunsNothing) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/initramfs-tools/modules", "");
+  CliResult r = setup(h, {"bind", "01:00", "--by-id"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(
+      r.out.find(
+          "not run (simulated host; --commands-path DIR runs stubs): update-initramfs -u -k all"),
+      std::string::npos)
+      << r.out;
+}
+
+TEST(CmdSetup, SriovAndMdevThroughTheirOwners) {
+  TempHost s = TempHost::copy_of("server");
+  const std::string bin = stubs(s);
+  ASSERT_EQ(setup(s, {"sriov", "01:00.1", "--vfs", "2"}, bin).code, 0);
+  EXPECT_NE(slurp(s.real("/etc/udev/rules.d/ptagent-sriov.rules"))
+                .find("ACTION==\"bind\", SUBSYSTEM==\"pci\", KERNEL==\"0000:01:00.1\", "
+                      "ATTR{sriov_numvfs}=\"2\""),
+            std::string::npos);
+  EXPECT_EQ(setup(s, {"sriov", "01:00.1", "--vfs", "99"}, bin).code, 2);
+  CliResult st = run_cli({"--root", s.dir(), "setup", "status"});
+  EXPECT_NE(st.out.find("sriov:0000:01:00.1: 2 VFs: configured, not active until reboot"),
+            std::string::npos)
+      << st.out;
+  EXPECT_NE(st.out.find("sriov:0000:01:00.0: 4 VFs: active but not persisted"), std::string::npos)
+      << st.out;
+
+  TempHost w = TempHost::copy_of("workstation");
+  const std::string wbin = stubs(w);
+  const std::string uuid = "4b20d080-1b54-4048-85b3-a6a62d165c01";
+  // mdevctl is not on the simulated host: refused.
+  EXPECT_EQ(
+      setup(w, {"mdev", "--uuid", uuid, "--parent", "0000:00:02.0", "--type", "i915-GVTg_V5_4"},
+            wbin)
+          .code,
+      1);
+  put(w, "/usr/sbin/mdevctl", "");
+  ASSERT_EQ(
+      setup(w, {"mdev", "--uuid", uuid, "--parent", "0000:00:02.0", "--type", "i915-GVTg_V5_4"},
+            wbin)
+          .code,
+      0);
+  EXPECT_EQ(slurp(w.dir() + "/calls.log"), "mdevctl define --auto --uuid " + uuid +
+                                               " --parent 0000:00:02.0 --type i915-GVTg_V5_4\n");
+  ASSERT_EQ(setup(w, {"revert", "mdev:" + uuid}, wbin).code, 0);
+  EXPECT_NE(slurp(w.dir() + "/calls.log").find("mdevctl undefine --uuid " + uuid),
+            std::string::npos);
+}
+
+TEST(CmdSetup, CheckFailsWhenIdsTakeTheRootDisk) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/modprobe.d/vfio.conf",
+      "# passthrough\noptions vfio-pci \\\n  ids=10de:1b81,144d:a808\n");
+  put(h, "/etc/modprobe.d/bl.conf", "install e1000e /bin/true\n");
+  CliResult r = run_cli({"--root", h.dir(), "check"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("/etc/modprobe.d/vfio.conf line 2: ids 144d:a808 takes 0000:02:00.0"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("/etc/modprobe.d/bl.conf line 1 (install /bin/true): e1000e is the driver "
+                       "of 0000:00:1f.6"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("WARN  boot-config-initramfs"), std::string::npos);
+}
+
+}  // namespace
