@@ -121,13 +121,13 @@ std::vector<Check> audit_boot_config(const Root& root) {
   for (const auto& h : hits) hit_text += (hit_text.empty() ? "" : "; ") + h;
   if (!hits.empty()) {
     out.push_back(
-        {"boot-config-critical", CheckStatus::fail,
+        {"boot-critical", CheckStatus::fail,
          "Boot configuration leaves host-critical devices alone", hit_text,
          "remove those IDs, blacklists or overrides (or bind the other device by address: "
          "'ptagent setup bind DEVICE --by-address'), then rebuild the initramfs; the "
          "next boot would take the device away from the host"});
   } else {
-    out.push_back({"boot-config-critical",
+    out.push_back({"boot-critical",
                    CheckStatus::pass,
                    "Boot configuration leaves host-critical devices alone",
                    std::to_string(ids.size()) + " vfio-pci ids= and " +
@@ -147,12 +147,12 @@ std::vector<Check> audit_boot_config(const Root& root) {
   if (kernel && !kernel_has_vfio_virqfd(*kernel) && !virqfd.empty()) {
     std::string where;
     for (const auto& v : virqfd) where += (where.empty() ? "" : ", ") + v;
-    out.push_back({"boot-config-virqfd", CheckStatus::warn, "No vfio_virqfd on Linux >= 6.2",
+    out.push_back({"boot-virqfd", CheckStatus::warn, "No vfio_virqfd on Linux >= 6.2",
                    "vfio_virqfd is listed to load at boot (" + where + ") but Linux " + *release +
                        " folded it into vfio: systemd-modules-load fails at boot",
                    "remove the vfio_virqfd line(s)"});
   } else {
-    out.push_back({"boot-config-virqfd",
+    out.push_back({"boot-virqfd",
                    CheckStatus::pass,
                    "No vfio_virqfd on Linux >= 6.2",
                    virqfd.empty() ? "vfio_virqfd is not listed to load at boot"
@@ -164,7 +164,7 @@ std::vector<Check> audit_boot_config(const Root& root) {
   const InitramfsTool tool = detect_initramfs_tool(root);
   if (!ids.empty()) {
     const bool in = initramfs_includes(root, tool, "vfio_pci");
-    out.push_back({"boot-config-initramfs", in ? CheckStatus::pass : CheckStatus::warn,
+    out.push_back({"boot-initramfs", in ? CheckStatus::pass : CheckStatus::warn,
                    "vfio-pci in the initramfs for ids=",
                    in ? std::string("vfio_pci is in the initramfs configuration (") +
                             initramfs_tool_name(tool) + ")"
@@ -173,6 +173,13 @@ std::vector<Check> audit_boot_config(const Root& root) {
                             initramfs_tool_name(tool) +
                             "): a host driver there claims the device first",
                    in ? std::string() : "run 'ptagent setup modules --initramfs'"});
+  } else {
+    out.push_back(
+        {"boot-initramfs",
+         CheckStatus::pass,
+         "vfio-pci in the initramfs for ids=",
+         "no vfio-pci ids= configured (modprobe.d, kernel command line): nothing must be in it",
+         {}});
   }
 
   // What ptagent setup configured that waits for a reboot.
@@ -186,12 +193,18 @@ std::vector<Check> audit_boot_config(const Root& root) {
     if (!pending.empty()) {
       std::string text;
       for (const auto& p : pending) text += (text.empty() ? "" : ", ") + p;
-      out.push_back({"boot-config-pending", CheckStatus::warn, "Boot configuration in effect",
+      out.push_back({"boot-pending", CheckStatus::warn, "Boot configuration in effect",
                      "configured, not active until reboot: " + text, "reboot"});
+    } else {
+      out.push_back({"boot-pending",
+                     CheckStatus::pass,
+                     "Boot configuration in effect",
+                     "nothing ptagent setup configured waits for a reboot",
+                     {}});
     }
   } catch (const Error& e) {
-    out.push_back({"boot-config-pending", CheckStatus::warn, "Boot configuration in effect",
-                   e.what(), e.hint()});
+    out.push_back(
+        {"boot-pending", CheckStatus::warn, "Boot configuration in effect", e.what(), e.hint()});
   }
   return out;
 }

@@ -11,9 +11,9 @@ namespace ptagent {
 
 class Root;
 
-// Checks boot-config-critical (FAIL: an ids= or a blacklist takes a host-critical device at the
-// next boot, naming the file and line), boot-config-virqfd (WARN: vfio_virqfd listed on >= 6.2),
-// boot-config-initramfs (WARN: ids= without vfio-pci in the initramfs), boot-config-pending
+// Checks boot-critical (FAIL: an ids= or a blacklist takes a host-critical device at the
+// next boot, naming the file and line), boot-virqfd (WARN: vfio_virqfd listed on >= 6.2),
+// boot-initramfs (WARN: ids= without vfio-pci in the initramfs), boot-pending
 // (what ptagent setup configured that is not active until a reboot).
 std::vector<Check> audit_boot_config(const Root& root);
 

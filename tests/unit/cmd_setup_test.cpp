@@ -388,7 +388,7 @@ TEST(CmdSetup, CheckFailsWhenIdsTakeTheRootDisk) {
                        "of 0000:00:1f.6"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("WARN  boot-config-initramfs"), std::string::npos);
+  EXPECT_NE(r.out.find("WARN  boot-initramfs"), std::string::npos);
 }
 
 }  // namespace

@@ -243,12 +243,18 @@ HostFacts good_amd_rhel() {
 
 // Every check: PASS has no fix, WARN and FAIL always carry one, and every check has evidence.
 void expect_well_formed(const std::vector<Check>& checks, const std::string& label) {
-  ASSERT_EQ(checks.size(), 13u) << label;
-  const std::vector<std::string> ids = {
+  // check_readiness adds the boot-configuration audit (host/config_audit) after the 13.
+  std::vector<std::string> ids = {
       "cpu",          "bootloader",          "iommu-cmdline",     "iommu",
       "iommu-groups", "interrupt-remapping", "unsafe-interrupts", "acs-override",
       "vfio-modules", "vfio-virqfd",         "vfio-device",       "kvm",
       "hugepages"};
+  if (checks.size() == 17u) {
+    for (const char* b : {"boot-critical", "boot-virqfd", "boot-initramfs", "boot-pending"}) {
+      ids.push_back(b);
+    }
+  }
+  ASSERT_EQ(checks.size(), ids.size()) << label;
   for (std::size_t i = 0; i < checks.size(); ++i) {
     const Check& c = checks[i];
     EXPECT_EQ(c.id, ids[i]) << label;
