@@ -36,7 +36,8 @@ std::string block_name(const std::string& path) {
 }
 
 // Interfaces beneath a bridge, bond or VLAN: the ones with a device link.
-void net_pci_devices(const Root& root, const std::string& iface, int depth, std::set<PciAddress>& out) {
+void net_pci_devices(const Root& root, const std::string& iface, int depth,
+                     std::set<PciAddress>& out) {
   if (depth > 8 || iface.find('/') != std::string::npos || iface.empty() || iface[0] == '.') return;
   const std::string base = "/sys/class/net/" + iface;
   if (auto real = root.resolve(base + "/device")) {
@@ -49,6 +50,39 @@ void net_pci_devices(const Root& root, const std::string& iface, int depth, std:
     if (e.rfind("lower_", 0) == 0) net_pci_devices(root, e.substr(6), depth + 1, out);
   }
   for (const auto& e : root.list(base + "/brif")) net_pci_devices(root, e, depth + 1, out);
+}
+
+// The virtio device (its sysfs directory) carrying a virtio-9p or virtiofs mount tag. 9p's
+// transport names the tag in the virtio device's mount_tag file; virtiofs exposes it (from
+// Linux 6.9) under /sys/fs/virtiofs/N/tag with a device link. On older kernels a virtiofs tag
+// cannot be mapped to one device: every virtio-fs device (virtio device ID 26) is then returned.
+std::vector<std::string> virtio_fs_devices(const Root& root, const std::string& fs_type,
+                                           const std::string& tag) {
+  std::vector<std::string> out;
+  if (fs_type == "9p") {
+    for (const auto& v : root.list("/sys/bus/virtio/devices")) {
+      const std::string dir = "/sys/bus/virtio/devices/" + v;
+      auto t = root.read_value(dir + "/mount_tag");
+      // The kernel prints the tag with a trailing NUL on some versions.
+      if (t && std::string(t->c_str()) == tag) out.push_back(dir);
+    }
+    return out;
+  }
+  bool tagged = false;
+  for (const auto& n : root.list("/sys/fs/virtiofs")) {
+    const std::string dir = "/sys/fs/virtiofs/" + n;
+    auto t = root.read_value(dir + "/tag");
+    if (!t) continue;
+    tagged = true;
+    if (*t == tag) out.push_back(dir + "/device");
+  }
+  if (tagged) return out;
+  for (const auto& v : root.list("/sys/bus/virtio/devices")) {
+    const std::string dir = "/sys/bus/virtio/devices/" + v;
+    auto id = root.read_value(dir + "/device");
+    if (id && (*id == "0x001a" || *id == "0x1a")) out.push_back(dir);
+  }
+  return out;
 }
 
 }  // namespace
@@ -75,11 +109,23 @@ HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
   // Filesystems: major 0 is virtual (proc, tmpfs, overlay, btrfs subvolumes).
   if (auto text = root.read("/proc/self/mountinfo")) {
     for (const auto& m : parse_mountinfo(*text)) {
+      const std::string what = m.mount_point == "/" ? "the root filesystem" : m.mount_point;
+      if (m.fs_type == "9p" || m.fs_type == "virtiofs") {
+        // Shared from the hypervisor over virtio: the transport's PCI function carries the
+        // filesystem.
+        for (const auto& dir : virtio_fs_devices(root, m.fs_type, m.source)) {
+          auto real = root.resolve(dir);
+          if (!real) continue;
+          if (auto a = pci_ancestor(*real))
+            hc.add(*a, "holds " + what + " (" + m.fs_type + " " + m.source + ")");
+        }
+        continue;
+      }
       if (m.major == 0) continue;
       std::set<PciAddress> devs;
-      block_pci_devices(root, "/sys/dev/block/" + std::to_string(m.major) + ":" + std::to_string(m.minor),
+      block_pci_devices(root,
+                        "/sys/dev/block/" + std::to_string(m.major) + ":" + std::to_string(m.minor),
                         0, devs);
-      const std::string what = m.mount_point == "/" ? "the root filesystem" : m.mount_point;
       for (const auto& a : devs) hc.add(a, "holds " + what + " (" + m.source + ")");
     }
   }
@@ -90,7 +136,8 @@ HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
     if (!swaps.empty()) {
       std::map<std::string, std::string> by_name;  // "sda2" -> "/sys/dev/block/8:2"
       for (const auto& mm : root.list("/sys/dev/block")) {
-        if (auto real = root.resolve("/sys/dev/block/" + mm)) by_name[block_name(*real)] = "/sys/dev/block/" + mm;
+        if (auto real = root.resolve("/sys/dev/block/" + mm))
+          by_name[block_name(*real)] = "/sys/dev/block/" + mm;
       }
       for (const auto& s : swaps) {
         if (s.type != "partition") continue;
@@ -109,7 +156,8 @@ HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
       if (!r.is_default()) continue;
       std::set<PciAddress> devs;
       net_pci_devices(root, r.iface, 0, devs);
-      for (const auto& a : devs) hc.add(a, "is the network interface of the default route (" + r.iface + ")");
+      for (const auto& a : devs)
+        hc.add(a, "is the network interface of the default route (" + r.iface + ")");
     }
   }
 

@@ -16,8 +16,9 @@ class Inventory;
 class HostCritical {
  public:
   // Mounted filesystems and active swap (mountinfo, swaps, /sys/dev/block -> PCI ancestor, through
-  // device-mapper/md slaves), the default-route NIC (through bridges, bonds and VLANs), boot VGA,
-  // USB controllers with input devices behind them.
+  // device-mapper/md slaves; 9p and virtiofs mounts through their virtio transport), the
+  // default-route NIC (through bridges, bonds and VLANs), boot VGA, USB controllers with input
+  // devices behind them.
   static HostCritical scan(const Root& root, const Inventory& inventory);
 
   // All reasons for one device joined with "; ", or nullopt if it is not critical.

@@ -285,7 +285,11 @@ enum class Initramfs { update_initramfs, dracut, unknown };
 struct HostView {
   explicit HostView(const HostFacts& facts) : f(facts) {}
   const HostFacts& f;
+  // The IOMMU's vendor: what /sys/class/iommu shows (dmarN: VT-d, ivhdN: AMD-Vi), else the CPU's.
+  // A virtual machine can pair any CPU model with any virtual IOMMU (QEMU: an AMD CPU model with
+  // intel-iommu), so the IOMMU's own units decide.
   CpuVendor vendor = CpuVendor::other;
+  CpuVendor cpu = CpuVendor::other;  // from /proc/cpuinfo; KVM's vmx/svm and the CPU check use it
   std::string vendor_id;
   std::string model_name;
   bool hypervisor = false;
@@ -342,12 +346,17 @@ HostView make_view(const HostFacts& f) {
   HostView h(f);
   if (f.cpuinfo) {
     h.vendor_id = parse_cpu_vendor(*f.cpuinfo);
-    h.vendor = cpu_vendor_of(h.vendor_id);
+    h.cpu = cpu_vendor_of(h.vendor_id);
+    h.vendor = h.cpu;
     h.model_name = model_name_of(*f.cpuinfo);
     const auto flags = parse_cpu_flags(*f.cpuinfo);
     h.hypervisor = contains(flags, "hypervisor");
     h.vmx = contains(flags, "vmx");
     h.svm = contains(flags, "svm");
+  }
+  for (const auto& unit : f.iommu_units) {
+    if (unit.rfind("dmar", 0) == 0) h.vendor = CpuVendor::intel;
+    if (unit.rfind("ivhd", 0) == 0) h.vendor = CpuVendor::amd;
   }
   if (f.cmdline) h.params = kernel_params(*f.cmdline);
   if (f.kernel_release) {
@@ -558,7 +567,14 @@ Check check_cpu(const HostView& h) {
   std::string who = h.vendor_id.empty() ? std::string("no vendor_id") : h.vendor_id;
   if (!h.model_name.empty()) who += " (" + h.model_name + ")";
   const std::string vm = h.hypervisor ? "; runs as a virtual machine (hypervisor flag)" : "";
-  switch (h.vendor) {
+  if (h.vendor != h.cpu && h.vendor != CpuVendor::other && h.cpu != CpuVendor::other) {
+    std::string units;
+    for (const auto& u : h.f.iommu_units) units += (units.empty() ? "" : ", ") + u;
+    return make("cpu", CheckStatus::pass, title,
+                who + "; the IOMMU present is " + short_iommu_name(h) + " (" + units +
+                    " under /sys/class/iommu), so its advice follows" + vm);
+  }
+  switch (h.cpu) {
     case CpuVendor::intel:
       return make("cpu", CheckStatus::pass, title,
                   who + ": Intel VT-d, enabled with intel_iommu=on" + vm);
@@ -1021,7 +1037,7 @@ Check check_vfio_device(const HostView& h) {
 Check check_kvm(const HostView& h) {
   const char* title = "/dev/kvm present";
   if (h.f.dev_kvm) return make("kvm", CheckStatus::pass, title, "/dev/kvm exists");
-  const bool amd = h.vendor == CpuVendor::amd;
+  const bool amd = h.cpu == CpuVendor::amd;
   const std::string flag = amd ? "svm" : "vmx";
   const bool has_flag = amd ? h.svm : h.vmx;
   std::string evidence = "/dev/kvm is missing";

@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-PciAddress A(const char* s) { return parse_pci_address(s); }
+PciAddress A(const char* s) {
+  return parse_pci_address(s);
+}
 
 TEST(HostCritical, Workstation) {
   Root root(test::fixture_host("workstation"));
@@ -57,11 +59,13 @@ TEST(HostCritical, DefaultRouteThroughABridge) {
   char tmpl[] = "/tmp/ptagent-crit-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   fs::path h = fs::path(tmpl) / "h";
-  fs::copy(test::fixture_host("workstation"), h, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::copy(test::fixture_host("workstation"), h,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   // br0 enslaves eno1; the default route goes through br0.
   fs::create_directories(h / "sys/devices/virtual/net/br0/brif");
   fs::create_directory_symlink("../../devices/virtual/net/br0", h / "sys/class/net/br0");
-  fs::create_symlink("../../../../pci0000:00/0000:00:1f.6/net/eno1/brport", h / "sys/devices/virtual/net/br0/brif/eno1");
+  fs::create_symlink("../../../../pci0000:00/0000:00:1f.6/net/eno1/brport",
+                     h / "sys/devices/virtual/net/br0/brif/eno1");
   {
     std::ofstream(h / "proc/net/route")
         << "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
@@ -71,6 +75,43 @@ TEST(HostCritical, DefaultRouteThroughABridge) {
   Inventory inv = Inventory::scan(root, Naming::ids_only);
   HostCritical hc = HostCritical::scan(root, inv);
   EXPECT_NE(hc.reason(A("00:1f.6")).value_or("").find("default route (br0)"), std::string::npos);
+  fs::remove_all(tmpl);
+}
+
+// A root filesystem shared over virtio-9p (the real-kernel bench's nested host) and a virtiofs
+// mount: the transport's PCI function holds them, although neither has a block device.
+TEST(HostCritical, NinePAndVirtiofsMountsFollowTheirVirtioTransport) {
+  char tmpl[] = "/tmp/ptagent-crit-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  fs::path h = fs::path(tmpl) / "h";
+  fs::copy(test::fixture_host("workstation"), h,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  auto virtio = [&](const char* pci, const char* name, const char* id, const char* tag) {
+    fs::path dev = h / "sys/devices/pci0000:00" / pci / name;  // pci: the path below pci0000:00
+    fs::create_directories(dev);
+    std::ofstream(dev / "device") << id << "\n";
+    if (tag) std::ofstream(dev / "mount_tag") << tag << '\0' << "\n";
+    fs::create_directories(h / "sys/bus/virtio/devices");
+    fs::create_directory_symlink(std::string("../../../devices/pci0000:00/") + pci + "/" + name,
+                                 h / "sys/bus/virtio/devices" / name);
+  };
+  virtio("0000:00:17.0", "virtio1", "0x0009", "root9p");
+  virtio("0000:00:1f.3", "virtio2", "0x0009", "other9p");
+  virtio("0000:00:01.0/0000:01:00.1", "virtio3", "0x001a", nullptr);
+  {
+    std::ofstream(h / "proc/self/mountinfo")
+        << "1 0 0:30 / / ro,relatime - 9p root9p ro,trans=virtio,version=9p2000.L\n"
+        << "2 1 0:31 / /srv/share rw,relatime - virtiofs hostshare rw\n";
+  }
+  Root root(h.string());
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  HostCritical hc = HostCritical::scan(root, inv);
+  EXPECT_EQ(hc.reason(A("00:17.0")), "holds the root filesystem (9p root9p)");
+  EXPECT_FALSE(hc.reason(A("00:1f.3")));  // a 9p device whose tag is not mounted
+  // Linux 6.1 does not name a virtiofs device's tag in sysfs: every virtio-fs device holds it.
+  EXPECT_EQ(hc.reason(A("01:00.1")), "holds /srv/share (virtiofs hostshare)");
+  // The nvme now holds only its swap.
+  EXPECT_EQ(hc.reason(A("02:00.0")), "holds active swap (/dev/nvme0n1p3)");
   fs::remove_all(tmpl);
 }
 

@@ -283,6 +283,29 @@ TEST(ReadinessEval, GoodIntelAllPass) {
   EXPECT_TRUE(has(find(checks, "interrupt-remapping").evidence, "2 interrupts remapped"));
 }
 
+// The real-kernel bench's nested host: QEMU's AMD CPU model with intel-iommu. The IOMMU present
+// (dmar0 under /sys/class/iommu) decides the names and the advice, not the CPU vendor.
+TEST(ReadinessEval, IommuNamedByClassIommuNotByCpuVendor) {
+  HostFacts f = good_intel();
+  f.cpuinfo =
+      "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: QEMU TCG CPU version 2.5+\n"
+      "flags\t\t: fpu svm hypervisor\n\n";
+  f.iommu_units = {"dmar0"};
+  auto checks = evaluate_readiness(f);
+  for (const auto& c : checks) EXPECT_EQ(c.status, CheckStatus::pass) << c.id << ": " << c.evidence;
+  const std::string cpu = find(checks, "cpu").evidence;
+  EXPECT_TRUE(has(cpu, "AuthenticAMD")) << cpu;
+  EXPECT_TRUE(has(cpu, "the IOMMU present is VT-d (dmar0")) << cpu;
+  EXPECT_FALSE(has(cpu, "AMD-Vi")) << cpu;
+  EXPECT_FALSE(has(find(checks, "iommu-cmdline").evidence, "AMD-Vi"));
+  // Without intel_iommu=on the advice names the VT-d parameter, although the CPU is AMD.
+  f.cmdline = "BOOT_IMAGE=/vmlinuz root=UUID=x ro quiet\n";
+  f.iommu_units = {};
+  f.iommu_groups = 0;
+  auto off = evaluate_readiness(f);
+  EXPECT_TRUE(has(find(off, "cpu").evidence, "AMD-Vi")) << find(off, "cpu").evidence;
+}
+
 TEST(ReadinessEval, GoodAmdRhelBuiltIn) {
   auto checks = evaluate_readiness(good_amd_rhel());
   expect_well_formed(checks, "good amd");
