@@ -22,6 +22,8 @@ for d in /var/log /var/tmp /var/lib/libvirt /var/cache/libvirt /etc/libvirt/qemu
   mkdir -p "$d" 2>/dev/null
   mount -t tmpfs tmpfs "$d"
 done
+# mdevctl refuses to run without its callout and notifier directories (the package ships them).
+mkdir -p /etc/mdevctl.d/scripts.d/callouts /etc/mdevctl.d/scripts.d/notifiers
 mkdir -p /var/cache/libvirt/qemu/capabilities /etc/libvirt/qemu/networks/autostart
 mount -o bind /mnt/ptvm/libvirt-caps /var/cache/libvirt/qemu/capabilities
 hostname ptvm
