@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: install, build (warnings are errors), fixtures check, unit tests (ctest),
-# the end-to-end scripts (real libvirtd, QEMU, virsh, lspci), then the same unit and end-to-end
+# the end-to-end scripts (real libvirtd, QEMU, virsh, lspci), the real-kernel bench (tests/vm), then the same unit and end-to-end
 # suites under ASan + UBSan (tests/sanitize.sh, build-asan/) and the libFuzzer targets for a fixed
 # number of runs (tests/fuzz/run.sh, build-fuzz/). Exit non-zero on any failure.
 set -uo pipefail
@@ -43,6 +43,8 @@ timed() {
   step "$@"
   echo "($* took $((SECONDS - t0)) s)"
 }
+# The real-kernel bench: a nested 6.1 host with a real IOMMU, vfio-pci, SR-IOV, mdev and libvirtd.
+timed bash tests/vm/run.sh
 timed bash tests/sanitize.sh
 timed bash tests/fuzz/run.sh
 echo
