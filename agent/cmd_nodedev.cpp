@@ -46,10 +46,13 @@ int run_nodedev(Context& ctx, const Args& args, Op op) {
                              "pci-stub are accepted. A failure detaches again what was reattached.\n"
                            : "Resets each device through libvirt (virNodeDeviceReset): FLR, else PM reset, else secondary bus\n"
                              "reset. A device that reads vendor 0xffff afterwards is wedged: reboot needed.\n";
-  if (!parse_options(ctx, command(name), desc, pos, args, vm, details)) return 0;
+  const std::string details_all = details + kRootNeedsConnect;
+  if (!parse_options(ctx, command(name), desc, pos, args, vm, details_all)) return 0;
   const auto timeout = bound(o.timeout);
 
   const Root& root = ctx.root();
+  // Checked here, acted on the real host: refused before anything else (a dry run acts on nothing).
+  if (!ctx.global.dry_run) require_explicit_connect(ctx, name);
   Inventory inv = Inventory::scan(root, Naming::ids_only);
   auto devices = resolve_devices(inv, o.devices, o.group ? GroupExpansion::whole_group : GroupExpansion::none);
   HostCritical critical = HostCritical::scan(root, inv);

@@ -1,0 +1,124 @@
+// probe's verdicts with libvirt's test driver, and the commands that act through libvirt refusing
+// a simulated --root without an explicit --connect.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/cli_runner.hpp"
+
+using ptagent::test::CliResult;
+using ptagent::test::fixture_host;
+using ptagent::test::run_cli;
+
+namespace {
+
+struct NodeFile {
+  explicit NodeFile(const std::string& domains) {
+    path = std::filesystem::temp_directory_path() /
+           ("ptagent-cmd-probe-" + std::to_string(::getpid()) + ".xml");
+    std::ofstream(path) << "<node>" << domains << "</node>\n";
+  }
+  ~NodeFile() { std::filesystem::remove(path); }
+  std::string uri() const { return "test://" + path.string(); }
+  std::filesystem::path path;
+};
+
+const char* kL2pci =
+    "<domain type='test'><name>l2pci</name><memory>65536</memory><os><type>hvm</type></os><devices>"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
+    "bus='0x01' "
+    "slot='0x10' function='0x0'/></source></hostdev></devices></domain>";
+
+}  // namespace
+
+TEST(CmdProbe, ADeviceHeldByARunningDomainIsInUseNotUnassignable) {
+  NodeFile node(kL2pci);
+  const CliResult r =
+      run_cli({"--root", fixture_host("server"), "--connect", node.uri(), "probe", "01:10.0"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.out.find("Verdict:         in use by running domain l2pci\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(
+      r.out.find("Live check:      not run, nothing changed (in use by running domain l2pci)"),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("not assignable"), std::string::npos) << r.out;
+  const CliResult j = run_cli(
+      {"--root", fixture_host("server"), "--connect", node.uri(), "--json", "probe", "01:10.0"});
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["verdict"], "in_use");
+  EXPECT_EQ(doc["live"]["held_by"], nlohmann::json::array({"l2pci"}));
+  EXPECT_EQ(doc["live"]["ran"], false);
+}
+
+TEST(CmdProbe, ALiveCheckLibvirtCannotRunIsNotChecked) {
+  // The test driver has no node device for it.
+  CliResult r = run_cli(
+      {"--root", fixture_host("server"), "--connect", "test:///default", "probe", "01:10.0"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.out.find("Verdict:         not checked: libvirt has no node device pci_0000_01_10_0"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("the static analysis says: assignable alone"), std::string::npos) << r.out;
+  // libvirtd unreachable.
+  r = run_cli({"--root", fixture_host("server"), "--connect",
+               "qemu+unix:///system?socket=/nonexistent/sock", "--json", "probe", "01:10.0"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["verdict"], "not_checked");
+  EXPECT_NE(doc["live"]["not_checked_because"].get<std::string>().find("unreachable"),
+            std::string::npos);
+  EXPECT_NE(doc["summary"].get<std::string>().find("not checked: "), std::string::npos);
+  // Without the live part, the static verdict as before.
+  r = run_cli({"--root", fixture_host("server"), "probe", "01:10.0", "--no-live"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Verdict:         assignable alone"), std::string::npos) << r.out;
+}
+
+TEST(CmdProbe, ASimulatedRootNeedsAnExplicitLibvirt) {
+  const std::string root = fixture_host("server");
+  const std::vector<std::vector<std::string>> cases = {
+      {"probe", "01:10.0"},
+      {"detach", "01:10.0"},
+      {"reattach", "01:10.0"},
+      {"reset", "01:10.0"},
+      {"attach", "vm", "01:10.0"},
+      {"detach-from", "vm", "01:10.0"},
+      {"attach", "vm", "01:10.0", "--config"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"--root", root};
+    args.insert(args.end(), c.begin(), c.end());
+    const CliResult r = run_cli(args);
+    EXPECT_EQ(r.code, 2) << c[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("but libvirt (qemu:///system) would act on this host's real devices"),
+              std::string::npos)
+        << c[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("--connect URI"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "") << c[0];
+  }
+  // A dry run acts on nothing, --no-live asks libvirt nothing: both stay allowed.
+  EXPECT_EQ(run_cli({"--root", root, "--dry-run", "detach", "01:10.0"}).code, 0);
+  EXPECT_EQ(run_cli({"--root", root, "probe", "01:10.0", "--no-live"}).code, 0);
+  // --connect given: libvirt is asked (the test driver has no such domain).
+  const CliResult r =
+      run_cli({"--root", root, "--connect", "test:///default", "detach-from", "vm", "01:10.0"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("vm"), std::string::npos) << r.err;
+}
+
+TEST(CmdProbe, DetachFromDocumentsThePendingUnplug) {
+  const CliResult help = run_cli({"detach-from", "--help"});
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("--wait"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("still pending"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("exit status is 3"), std::string::npos) << help.out;
+  const CliResult bad = run_cli({"--root", fixture_host("server"), "--connect", "test:///default",
+                                 "detach-from", "vm", "01:10.0", "--wait", "-1"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--wait"), std::string::npos) << bad.err;
+  EXPECT_NE(run_cli({"probe", "--help"}).out.find("not checked"), std::string::npos);
+}
