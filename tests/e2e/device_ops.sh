@@ -114,11 +114,16 @@ expect 1 "systemctl start libvirtd" "libvirtd down: says how to start it" \
   "$pt" --connect "qemu+unix:///system?socket=$tmp/no-such.sock" reset $rng
 [ $((SECONDS - start)) -le 10 ] && ok "gave up within the bound" || bad "took $((SECONDS - start)) s"
 
-# probe: libvirtd unreachable is "not checked" (exit 3), never "not assignable"
-expect 3 "Verdict: +not checked: libvirt .* is unreachable" "probe with libvirtd down: not checked, with why" \
+# probe with libvirtd unreachable: the live check is "not checked" (with why), never a refusal.
+# This host's devices are statically not assignable (no IOMMU), which stays the verdict; a device
+# of a simulated host that is assignable alone gets the "not checked" verdict (exit 3).
+expect 1 "Live check: +not run, nothing changed \(libvirt .* is unreachable" "probe with libvirtd down: live check not run, with why" \
   "$pt" --connect "qemu+unix:///system?socket=$tmp/no-such.sock" probe $rng
-expect 3 "static analysis says" "probe not checked still shows the static verdict" \
+expect 1 "Verdict: +not assignable: it has no IOMMU group" "probe with libvirtd down keeps the static verdict" \
   "$pt" --connect "qemu+unix:///system?socket=$tmp/no-such.sock" probe $rng
+expect 3 "Verdict: +not checked: libvirt .* is unreachable.*static analysis says: assignable alone" \
+  "probe of an assignable device with libvirtd down: not checked (exit 3)" \
+  "$pt" --root "$top/tests/fixtures/hosts/server" --connect "qemu+unix:///system?socket=$tmp/no-such.sock" probe 01:10.0
 
 # --root checks a simulated host but libvirtd would act on this one: refused without --connect
 sim=$top/tests/fixtures/hosts/server
