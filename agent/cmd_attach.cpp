@@ -148,14 +148,7 @@ int run(Context& ctx, const Args& args, bool attach) {
                       "nothing to do; 'ptagent detach-from " + domain + " " + a.to_string() + "' removes it");
       }
     }
-    const virt::DomainXmls running = virt::running_domain_xmls(conn);
-    for (const auto& a : devices) {
-      const auto holders = virt::domains_holding(running, a, info.uuid);
-      if (!holders.empty()) {
-        throw_refused(a.to_string(), "is in use by the running domain '" + holders.front() + "'",
-                      "shut down '" + holders.front() + "' or detach it from there first");
-      }
-    }
+    virt::refuse_held_devices(conn, devices, "attach", info.uuid);
     Journal journal(root);
     RealSysfsWriter writer(root);
     if (o.unmanaged) {

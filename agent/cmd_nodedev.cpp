@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "host/critical.hpp"
 #include "pci/inventory.hpp"
+#include "virt/domain_holders.hpp"
 #include "virt/nodedev_ops.hpp"
 
 namespace ptagent::cli {
@@ -83,6 +84,9 @@ int run_nodedev(Context& ctx, const Args& args, Op op) {
   }
 
   virt::Connection conn = virt::Connection::open(ctx.global.connect, timeout);
+  // libvirt refuses a device a running guest holds without naming the guest ("Not resetting
+  // active device"): name it first.
+  virt::refuse_held_devices(conn, devices, name);
   virt::ActionLog log = op == Op::detach     ? virt::detach_devices(conn, root, devices)
                         : op == Op::reattach ? virt::reattach_devices(conn, devices)
                                              : virt::reset_devices(conn, root, devices);

@@ -41,6 +41,20 @@ std::vector<std::string> running_domains_holding(const Connection& conn, const P
   return domains_holding(running_domain_xmls(conn), address, except_uuid);
 }
 
+void refuse_held_devices(const Connection& conn, const std::vector<PciAddress>& devices,
+                         const std::string& operation, const std::string& except_uuid) {
+  if (devices.empty()) return;
+  const DomainXmls running = running_domain_xmls(conn);
+  for (const auto& a : devices) {
+    const auto holders = domains_holding(running, a, except_uuid);
+    if (holders.empty()) continue;
+    throw_refused(a.to_string(),
+                  "is in use by the running domain '" + holders.front() + "': " + operation + " refused",
+                  "shut down '" + holders.front() + "' or detach it from there first ('ptagent detach-from " +
+                      holders.front() + " " + a.to_string() + "')");
+  }
+}
+
 std::string join_domain_names(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;

@@ -29,6 +29,12 @@ std::vector<std::string> domains_holding(const DomainXmls& running, const PciAdd
 std::vector<std::string> running_domains_holding(const Connection& conn, const PciAddress& address,
                                                  const std::string& except_uuid = {});
 
+// Throws Error(refused) naming the first device a running domain (other than `except_uuid`)
+// holds and that domain, with the fix ("shut down 'l2pci' or detach it from there first").
+// `operation` names what was asked ("detach", "reset", "attach").
+void refuse_held_devices(const Connection& conn, const std::vector<PciAddress>& devices,
+                         const std::string& operation, const std::string& except_uuid = {});
+
 // "l2pci" or "l2pci, win10": for messages.
 std::string join_domain_names(const std::vector<std::string>& names);
 

@@ -2,6 +2,13 @@
 #include "virt/domain_holders.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "error.hpp"
 
 using namespace ptagent;
 using namespace ptagent::virt;
@@ -56,4 +63,33 @@ TEST(DomainHolders, TheDomainBeingChangedAndUnreadableDocumentsHoldNothing) {
   EXPECT_FALSE(domain_xml_holds(dom("x", kU1, hostdev("0x01", "0x00", "0x0")),
                                 parse_pci_address("0000:01:00.1")));
   EXPECT_FALSE(domain_xml_holds("<domain><devices><hostdev", parse_pci_address("0000:01:00.0")));
+}
+
+// Against libvirt's test driver: its default connection runs one domain, "test", without host
+// devices; a node file runs one that holds 0000:01:10.0.
+TEST(DomainHolders, RefusesADeviceARunningDomainHolds) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("ptagent-holders-" + std::to_string(::getpid()) + ".xml");
+  std::ofstream(file) << "<node><domain type='test'><name>l2pci</name><uuid>" << kU1
+                      << "</uuid><memory>65536</memory><os><type>hvm</type></os><devices>"
+                         "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
+                         "bus='0x01' slot='0x10' function='0x0'/></source></hostdev></devices></domain></node>";
+  {
+    Connection conn = Connection::open("test://" + file.string(), std::chrono::milliseconds(5000));
+    const auto a = parse_pci_address("0000:01:10.0");
+    EXPECT_EQ(running_domains_holding(conn, a), (std::vector<std::string>{"l2pci"}));
+    try {
+      refuse_held_devices(conn, {parse_pci_address("0000:01:10.1"), a}, "reset");
+      ADD_FAILURE() << "not refused";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::refused);
+      EXPECT_EQ(e.object(), "0000:01:10.0");
+      EXPECT_NE(e.cause().find("running domain 'l2pci': reset refused"), std::string::npos) << e.cause();
+    }
+    EXPECT_NO_THROW(refuse_held_devices(conn, {a}, "attach", kU1));  // the domain itself
+    EXPECT_NO_THROW(refuse_held_devices(conn, {parse_pci_address("0000:01:10.1")}, "reset"));
+  }
+  Connection def = Connection::open("test:///default", std::chrono::milliseconds(5000));
+  EXPECT_TRUE(running_domains_holding(def, parse_pci_address("0000:01:10.0")).empty());
+  std::filesystem::remove(file);
 }
