@@ -126,10 +126,13 @@ TEST(CmdProbe, DetachFromDocumentsThePendingUnplug) {
 // libvirt refuses a device a running guest holds without naming the guest: detach, reset and
 // reattach name it first, and change nothing.
 TEST(CmdProbe, NodeDeviceCommandsNameTheRunningDomainHoldingTheDevice) {
-  NodeFile node(std::string(kL2pci) +
-                "<domain type='test'><name>vfguest</name><memory>65536</memory><os><type>hvm</type></os><devices>"
-                "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x01' "
-                "slot='0x10' function='0x2'/></source></hostdev></devices></domain>");
+  NodeFile node(
+      std::string(kL2pci) +
+      "<domain "
+      "type='test'><name>vfguest</name><memory>65536</memory><os><type>hvm</type></os><devices>"
+      "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' "
+      "bus='0x01' "
+      "slot='0x10' function='0x2'/></source></hostdev></devices></domain>");
   const std::string root = fixture_host("server");
   for (const std::vector<std::string>& c : std::vector<std::vector<std::string>>{
            {"detach", "01:10.0"}, {"reset", "01:10.0"}, {"reattach", "01:10.2"}}) {
@@ -138,7 +141,8 @@ TEST(CmdProbe, NodeDeviceCommandsNameTheRunningDomainHoldingTheDevice) {
     const CliResult r = run_cli(args);
     EXPECT_EQ(r.code, 1) << c[0] << ": " << r.err;
     const std::string holder = c[0] == "reattach" ? "vfguest" : "l2pci";
-    EXPECT_NE(r.err.find("is in use by the running domain '" + holder + "': " + c[0] + " refused"), std::string::npos)
+    EXPECT_NE(r.err.find("is in use by the running domain '" + holder + "': " + c[0] + " refused"),
+              std::string::npos)
         << r.err;
     EXPECT_NE(r.err.find("fix: shut down '" + holder + "'"), std::string::npos) << r.err;
     EXPECT_EQ(r.out, "");

@@ -68,12 +68,13 @@ TEST(DomainHolders, TheDomainBeingChangedAndUnreadableDocumentsHoldNothing) {
 // Against libvirt's test driver: its default connection runs one domain, "test", without host
 // devices; a node file runs one that holds 0000:01:10.0.
 TEST(DomainHolders, RefusesADeviceARunningDomainHolds) {
-  const std::filesystem::path file =
-      std::filesystem::temp_directory_path() / ("ptagent-holders-" + std::to_string(::getpid()) + ".xml");
-  std::ofstream(file) << "<node><domain type='test'><name>l2pci</name><uuid>" << kU1
-                      << "</uuid><memory>65536</memory><os><type>hvm</type></os><devices>"
-                         "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
-                         "bus='0x01' slot='0x10' function='0x0'/></source></hostdev></devices></domain></node>";
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     ("ptagent-holders-" + std::to_string(::getpid()) + ".xml");
+  std::ofstream(file)
+      << "<node><domain type='test'><name>l2pci</name><uuid>" << kU1
+      << "</uuid><memory>65536</memory><os><type>hvm</type></os><devices>"
+         "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
+         "bus='0x01' slot='0x10' function='0x0'/></source></hostdev></devices></domain></node>";
   {
     Connection conn = Connection::open("test://" + file.string(), std::chrono::milliseconds(5000));
     const auto a = parse_pci_address("0000:01:10.0");
@@ -84,7 +85,8 @@ TEST(DomainHolders, RefusesADeviceARunningDomainHolds) {
     } catch (const Error& e) {
       EXPECT_EQ(e.kind(), ErrorKind::refused);
       EXPECT_EQ(e.object(), "0000:01:10.0");
-      EXPECT_NE(e.cause().find("running domain 'l2pci': reset refused"), std::string::npos) << e.cause();
+      EXPECT_NE(e.cause().find("running domain 'l2pci': reset refused"), std::string::npos)
+          << e.cause();
     }
     EXPECT_NO_THROW(refuse_held_devices(conn, {a}, "attach", kU1));  // the domain itself
     EXPECT_NO_THROW(refuse_held_devices(conn, {parse_pci_address("0000:01:10.1")}, "reset"));
