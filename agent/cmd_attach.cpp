@@ -139,7 +139,8 @@ int run(Context& ctx, const Args& args, bool attach) {
       affect == virt::Affect::config || (affect == virt::Affect::current && !active);
   DomainInfo info = parse_domain_xml(virt::domain_xml(conn, dom, inactive_view));
   std::vector<std::string> log;
-  std::vector<PciAddress> pending;  // live unplugs the guest has not completed
+  std::vector<PciAddress> pending;       // live unplugs the guest has not completed
+  std::vector<PciAddress> pending_ours;  // … of devices ptagent bound (restored once gone)
 
   if (attach) {
     for (const auto& a : devices) {
@@ -210,6 +211,10 @@ int run(Context& ctx, const Args& args, bool attach) {
           std::find(gone.begin(), gone.end(), *c.address) != gone.end()) {
         ours.push_back(*c.address);
       }
+      if (c.kind == ChangeKind::bind && c.address &&
+          std::find(pending.begin(), pending.end(), *c.address) != pending.end()) {
+        pending_ours.push_back(*c.address);
+      }
     }
     if (!ours.empty() && affect != virt::Affect::config) {
       RealSysfsWriter writer(root);
@@ -238,6 +243,10 @@ int run(Context& ctx, const Args& args, bool attach) {
             << "  fix: the guest must release it (PCI hotplug support, the device not in use inside the guest): "
                "check 'virsh dumpxml "
             << domain << "', wait longer (--wait SECONDS), or shut the guest down\n";
+    for (const auto& a : pending_ours) {
+      ctx.err << "  then: 'ptagent restore " << a.to_string()
+              << "' gives it back to its host driver (ptagent bound it to vfio-pci)\n";
+    }
     return 3;
   }
   return 0;
