@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
+#include "virt/libvirt_api.hpp"
 
 using ptagent::test::CliResult;
 using ptagent::test::fixture_host;
@@ -147,4 +148,39 @@ TEST(CmdProbe, NodeDeviceCommandsNameTheRunningDomainHoldingTheDevice) {
     EXPECT_NE(r.err.find("fix: shut down '" + holder + "'"), std::string::npos) << r.err;
     EXPECT_EQ(r.out, "");
   }
+}
+
+// A live detach libvirt accepts but the guest never completes: libvirt's test driver has no
+// domain detach, so a stand-in accepts the request and the domain keeps its <hostdev>, as a guest
+// that ignores the unplug does.
+TEST(CmdProbe, DetachFromALiveGuestThatKeepsTheDeviceIsPending) {
+  NodeFile node(kL2pci);
+  ptagent::LibvirtApi& api = ptagent::libvirt_for_tests();
+  const auto real_detach = api.virDomainDetachDeviceFlags;
+  static int calls = 0;
+  calls = 0;
+  api.virDomainDetachDeviceFlags = [](virDomainPtr, const char*, unsigned int) {
+    ++calls;
+    return 0;
+  };
+  const CliResult r = run_cli({"--root", fixture_host("server"), "--connect", node.uri(),
+                               "detach-from", "l2pci", "01:10.0", "--live", "--wait", "0.3"});
+  const CliResult j = run_cli({"--root", fixture_host("server"), "--connect", node.uri(), "--json",
+                               "detach-from", "l2pci", "01:10.0", "--wait", "0"});
+  api.virDomainDetachDeviceFlags = real_detach;
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.out,
+            "0000:01:10.0: unplug requested from l2pci, still pending: the guest has not released "
+            "it after 0.3 s\n");
+  EXPECT_NE(r.err.find("the guest has not completed the unplug of 0000:01:10.0; it is still "
+                       "assigned to 'l2pci'"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--wait SECONDS"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("detached from"), std::string::npos);
+  // Neither --live nor --config on a running domain is live too; JSON lists what is pending.
+  EXPECT_EQ(j.code, 3) << j.err;
+  const auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["pending"], nlohmann::json::array({"0000:01:10.0"}));
 }
