@@ -29,7 +29,19 @@ const Command& command(const std::string& name) {
   throw std::logic_error("no command " + name);
 }
 
-void Context::warn(const std::string& message) { err << "ptagent: warning: " << message << "\n"; }
+void require_explicit_connect(Context& ctx, const std::string& what) {
+  if (ctx.root().is_system_root() || ctx.global.connect_given) return;
+  throw_usage(
+      "--root " + ctx.global.root + " with " + what,
+      "checks the devices under " + ctx.global.root + " but libvirt (" + ctx.global.connect +
+          ") would act on this host's real devices",
+      "give the libvirt to use explicitly with --connect URI (e.g. --connect test:///default), "
+      "or drop --root");
+}
+
+void Context::warn(const std::string& message) {
+  err << "ptagent: warning: " << message << "\n";
+}
 
 namespace {
 
@@ -80,7 +92,9 @@ bool extract_globals(std::vector<std::string>& args, GlobalOptions& g, bool& hel
     if (a == "--") {
       passthrough = true;
       rest.push_back(a);
-    } else if (value("--root", g.root) || value("--connect", g.connect)) {
+    } else if (value("--root", g.root)) {
+    } else if (value("--connect", g.connect)) {
+      g.connect_given = true;
     } else if (a == "--json") {
       g.json = true;
     } else if (a == "--dry-run") {

@@ -18,6 +18,7 @@ struct GlobalOptions {
   bool json = false;
   bool dry_run = false;
   std::string connect = "qemu:///system";
+  bool connect_given = false;  // --connect was on the command line
 };
 
 class Context {
@@ -35,6 +36,15 @@ class Context {
  private:
   std::unique_ptr<Root> root_;
 };
+
+// Commands that act through libvirt check the devices under --root but libvirtd acts on the real
+// host: with a --root other than /, refuses (Error(usage), exit 2) unless --connect names the
+// libvirt to use. `what` names the command ("detach").
+void require_explicit_connect(Context& ctx, const std::string& what);
+// The line their --help says it with.
+inline constexpr const char* kRootNeedsConnect =
+    "With --root DIR (a simulated host), an explicit --connect URI is required: libvirt acts on "
+    "the real host.\n";
 
 using Args = std::vector<std::string>;
 using Handler = int (*)(Context&, const Args&);

@@ -13,6 +13,7 @@
 #include "pci/inventory.hpp"
 #include "pci/iommu_group.hpp"
 #include "printable.hpp"
+#include "sysfs/root.hpp"
 #include "xml/hostdev.hpp"
 #include "xml/metadata.hpp"
 #include "xml/nodedev.hpp"
@@ -211,17 +212,32 @@ void warn_about_host(Context& ctx, const Inventory* inv, const std::vector<PciAd
     }
   }
   if (mdev) {
-    if (const Device* parent = inv->find(mdev->parent)) {
+    const std::optional<PciAddress> pci_parent = try_parse_pci_address(mdev->parent);
+    if (!pci_parent) {
+      // Not a PCI device (mtty, vfio-ap's matrix, a ccw subchannel): what mdev_bus lists.
+      const auto listed = ctx.root().list("/sys/class/mdev_bus");
+      if (std::find(listed.begin(), listed.end(), mdev->parent) == listed.end()) {
+        ctx.warn("--parent " + mdev->parent +
+                 " is not listed under /sys/class/mdev_bus on this host");
+      } else {
+        const auto types =
+            ctx.root().list("/sys/class/mdev_bus/" + mdev->parent + "/mdev_supported_types");
+        if (std::find(types.begin(), types.end(), mdev->type) == types.end()) {
+          std::string offered;
+          for (const auto& t : types) offered += (offered.empty() ? "" : ", ") + t;
+          ctx.warn("--parent " + mdev->parent + " does not offer mdev type " + mdev->type +
+                   " (it offers: " + (offered.empty() ? std::string("none") : offered) + ")");
+        }
+      }
+    } else if (const Device* parent = inv->find(*pci_parent)) {
       if (!parent->mdev) {
-        ctx.warn("--parent " + mdev->parent.to_string() +
-                 " has no mdev_supported_types on this host");
+        ctx.warn("--parent " + mdev->parent + " has no mdev_supported_types on this host");
       } else if (std::find(parent->mdev->types.begin(), parent->mdev->types.end(), mdev->type) ==
                  parent->mdev->types.end()) {
         std::string offered;
         for (const auto& t : parent->mdev->types) offered += (offered.empty() ? "" : ", ") + t;
-        ctx.warn("--parent " + mdev->parent.to_string() + " does not offer mdev type " +
-                 mdev->type + " (it offers: " + (offered.empty() ? std::string("none") : offered) +
-                 ")");
+        ctx.warn("--parent " + mdev->parent + " does not offer mdev type " + mdev->type +
+                 " (it offers: " + (offered.empty() ? std::string("none") : offered) + ")");
       }
     }
   }
@@ -260,8 +276,9 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
       "boot-order", po::value(&boot_order), "boot from the device, order N (1 = first)")(
       "alias", po::value(&alias), "user alias, ua-NAME")(
       "mdev", po::bool_switch(&mdev), "a mediated device instead of a PCI function")(
-      "parent", po::value(&parent), "mdev parent PCI device")("type", po::value(&type),
-                                                              "mdev type, e.g. i915-GVTg_V5_4")(
+      "parent", po::value(&parent),
+      "mdev parent: a PCI device or another name under /sys/class/mdev_bus (mtty)")(
+      "type", po::value(&type), "mdev type, e.g. i915-GVTg_V5_4")(
       "uuid", po::value(&uuid), "mdev UUID")("domain-uuid", po::value(&domain_uuid),
                                              "derive the mdev UUID from this domain UUID ...")(
       "index", po::value(&index), "... and this index (0, 1, ...)")(
@@ -341,13 +358,15 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
       throw_usage("--mdev", "generates one mediated device; PCI devices go in a separate call");
     }
     if (!given("parent"))
-      throw_usage("--mdev", "needs --parent (the PCI device that creates the mdev)",
-                  "e.g. --parent 0000:00:02.0");
+      throw_usage(
+          "--mdev",
+          "needs --parent (the device that creates the mdev, as /sys/class/mdev_bus lists it)",
+          "e.g. --parent 0000:00:02.0");
     if (!given("type"))
       throw_usage("--mdev", "needs --type (a directory of mdev_supported_types)",
                   "e.g. --type i915-GVTg_V5_4");
     MetadataMdev m;
-    m.parent = parse_pci_address(parent);
+    m.parent = parse_mdev_parent(parent, ParentForm::any_pci_form);
     m.type = parse_mdev_type(type);
     if (given("uuid")) {
       if (given("domain-uuid") || given("index"))
@@ -528,8 +547,8 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
     case Format::json: {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& s : specs) {
-        arr.push_back(spec_json(s, mdev_meta ? mdev_meta->parent.to_string() : "",
-                                mdev_meta ? mdev_meta->type : ""));
+        arr.push_back(
+            spec_json(s, mdev_meta ? mdev_meta->parent : "", mdev_meta ? mdev_meta->type : ""));
       }
       ctx.out << arr.dump(2) << "\n";
       break;

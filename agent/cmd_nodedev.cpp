@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "host/critical.hpp"
 #include "pci/inventory.hpp"
+#include "virt/domain_holders.hpp"
 #include "virt/nodedev_ops.hpp"
 
 namespace ptagent::cli {
@@ -46,10 +47,13 @@ int run_nodedev(Context& ctx, const Args& args, Op op) {
                              "pci-stub are accepted. A failure detaches again what was reattached.\n"
                            : "Resets each device through libvirt (virNodeDeviceReset): FLR, else PM reset, else secondary bus\n"
                              "reset. A device that reads vendor 0xffff afterwards is wedged: reboot needed.\n";
-  if (!parse_options(ctx, command(name), desc, pos, args, vm, details)) return 0;
+  const std::string details_all = details + kRootNeedsConnect;
+  if (!parse_options(ctx, command(name), desc, pos, args, vm, details_all)) return 0;
   const auto timeout = bound(o.timeout);
 
   const Root& root = ctx.root();
+  // Checked here, acted on the real host: refused before anything else (a dry run acts on nothing).
+  if (!ctx.global.dry_run) require_explicit_connect(ctx, name);
   Inventory inv = Inventory::scan(root, Naming::ids_only);
   auto devices = resolve_devices(inv, o.devices, o.group ? GroupExpansion::whole_group : GroupExpansion::none);
   HostCritical critical = HostCritical::scan(root, inv);
@@ -80,6 +84,9 @@ int run_nodedev(Context& ctx, const Args& args, Op op) {
   }
 
   virt::Connection conn = virt::Connection::open(ctx.global.connect, timeout);
+  // libvirt refuses a device a running guest holds without naming the guest ("Not resetting
+  // active device"): name it first.
+  virt::refuse_held_devices(conn, devices, name);
   virt::ActionLog log = op == Op::detach     ? virt::detach_devices(conn, root, devices)
                         : op == Op::reattach ? virt::reattach_devices(conn, devices)
                                              : virt::reset_devices(conn, root, devices);

@@ -9,7 +9,7 @@
 #include "ops/reset_probe.hpp"
 #include "pci/inventory.hpp"
 #include "sysfs/root.hpp"
-#include "virt/nodedev_ops.hpp"
+#include "virt/live_probe.hpp"
 
 namespace ptagent::cli {
 
@@ -22,16 +22,6 @@ std::string join(const std::vector<PciAddress>& list, const char* sep = ", ") {
 }
 
 std::string yes_no(bool b) { return b ? "yes" : "no"; }
-
-struct LiveResult {
-  bool ran = false;
-  std::string skipped_because;
-  std::vector<std::string> steps;
-  std::optional<std::string> failure;  // the translated libvirt refusal
-  std::string failed_step;
-  bool left_detached = false;
-  std::string driver_after;
-};
 
 }  // namespace
 
@@ -51,7 +41,12 @@ int cmd_probe(Context& ctx, const Args& args) {
       "Static part (no changes): reset_method, FLR and PM reset from config space, whether a secondary bus\n"
       "reset is possible and who shares the bus, the IOMMU group verdict, host-critical status.\n"
       "Live part (libvirt's check): detach to vfio, reset, then give the device back to the driver it had.\n"
-      "Verdict: 'assignable alone' or 'assignable together with: …' (exit 0), 'not assignable: why' (exit 1).\n";
+      "Before libvirt is asked, running domains whose live XML has the device as a <hostdev> (and processes\n"
+      "holding its VFIO group open) are looked for: a held device is 'in use by running domain NAME'.\n"
+      "Verdict: 'assignable alone' or 'assignable together with: …' (exit 0), 'not assignable: why' or\n"
+      "'in use by …' (exit 1), 'not checked: why' (exit 3: libvirt could not run its check — libvirtd\n"
+      "unreachable, or no node device for the device; the static analysis is shown).\n"
+      "With --root, the live check needs an explicit --connect URI (it would act on this host's libvirtd).\n";
   if (!parse_options(ctx, command("probe"), desc, pos, args, vm, details)) return 0;
   if (device.empty()) throw_usage("ptagent probe", "needs a DEVICE", "e.g. ptagent probe 0000:01:00.0");
   if (!(timeout_s > 0 && timeout_s <= 3600)) throw_usage("--timeout", "must be between 0 and 3600 seconds");
@@ -62,61 +57,41 @@ int cmd_probe(Context& ctx, const Args& args) {
   const Device& dev = inv.get(addr);
   HostCritical critical = HostCritical::scan(root, inv);
   ResetAnalysis r = analyze_reset(inv, critical, addr);
-  Assignability verdict = r.verdict;
-  std::string reason = r.reason;
-  std::vector<PciAddress> together = r.together_with;
-
-  LiveResult live;
+  std::optional<virt::LiveProbe> live;
+  std::string live_skipped_because;
+  std::string driver_after;
   if (no_live || ctx.global.dry_run) {
-    live.skipped_because = no_live ? "--no-live" : "--dry-run";
+    live_skipped_because = no_live ? "--no-live" : "--dry-run";
   } else if (r.host_critical) {
-    live.skipped_because = "the device is host-critical; a live check would take it from the host";
+    live_skipped_because = "the device is host-critical; a live check would take it from the host";
   } else {
-    live.ran = true;
+    require_explicit_connect(ctx, "probe (its live check)");
+    virt::LiveProbeRequest req;
+    req.uri = ctx.global.connect;
+    req.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
+    req.keep_detached = keep;
     const std::string before = dev.driver.value_or("none");
-    virt::Connection conn = virt::Connection::open(ctx.global.connect,
-                                                   std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000)));
-    bool detached = false;
-    try {
-      if (!dev.on_vfio()) {
-        virt::detach_one(conn, addr);
-        detached = true;
-        live.steps.push_back("detached from " + before + " to vfio");
-      }
-      live.failed_step = "reset";
-      virt::reset_one(conn, addr);
-      live.steps.push_back("reset");
-      virt::check_not_wedged(root, addr);
-      live.failed_step.clear();
-    } catch (const Error& e) {
-      if (e.cause().find("wedged") != std::string::npos) throw;  // stop everything: reboot needed
-      if (live.failed_step.empty()) live.failed_step = "detach";
-      live.failure = e.cause() + (e.hint().empty() ? "" : " — " + e.hint());
-    }
-    if (detached && !keep) {
-      virt::reattach_one(conn, addr);
-      live.steps.push_back("reattached to its host driver");
-    } else if (detached) {
-      live.left_detached = true;
-    }
+    live = virt::run_live_probe(root, dev, req);
     Device after = read_device(root, addr);
-    live.driver_after = after.driver.value_or("none");
-    if (!keep && live.driver_after != before) {
-      ctx.warn(addr.to_string() + " was on " + before + " and is now on " + live.driver_after);
-    }
-    if (live.failure) {
-      if (live.failed_step == "reset" && verdict == Assignability::together) {
-        reason += "; libvirt could not reset it alone, as expected";
-      } else {
-        verdict = Assignability::not_assignable;
-        reason = "libvirt refused the " + live.failed_step + ": " + *live.failure;
-      }
+    driver_after = after.driver.value_or("none");
+    if (!keep && driver_after != before) {
+      ctx.warn(addr.to_string() + " was on " + before + " and is now on " + driver_after);
     }
   }
+  const virt::ProbeConclusion c = virt::conclude_probe(r, live);
+  const virt::ProbeVerdict verdict = c.verdict;
+  const std::string& reason = c.reason;
+  const std::vector<PciAddress>& together = c.together_with;
 
-  std::string verdict_line = assignability_name(verdict);
-  if (verdict == Assignability::together) verdict_line += ": " + join(together, " ");
-  if (verdict == Assignability::not_assignable) verdict_line += ": " + reason;
+  std::string verdict_line = virt::probe_verdict_name(verdict);
+  if (verdict == virt::ProbeVerdict::together) verdict_line += ": " + join(together, " ");
+  if (verdict == virt::ProbeVerdict::not_assignable || verdict == virt::ProbeVerdict::not_checked) {
+    verdict_line += ": " + reason;
+  }
+  if (verdict == virt::ProbeVerdict::in_use) verdict_line = reason;
+  const bool live_ran = live && live->outcome != virt::LiveOutcome::not_checked &&
+                        live->outcome != virt::LiveOutcome::in_use;
+  const bool live_failed = live && live->outcome == virt::LiveOutcome::refused;
 
   if (ctx.global.json) {
     nlohmann::json j;
@@ -131,14 +106,18 @@ int cmd_probe(Context& ctx, const Args& args) {
                    {"group", verdict_json(r.group)},
                    {"host_critical", r.host_critical ? nlohmann::json(*r.host_critical) : nlohmann::json(nullptr)}};
     for (const auto& s : r.bus_sharers) j["static"]["bus_sharers"].push_back(s.to_string());
-    j["live"] = {{"ran", live.ran}, {"steps", live.steps}};
-    if (!live.ran) j["live"]["skipped_because"] = live.skipped_because;
-    if (live.failure) j["live"]["failure"] = *live.failure, j["live"]["failed_step"] = live.failed_step;
-    if (live.ran) j["live"]["driver_after"] = live.driver_after, j["live"]["left_detached"] = live.left_detached;
-    j["verdict"] = verdict == Assignability::alone ? "alone" : verdict == Assignability::together ? "together" : "not_assignable";
+    j["live"] = {{"ran", live_ran}, {"steps", live ? live->steps : std::vector<std::string>{}}};
+    if (!live) j["live"]["skipped_because"] = live_skipped_because;
+    if (live && live->outcome == virt::LiveOutcome::not_checked)
+      j["live"]["not_checked_because"] = live->why;
+    if (live && live->outcome == virt::LiveOutcome::in_use) j["live"]["held_by"] = live->holders;
+    if (live_failed) j["live"]["failure"] = live->why, j["live"]["failed_step"] = live->failed_step;
+    if (live)
+      j["live"]["driver_after"] = driver_after, j["live"]["left_detached"] = live->left_detached;
+    j["verdict"] = virt::probe_verdict_key(verdict);
     nlohmann::json tw = nlohmann::json::array();
     for (const auto& t : together) tw.push_back(t.to_string());
-    j["together_with"] = verdict == Assignability::together ? tw : nlohmann::json::array();
+    j["together_with"] = verdict == virt::ProbeVerdict::together ? tw : nlohmann::json::array();
     j["reason"] = reason;
     j["summary"] = verdict_line;
     ctx.out << j.dump(2) << "\n";
@@ -158,20 +137,34 @@ int cmd_probe(Context& ctx, const Args& args) {
     ctx.out << "Reset by:        " << reset_means_name(r.means) << "\n";
     ctx.out << "IOMMU group:     " << r.group.explain() << "\n";
     ctx.out << "Host-critical:   " << r.host_critical.value_or("no") << "\n";
-    if (live.ran) {
+    if (live_ran) {
       ctx.out << "Live check:      ";
       std::string steps;
-      for (const auto& s : live.steps) steps += (steps.empty() ? "" : ", ") + s;
+      for (const auto& st : live->steps) steps += (steps.empty() ? "" : ", ") + st;
       ctx.out << (steps.empty() ? std::string("nothing changed") : steps);
-      if (live.failure) ctx.out << "; " << live.failed_step << " refused: " << *live.failure;
-      ctx.out << "\n                 now on " << live.driver_after << (live.left_detached ? " (kept detached)" : "") << "\n";
+      if (live_failed) ctx.out << "; " << live->failed_step << " refused: " << live->why;
+      ctx.out << "\n                 now on " << driver_after
+              << (live->left_detached ? " (kept detached)" : "") << "\n";
+    } else if (live) {
+      ctx.out << "Live check:      not run, nothing changed (" << live->why << ")\n";
     } else {
-      ctx.out << "Live check:      skipped (" << live.skipped_because << ")\n";
+      ctx.out << "Live check:      skipped (" << live_skipped_because << ")\n";
     }
     ctx.out << "Verdict:         " << verdict_line << "\n";
-    if (verdict != Assignability::not_assignable && !reason.empty()) ctx.out << "                 (" << reason << ")\n";
+    if ((verdict == virt::ProbeVerdict::alone || verdict == virt::ProbeVerdict::together) &&
+        !reason.empty()) {
+      ctx.out << "                 (" << reason << ")\n";
+    }
   }
-  return verdict == Assignability::not_assignable ? 1 : 0;
+  switch (verdict) {
+    case virt::ProbeVerdict::alone:
+    case virt::ProbeVerdict::together:
+      return 0;
+    case virt::ProbeVerdict::not_checked:
+      return 3;
+    default:
+      return 1;
+  }
 }
 
 }  // namespace ptagent::cli

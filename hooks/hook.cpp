@@ -161,9 +161,16 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
                       "give this domain its own mdev UUID");
       }
     }
+    // An mdev made beforehand ('ptagent mdev create', owner "cli") is the documented virsh
+    // workflow: the domain may name it, and it stays when the domain stops (the hook did not
+    // create it, so no entry of this domain undoes it). One the hook created for another domain
+    // goes away when that domain stops: not this domain's to take.
     for (const auto& c : journal) {
-      if (c.kind == ChangeKind::mdev && c.mdev_uuid == uuid && c.owner != self) {
-        throw_refused("mdev " + uuid, "was created by ptagent for " + c.owner, "give this domain its own mdev UUID");
+      if (c.kind == ChangeKind::mdev && c.mdev_uuid == uuid && c.owner != self &&
+          c.owner.rfind("domain:", 0) == 0) {
+        throw_refused("mdev " + uuid,
+                      "was created by ptagent for " + c.owner + ", which removes it when it stops",
+                      "give this domain its own mdev UUID");
       }
     }
   };
@@ -178,7 +185,7 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
   for (const auto& m : meta.mdevs) {
     const std::string uuid = m.uuid.to_string();
     check_mdev_free(uuid);
-    plan.mdevs.push_back(plan_mdev_create(root, m.parent.to_string(), m.type, uuid));
+    plan.mdevs.push_back(plan_mdev_create(root, m.parent, m.type, uuid));
   }
   // Two mdevs of one type on one parent need two free instances.
   std::map<std::pair<std::string, std::string>, unsigned> wanted;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "error.hpp"
+#include "ops/mdev.hpp"
 #include "printable.hpp"
 #include "xml/pretty.hpp"
 
@@ -97,6 +98,19 @@ std::string parse_mdev_type(std::string_view text) {
   return std::string(text);
 }
 
+std::string parse_mdev_parent(std::string_view text, ParentForm form) {
+  const bool hex_colon =
+      text.find(':') != std::string_view::npos &&
+      text.find_first_not_of("0123456789abcdefABCDEF:.") == std::string_view::npos;
+  const bool pci_like = hex_colon || text.rfind("pci_", 0) == 0 || text.rfind("/sys/", 0) == 0;
+  if (pci_like) {
+    if (form == ParentForm::any_pci_form) return parse_pci_address(text).to_string();
+    return canonical_address(text, "mdev parent").to_string();
+  }
+  check_mdev_parent_name(text);
+  return std::string(text);
+}
+
 std::string bind_driver_text(BindDriver) {
   return "vfio-pci";
 }
@@ -113,7 +127,7 @@ GroupPolicy parse_group_policy(std::string_view text, std::string_view what) {
 
 void check_metadata(const PassthroughMetadata& md) {
   std::set<Uuid> uuids;
-  std::set<PciAddress> parents;
+  std::set<std::string> parents;
   for (const auto& m : md.mdevs) {
     parse_mdev_type(m.type);
     if (!uuids.insert(m.uuid).second)
@@ -124,7 +138,7 @@ void check_metadata(const PassthroughMetadata& md) {
   for (const auto& p : md.pci) {
     if (!seen.insert(p.address).second)
       throw_usage(kObject, "PCI " + p.address.to_string() + " is listed twice");
-    if (parents.count(p.address)) {
+    if (parents.count(p.address.to_string())) {
       throw_usage(kObject,
                   "PCI " + p.address.to_string() + " is both an mdev parent and a device to bind",
                   "binding a parent to vfio-pci removes its mdevs; keep one of the two");
@@ -140,7 +154,7 @@ pugi::xml_node append_metadata(pugi::xml_node parent, const PassthroughMetadata&
   for (const auto& m : md.mdevs) {
     pugi::xml_node e = root.append_child((p + "mdev").c_str());
     e.append_attribute("uuid") = m.uuid.to_string().c_str();
-    e.append_attribute("parent") = m.parent.to_string().c_str();
+    e.append_attribute("parent") = m.parent.c_str();
     e.append_attribute("type") = m.type.c_str();
   }
   for (const auto& c : md.pci) {
@@ -186,7 +200,7 @@ PassthroughMetadata parse_metadata(const pugi::xml_node& element, MetadataNamesp
       only_attributes(child, {"uuid", "parent", "type"});
       MetadataMdev m;
       m.uuid = parse_uuid(required(child, "uuid"), "ptagent metadata mdev uuid");
-      m.parent = canonical_address(required(child, "parent"), "mdev parent");
+      m.parent = parse_mdev_parent(required(child, "parent"));
       m.type = parse_mdev_type(required(child, "type"));
       if (child.first_child()) throw_usage(kObject, "<mdev> must be empty");
       md.mdevs.push_back(std::move(m));

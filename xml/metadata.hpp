@@ -3,6 +3,7 @@
 //
 //   <ptagent:passthrough xmlns:ptagent="urn:x-ptagent:passthrough:1">
 //     <ptagent:mdev uuid="4b20d080-…" parent="0000:00:02.0" type="i915-GVTg_V5_4"/>
+//     <ptagent:mdev uuid="…" parent="mtty" type="mtty-2"/>           (a parent that is not PCI)
 //     <ptagent:pci address="0000:42:00.0" bind="vfio-pci" group="whole"/>
 //   </ptagent:passthrough>
 #pragma once
@@ -30,7 +31,10 @@ enum class GroupPolicy { device, whole };
 
 struct MetadataMdev {
   Uuid uuid;
-  PciAddress parent;
+  // The parent's name under /sys/class/mdev_bus: a PCI address DDDD:BB:SS.F for PCI parents, any
+  // other sysfs name for the rest (the kernel's mtty sample "mtty", s390 vfio-ap "matrix", a
+  // vfio-ccw subchannel "0.0.0313").
+  std::string parent;
   std::string type;  // an mdev_supported_types directory name
   auto operator<=>(const MetadataMdev&) const = default;
 };
@@ -52,6 +56,16 @@ struct PassthroughMetadata {
 // An mdev type name as it appears under mdev_supported_types: letters, digits, '_', '-', ':' and
 // single dots between them (no '/', no "..", 64 characters at most). Throws Error(usage).
 std::string parse_mdev_type(std::string_view text);
+
+enum class ParentForm {
+  canonical,     // a PCI parent must be written DDDD:BB:SS.F (the metadata's one written form)
+  any_pci_form,  // a PCI parent in any form parse_pci_address accepts ("00:02.0"), made canonical
+};
+// An mdev parent name as /sys/class/mdev_bus lists it. Text that looks like a PCI address
+// (hex digits with ':' and '.', "pci_…", "/sys/…") must be one and comes back canonical; anything
+// else must be a safe sysfs name (letters, digits, '_', '.', '-', ':'; no leading '.', no "..",
+// 128 characters at most). Throws Error(usage). Whether the parent exists is checked on the host.
+std::string parse_mdev_parent(std::string_view text, ParentForm form = ParentForm::canonical);
 
 std::string bind_driver_text(BindDriver b);    // "vfio-pci"
 std::string group_policy_text(GroupPolicy g);  // "device" / "whole"

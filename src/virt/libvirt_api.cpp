@@ -31,16 +31,26 @@ Loaded load() {
   return out;
 }
 
+Loaded& loaded_instance() {
+  static Loaded loaded = load();
+  return loaded;
+}
+
 }  // namespace
 
 const LibvirtApi& libvirt() {
-  static const Loaded loaded = load();
+  const Loaded& loaded = loaded_instance();
   if (!loaded.why.empty()) {
     throw_failed("libvirt (libvirt.so.0)", loaded.why,
                  "install Debian's libvirt0 package (apt-get install libvirt0); commands that do "
                  "not talk to libvirt work without it");
   }
   return loaded.api;
+}
+
+LibvirtApi& libvirt_for_tests() {
+  libvirt();
+  return loaded_instance().api;
 }
 
 }  // namespace ptagent

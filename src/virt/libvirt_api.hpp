@@ -41,4 +41,8 @@ struct LibvirtApi {
 // Error(failed) naming the library or the missing symbol and how to install it.
 const LibvirtApi& libvirt();
 
+// Tests only: the same table, writable, to stand in for a call libvirt's test driver lacks (a
+// domain detach, say). Restore what was replaced; never used by ptagent itself.
+LibvirtApi& libvirt_for_tests();
+
 }  // namespace ptagent

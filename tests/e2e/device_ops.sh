@@ -114,6 +114,28 @@ expect 1 "systemctl start libvirtd" "libvirtd down: says how to start it" \
   "$pt" --connect "qemu+unix:///system?socket=$tmp/no-such.sock" reset $rng
 [ $((SECONDS - start)) -le 10 ] && ok "gave up within the bound" || bad "took $((SECONDS - start)) s"
 
+# probe with libvirtd unreachable: the live check is "not checked" (with why), never a refusal.
+# This host's devices are statically not assignable (no IOMMU), which stays the verdict; a device
+# of a simulated host that is assignable alone gets the "not checked" verdict (exit 3).
+expect 1 "Live check: +not run, nothing changed \(libvirt .* is unreachable" "probe with libvirtd down: live check not run, with why" \
+  "$pt" --connect "qemu+unix:///system?socket=$tmp/no-such.sock" probe $rng
+expect 1 "Verdict: +not assignable: it has no IOMMU group" "probe with libvirtd down keeps the static verdict" \
+  "$pt" --connect "qemu+unix:///system?socket=$tmp/no-such.sock" probe $rng
+expect 3 "Verdict: +not checked: libvirt .* is unreachable.*static analysis says: assignable alone" \
+  "probe of an assignable device with libvirtd down: not checked (exit 3)" \
+  "$pt" --root "$top/tests/fixtures/hosts/server" --connect "qemu+unix:///system?socket=$tmp/no-such.sock" probe 01:10.0
+
+# --root checks a simulated host but libvirtd would act on this one: refused without --connect
+sim=$top/tests/fixtures/hosts/server
+for c in "detach 01:10.0" "reattach 01:10.0" "reset 01:10.0" "probe 01:10.0" "attach $dom 01:10.0 --config" "detach-from $dom 01:10.0 --config"; do
+  # shellcheck disable=SC2086
+  expect 2 "would act on this host's real devices" "--root with $c and no --connect is refused" "$pt" --root "$sim" $c
+done
+expect 0 "detach 0000:01:10.0" "--root with --dry-run detach still plans" "$pt" --root "$sim" --dry-run detach 01:10.0
+
+# detach-from --live of a running guest: --wait is checked, and a device the guest lacks is refused
+expect 2 "--wait.*between 0 and 3600" "detach-from --wait out of range" "$pt" detach-from "$dom" $rng --live --wait=-1
+
 # nothing on the host changed
 [ "$(driver_of $rng)" = "$before_rng" ] && [ "$(driver_of 0000:00:02.0)" = "$before_disk" ] &&
   [ "$(driver_of 0000:00:03.0)" = "$before_net" ] && ok "all real devices on their drivers as before" || bad "a driver changed"

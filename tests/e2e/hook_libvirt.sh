@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 sim=$tmp/host
 hooks=/etc/libvirt/hooks
 log=$tmp/hook.log
-doms="ptagent-e2e-plain ptagent-e2e-nonviable ptagent-e2e-mdevmeta ptagent-e2e-mdevdev"
+doms="ptagent-e2e-plain ptagent-e2e-nonviable ptagent-e2e-mdevmeta ptagent-e2e-mdevdev ptagent-e2e-mtty ptagent-e2e-premade"
 pass=0
 fail=0
 ok() { echo "ok: $*"; pass=$((pass + 1)); }
@@ -125,6 +125,44 @@ check "prepare created the mdev" grep -q "created mdev $u2" "$log"
 check "release removed it" grep -q "undid mdev:$u2" "$log"
 check "no mdev left in the simulated host" test ! -e "$sim/sys/bus/mdev/devices/$u2"
 check "journal clean" journal_empty
+
+# G: an mdev parent that is not a PCI device (the kernel's mtty sample: /sys/class/mdev_bus/mtty).
+mt=$sim/sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-2
+mkdir -p "$mt/devices"
+echo 4 >"$mt/available_instances"
+echo vfio-pci >"$mt/device_api"
+echo Dual-port-serial >"$mt/name"
+: >"$mt/create"
+ln -s ../../devices/virtual/mtty/mtty "$sim/sys/class/mdev_bus/mtty"
+u3=4b20d080-1b54-4048-85b3-a6a62d165c03
+define ptagent-e2e-mtty "" "<ptagent:passthrough xmlns:ptagent='urn:x-ptagent:passthrough:1'><ptagent:mdev uuid='$u3' parent='mtty' type='mtty-2'/></ptagent:passthrough>"
+virsh -q start ptagent-e2e-mtty >"$tmp/g.out" 2>&1
+check "domain with an mtty mdev in its metadata starts" bash -c "virsh -q domstate ptagent-e2e-mtty | grep -q running"
+grep -q "not a PCI address" "$tmp/g.out" && bad "the hook still wants a PCI parent" && sed 's/^/    /' "$tmp/g.out"
+check "the mdev exists under the mtty parent" test -e "$sim/sys/devices/virtual/mtty/mtty/$u3"
+
+# H: an mdev made beforehand (the state 'ptagent mdev create' leaves: the device and a journal
+# entry owned by the CLI), then named by a domain's <hostdev type='mdev'>: the documented virsh
+# workflow. The hook accepts it and leaves it at release. (libvirt then fails its own check
+# against this host's real /sys, which has no mdev: the hook's part is what is checked here.)
+python3 -c '
+import json, sys
+p = sys.argv[1]; d = json.load(open(p))
+for c in d["changes"]:
+    if c.get("mdev_uuid") == sys.argv[2]: c["owner"] = "cli"
+json.dump(d, open(p, "w"))' "$sim/run/ptagent/journal.json" "$u3"
+virsh -q destroy ptagent-e2e-mtty >/dev/null
+check "a CLI-made mdev outlives the domain that ran with it" test -e "$sim/sys/bus/mdev/devices/$u3"
+define ptagent-e2e-premade "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='$u3'/></source></hostdev>"
+virsh -q start ptagent-e2e-premade >"$tmp/h.out" 2>&1
+if grep -q "ptagent: domain 'ptagent-e2e-premade' cannot start" "$tmp/h.out"; then
+  bad "the hook refused an mdev made with 'ptagent mdev create'"; sed 's/^/    /' "$tmp/h.out"
+else
+  ok "the hook accepts a domain naming an mdev made beforehand"
+fi
+virsh -q destroy ptagent-e2e-premade >/dev/null 2>&1
+check "and leaves it in place at release" test -e "$sim/sys/bus/mdev/devices/$u3"
+check "its CLI journal entry stays" grep -q "$u3" "$sim/run/ptagent/journal.json"
 
 echo
 echo "hook_libvirt: $pass passed, $fail failed"

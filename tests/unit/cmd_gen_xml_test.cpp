@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "agent/cli.hpp"
+#include "support/temp_host.hpp"
 
 namespace fs = std::filesystem;
 
@@ -504,4 +505,55 @@ TEST(GenXml, Help) {
   EXPECT_NE(r.out.find("Usage: ptagent gen-xml"), std::string::npos);
   EXPECT_NE(r.out.find("--guest-address"), std::string::npos);
   EXPECT_NE(r.out.find("--from-nodedev"), std::string::npos);
+}
+
+// An mdev parent that is not a PCI device: whatever /sys/class/mdev_bus lists (the kernel's mtty
+// sample here; s390 vfio-ap and vfio-ccw are the same).
+TEST(GenXml, MdevParentThatIsNotAPciDevice) {
+  ptagent::testing::TempHost h = ptagent::testing::TempHost::copy_of("workstation");
+  const std::string type = "/sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-2";
+  fs::create_directories(h.real(type + "/devices"));
+  std::ofstream(h.real(type + "/available_instances")) << "12\n";
+  std::ofstream(h.real(type + "/device_api")) << "vfio-pci\n";
+  std::ofstream(h.real(type + "/create"));
+  fs::create_symlink("../../devices/virtual/mtty/mtty", h.real("/sys/class/mdev_bus/mtty"));
+  const std::vector<std::string> base = {"--root",
+                                         h.dir(),
+                                         "--mdev",
+                                         "--parent",
+                                         "mtty",
+                                         "--uuid",
+                                         "4b20d080-1b54-4048-85b3-a6a62d165c01",
+                                         "--metadata"};
+  auto args = base;
+  args.insert(args.end(), {"--type", "mtty-2"});
+  auto r = gen(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(
+      r.out.find("<ptagent:mdev uuid=\"4b20d080-1b54-4048-85b3-a6a62d165c01\" parent=\"mtty\" "
+                 "type=\"mtty-2\"/>"),
+      std::string::npos)
+      << r.out;
+  // A type it does not offer, a parent the host does not list: warnings, as for PCI parents.
+  args = base;
+  args.insert(args.end(), {"--type", "mtty-1"});
+  r = gen(args);
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.err.find("--parent mtty does not offer mdev type mtty-1 (it offers: mtty-2)"),
+            std::string::npos)
+      << r.err;
+  r = gen(on("workstation", {"--mdev", "--parent", "matrix", "--type", "vfio_ap-passthrough",
+                             "--uuid", "4b20d080-1b54-4048-85b3-a6a62d165c01"}));
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.err.find("--parent matrix is not listed under /sys/class/mdev_bus"),
+            std::string::npos)
+      << r.err;
+  // Names end up in sysfs paths: unsafe ones are refused.
+  for (const char* bad : {"../x", "a/b", "m tty"}) {
+    r = gen({"--mdev", "--parent", bad, "--type", "t", "--uuid",
+             "4b20d080-1b54-4048-85b3-a6a62d165c01"});
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_NE(r.err.find("mdev parent"), std::string::npos) << r.err;
+  }
 }

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "ops/journal.hpp"
+#include "ops/mdev.hpp"
 #include "pci/device.hpp"
 #include "support/kernel_double.hpp"
 #include "support/sim_host.hpp"
@@ -365,4 +366,95 @@ TEST(Hook, MetadataWithoutTheSchemaFallsBackToTheStrictReader) {
                             "\" parent=\"0000:00:02.0\" type=\"../x\"/>")));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("mdev type '../x'"), std::string::npos) << r.err;
+}
+
+namespace {
+
+// A non-PCI mdev parent like the kernel's mtty sample: /sys/class/mdev_bus/mtty.
+void add_mtty_parent(ptagent::testing::TempHost& host) {
+  namespace fs = std::filesystem;
+  const std::string dev = "/sys/devices/virtual/mtty/mtty";
+  const std::string type = dev + "/mdev_supported_types/mtty-2";
+  fs::create_directories(host.real(type + "/devices"));
+  std::ofstream(host.real(type + "/name")) << "Dual-port-serial\n";
+  std::ofstream(host.real(type + "/available_instances")) << "12\n";
+  std::ofstream(host.real(type + "/device_api")) << "vfio-pci\n";
+  std::ofstream(host.real(type + "/create"));
+  fs::create_directories(host.real("/sys/class/mdev_bus"));
+  fs::create_symlink("../../devices/virtual/mtty/mtty", host.real("/sys/class/mdev_bus/mtty"));
+}
+
+}  // namespace
+
+// The documented virsh workflow: 'ptagent mdev create' first, then a domain that names the mdev.
+TEST(Hook, AnMdevCreatedBeforehandMayBeNamedAndStaysAtRelease) {
+  Fixture f;
+  {
+    Journal journal(f.host.root());
+    create_mdev(
+        f.host.root(), f.kernel, journal,
+        plan_mdev_create(f.host.root(), "0000:00:02.0", "i915-GVTg_V5_4", std::string_view(kMdev1)),
+        "cli");
+  }
+  const std::string mdev_path = std::string("/sys/bus/mdev/devices/") + kMdev1;
+  ASSERT_TRUE(f.host.root().exists(mdev_path));
+  const std::string xml = domain(kUuid, mdev_hostdev(kMdev1));
+  auto r = f.prepare(xml);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  // Named in the metadata too: reused, not created again.
+  r = f.prepare(domain(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1))));
+  EXPECT_EQ(r.code, 0) << r.err;
+  auto s = f.release(xml);
+  EXPECT_EQ(s.code, 0) << s.err;
+  EXPECT_TRUE(f.host.root().exists(mdev_path))
+      << "the hook did not create it: it must not remove it";
+  auto j = f.journal();
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0].owner, "cli");
+
+  // Another running domain holding it: refused, naming that domain.
+  std::filesystem::create_directories(f.host.real("/run/libvirt/qemu"));
+  std::ofstream(f.host.real("/run/libvirt/qemu/other.xml"))
+      << "<domstatus state='running'>" << domain(kUuid2, mdev_hostdev(kMdev1), {}, "other")
+      << "</domstatus>";
+  r = f.prepare(xml);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("in use by the running domain 'other'"), std::string::npos) << r.err;
+}
+
+TEST(Hook, AnMdevTheHookCreatedForAnotherDomainIsNotTaken) {
+  Fixture f;
+  ASSERT_EQ(f.hook({"a", "prepare", "begin", "-"},
+                   domain(kUuid2, mdev_hostdev(kMdev2), meta(meta_mdev(kMdev2)), "a"))
+                .code,
+            0);
+  auto r = f.prepare(domain(kUuid, mdev_hostdev(kMdev2)));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(std::string("was created by ptagent for domain:") + kUuid2),
+            std::string::npos)
+      << r.err;
+}
+
+// An mdev parent that is not a PCI device (mtty, vfio-ap, vfio-ccw) in the metadata.
+TEST(Hook, MetadataWithANonPciMdevParent) {
+  Fixture f;
+  add_mtty_parent(f.host);
+  const std::string xml = domain(
+      kUuid, mdev_hostdev(kMdev1),
+      meta(std::string("<ptagent:mdev uuid=\"") + kMdev1 + "\" parent=\"mtty\" type=\"mtty-2\"/>"));
+  auto r = f.prepare(xml);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string mdev_path = std::string("/sys/bus/mdev/devices/") + kMdev1;
+  EXPECT_TRUE(f.host.root().exists(mdev_path));
+  EXPECT_EQ(f.host.root().resolve(mdev_path).value_or(""),
+            std::string("/sys/devices/virtual/mtty/mtty/") + kMdev1);
+  EXPECT_EQ(f.release(xml).code, 0);
+  EXPECT_FALSE(f.host.root().exists(mdev_path));
+  // A parent that is not listed under /sys/class/mdev_bus is named in the refusal.
+  r = f.prepare(domain(
+      kUuid, mdev_hostdev(kMdev1),
+      meta(std::string("<ptagent:mdev uuid=\"") + kMdev1 + "\" parent=\"matrix\" type=\"x\"/>")));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("matrix"), std::string::npos) << r.err;
 }

@@ -13,8 +13,8 @@ namespace {
 
 PassthroughMetadata sample() {
   PassthroughMetadata md;
-  md.mdevs.push_back({parse_uuid("4b20d080-1b54-4048-85b3-a6a62d165c01"),
-                      parse_pci_address("0000:00:02.0"), "i915-GVTg_V5_4"});
+  md.mdevs.push_back(
+      {parse_uuid("4b20d080-1b54-4048-85b3-a6a62d165c01"), "0000:00:02.0", "i915-GVTg_V5_4"});
   md.pci.push_back({parse_pci_address("0000:42:00.0"), BindDriver::vfio_pci, GroupPolicy::whole});
   return md;
 }
@@ -191,4 +191,54 @@ TEST(Metadata, SchemaAgreesWithTheParser) {
     EXPECT_EQ(validate_xml(SchemaKind::metadata, bad).status, ValidationStatus::invalid) << bad;
     EXPECT_THROW(parse_metadata(bad), Error) << bad;
   }
+}
+
+// An mdev parent is whatever /sys/class/mdev_bus lists: PCI devices by address, and the rest by
+// name (the kernel's mtty sample, s390 vfio-ap's matrix and vfio-ccw subchannels).
+TEST(Metadata, MdevParentsThatAreNotPciDevices) {
+  for (const char* ok : {"mtty", "matrix", "0.0.0313", "mdpy", "0000:00:02.0", "dev_1-x"}) {
+    EXPECT_EQ(parse_mdev_parent(ok), ok);
+    const std::string xml =
+        wrap(std::string("<ptagent:mdev uuid='4b20d080-1b54-4048-85b3-a6a62d165c01' parent='") +
+             ok + "' type='mtty-2'/>");
+    const PassthroughMetadata md = parse_metadata(xml);
+    ASSERT_EQ(md.mdevs.size(), 1u);
+    EXPECT_EQ(md.mdevs[0].parent, ok);
+    EXPECT_EQ(parse_metadata(metadata_xml(md)), md);
+    const auto v = validate_xml(SchemaKind::metadata, metadata_xml(md));
+    ASSERT_NE(v.status, ValidationStatus::unavailable) << v.summary();
+    EXPECT_EQ(v.status, ValidationStatus::valid) << ok << ": " << v.summary();
+  }
+  // Names go into sysfs paths: only safe ones.
+  for (const char* bad : {"", "a/b", "..", "../x", ".hidden", "a b", "m\ntty", "mt$y"}) {
+    EXPECT_THROW(parse_mdev_parent(bad), Error) << bad;
+  }
+  EXPECT_THROW(parse_mdev_parent(std::string(129, 'a')), Error);
+  // PCI parents keep their one written form; any form where the user types it (gen-xml).
+  for (const char* pci : {"00:02.0", "0000:00:20.0", "0:0:2.0"}) {
+    try {
+      parse_mdev_parent(pci);
+      ADD_FAILURE() << pci;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("DDDD:BB:SS.F"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(parse_mdev_parent("00:02.0", ParentForm::any_pci_form), "0000:00:02.0");
+  EXPECT_EQ(parse_mdev_parent("pci_0000_00_02_0", ParentForm::any_pci_form), "0000:00:02.0");
+  EXPECT_EQ(parse_mdev_parent("mtty", ParentForm::any_pci_form), "mtty");
+  EXPECT_THROW(parse_mdev_parent("00:20.0", ParentForm::any_pci_form), Error);
+  expect_refused(
+      wrap("<ptagent:mdev uuid='4b20d080-1b54-4048-85b3-a6a62d165c01' parent='a/b' type='t'/>"),
+      "mdev parent");
+  EXPECT_EQ(
+      validate_xml(
+          SchemaKind::metadata,
+          wrap("<ptagent:mdev uuid='4b20d080-1b54-4048-85b3-a6a62d165c01' parent='a/b' type='t'/>"))
+          .status,
+      ValidationStatus::invalid);
+  // A named parent and a PCI device to bind do not clash.
+  PassthroughMetadata md;
+  md.mdevs.push_back({parse_uuid("4b20d080-1b54-4048-85b3-a6a62d165c01"), "mtty", "mtty-1"});
+  md.pci.push_back({parse_pci_address("0000:42:00.0"), BindDriver::vfio_pci, GroupPolicy::device});
+  EXPECT_NO_THROW(check_metadata(md));
 }
