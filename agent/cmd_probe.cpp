@@ -77,6 +77,7 @@ int cmd_probe(Context& ctx, const Args& args) {
     virt::Connection conn = virt::Connection::open(ctx.global.connect,
                                                    std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000)));
     bool detached = false;
+    std::optional<Error> wedged;  // stop everything after giving the device back: reboot needed
     try {
       if (!dev.on_vfio()) {
         virt::detach_one(conn, addr);
@@ -89,9 +90,25 @@ int cmd_probe(Context& ctx, const Args& args) {
       virt::check_not_wedged(root, addr);
       live.failed_step.clear();
     } catch (const Error& e) {
-      if (e.cause().find("wedged") != std::string::npos) throw;  // stop everything: reboot needed
-      if (live.failed_step.empty()) live.failed_step = "detach";
-      live.failure = e.cause() + (e.hint().empty() ? "" : " — " + e.hint());
+      if (virt::is_wedged_error(e)) {
+        wedged = e;
+      } else {
+        if (live.failed_step.empty()) live.failed_step = "detach";
+        live.failure = e.cause() + (e.hint().empty() ? "" : " — " + e.hint());
+      }
+    }
+    if (wedged) {
+      // A failed step leaves the device where it was: give it back first, then report.
+      std::string undone = "; nothing was changed";
+      if (detached) {
+        try {
+          virt::reattach_one(conn, addr);
+          undone = "; rolled back: given back to its host driver (it was on " + before + ")";
+        } catch (const Error& re) {
+          undone = std::string("; giving it back failed too: ") + re.what();
+        }
+      }
+      throw Error(wedged->kind(), wedged->object(), wedged->cause() + undone, wedged->hint());
     }
     if (detached && !keep) {
       virt::reattach_one(conn, addr);
@@ -127,7 +144,11 @@ int cmd_probe(Context& ctx, const Args& args) {
                    {"pm_reset", r.pm_reset},
                    {"on_root_bus", r.on_root_bus},
                    {"bus_sharers", nlohmann::json::array()},
+                   {"bus_reset", r.bus_reset},
+                   {"bus_reset_alone", r.bus_reset_alone},
+                   {"bus_reset_shared", r.bus_reset_shared},
                    {"reset_by", reset_means_name(r.means)},
+                   {"reset_passed_over", r.means_note},
                    {"group", verdict_json(r.group)},
                    {"host_critical", r.host_critical ? nlohmann::json(*r.host_critical) : nlohmann::json(nullptr)}};
     for (const auto& s : r.bus_sharers) j["static"]["bus_sharers"].push_back(s.to_string());
@@ -150,12 +171,13 @@ int cmd_probe(Context& ctx, const Args& args) {
             << "\n";
     ctx.out << "FLR:             " << yes_no(r.flr) << "\n";
     ctx.out << "PM reset:        " << yes_no(r.pm_reset) << "\n";
-    ctx.out << "Bus reset:       "
-            << (r.on_root_bus ? std::string("impossible (root bus)")
-                              : "possible" + (r.bus_sharers.empty() ? std::string(", nobody else on the bus")
-                                                                    : ", also resets " + join(r.bus_sharers)))
-            << "\n";
-    ctx.out << "Reset by:        " << reset_means_name(r.means) << "\n";
+    ctx.out << "Bus reset:       " << r.bus_reset << "\n";
+    ctx.out << "Reset by:        " << reset_means_name(r.means);
+    if (r.means == ResetMeans::none && r.bus_reset_shared) {
+      ctx.out << " alone; a secondary bus reset together with " << join(r.bus_sharers);
+    }
+    ctx.out << "\n";
+    if (!r.means_note.empty()) ctx.out << "                 (passed over: " << r.means_note << ")\n";
     ctx.out << "IOMMU group:     " << r.group.explain() << "\n";
     ctx.out << "Host-critical:   " << r.host_critical.value_or("no") << "\n";
     if (live.ran) {
