@@ -144,13 +144,21 @@ TEST(ResetProbe, ListedOrderIsHonoured) {
 }
 
 TEST(ResetProbe, ARefusedBusMethodPassesToTheNext) {
-  // 01:00.0 shares bus 01 with 01:00.1 and the VFs: "bus" would fail, "pm" would not.
+  // 01:00.0 shares bus 01 with 01:00.1 and the VFs: "bus" would fail (ENOTTY), "flr" would not.
   Copy c("server");
-  c.methods("01:00.0", "bus pm\n");
+  c.methods("01:00.0", "bus flr\n");
   auto r = c.probe("01:00.0");
-  EXPECT_EQ(r.means, ResetMeans::pm);
+  EXPECT_EQ(r.means, ResetMeans::flr);
   EXPECT_FALSE(r.bus_reset_shared);
-  EXPECT_NE(r.means_note.find("bus: refused"), std::string::npos) << r.means_note;
+  EXPECT_NE(r.means_note.find("bus: refused, not possible alone: 0000:01:00.1"), std::string::npos)
+      << r.means_note;
+  // Its PM capability has No_Soft_Reset: "pm" would be refused too.
+  c.methods("01:00.0", "bus pm\n");
+  r = c.probe("01:00.0");
+  EXPECT_EQ(r.means, ResetMeans::none);
+  EXPECT_TRUE(r.bus_reset_shared);
+  EXPECT_NE(r.means_note.find("pm: refused"), std::string::npos) << r.means_note;
+  EXPECT_EQ(r.together_with.front(), A("01:00.1"));  // (it is the default-route NIC itself)
 }
 
 TEST(ResetProbe, OnlyARefusedBusMethodMeansTogether) {
@@ -164,8 +172,8 @@ TEST(ResetProbe, OnlyARefusedBusMethodMeansTogether) {
 
 TEST(ResetProbe, AnEmptyResetMethodIsNotAssignable) {
   Copy c("server");
-  c.methods("05:00.0", "\n");
-  auto r = c.probe("05:00.0");
+  c.methods("03:00.0", "\n");
+  auto r = c.probe("03:00.0");
   EXPECT_EQ(r.means, ResetMeans::none);
   EXPECT_EQ(r.verdict, Assignability::not_assignable);
   EXPECT_NE(r.reason.find("reset_method is empty"), std::string::npos) << r.reason;
