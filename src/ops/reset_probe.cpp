@@ -104,13 +104,18 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
         r.means = ResetMeans::flr;
       } else if (m == "pm") {
         if (d.config.valid && d.config.has_pm && d.config.pm_no_soft_reset) {
-          pass(m, "refused, the function keeps its state from D3hot (No_Soft_Reset)");
+          pass(m, "refused, it keeps its state from D3hot (No_Soft_Reset)");
           continue;
         }
         r.means = ResetMeans::pm;
       } else if (m == "bus") {
         if (!r.bus_reset_alone) {
-          pass(m, "refused, " + r.bus_reset);
+          pass(m, "refused (ENOTTY), " +
+                      (r.on_root_bus ? std::string("it is on the root bus")
+                       : r.has_subordinate
+                           ? std::string("it is a bridge")
+                           : join(r.bus_sharers) +
+                                 (r.bus_sharers.size() == 1 ? " shares" : " share") + " the bus"));
           continue;
         }
         r.means = ResetMeans::bus;

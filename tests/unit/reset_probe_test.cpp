@@ -150,7 +150,8 @@ TEST(ResetProbe, ARefusedBusMethodPassesToTheNext) {
   auto r = c.probe("01:00.0");
   EXPECT_EQ(r.means, ResetMeans::flr);
   EXPECT_FALSE(r.bus_reset_shared);
-  EXPECT_NE(r.means_note.find("bus: refused, not possible alone: 0000:01:00.1"), std::string::npos)
+  EXPECT_NE(r.means_note.find("bus: refused (ENOTTY), 0000:01:00.1, 0000:01:10.0"),
+            std::string::npos)
       << r.means_note;
   // Its PM capability has No_Soft_Reset: "pm" would be refused too.
   c.methods("01:00.0", "bus pm\n");
@@ -189,3 +190,24 @@ TEST(ResetProbe, VfWithFfffVendorHasFlr) {
 }
 
 }  // namespace
+
+// The CLI renders the core's verdicts: a VF (config vendor 0xffff) shows FLR, and a bus reset the
+// kernel would refuse is "not possible alone", naming who shares the bus.
+TEST(ResetProbeCli, VfShowsFlrAndSharedBusIsNotPossibleAlone) {
+  using ptagent::test::run_cli;
+  const auto show = run_cli({"--root", ptagent::test::fixture_host("server"), "show", "01:10.0"});
+  EXPECT_NE(show.out.find("FLR:              yes"), std::string::npos) << show.out;
+  const auto vf =
+      run_cli({"--root", ptagent::test::fixture_host("server"), "probe", "01:10.0", "--no-live"});
+  EXPECT_NE(vf.out.find("FLR:             yes"), std::string::npos) << vf.out;
+  EXPECT_NE(vf.out.find("Reset by:        function level reset"), std::string::npos) << vf.out;
+  const auto p =
+      run_cli({"--root", ptagent::test::fixture_host("server"), "probe", "03:00.0", "--no-live"});
+  EXPECT_NE(p.out.find("Bus reset:       not possible alone: 0000:03:01.0 shares the bus"),
+            std::string::npos)
+      << p.out;
+  EXPECT_EQ(p.out.find("Bus reset:       possible"), std::string::npos);
+  EXPECT_NE(p.out.find("Verdict:         assignable together with: 0000:03:01.0"),
+            std::string::npos)
+      << p.out;
+}
