@@ -46,7 +46,8 @@ int run_nodedev(Context& ctx, const Args& args, Op op) {
       : op == Op::reattach ? "Gives each device back to its host driver (virNodeDeviceReAttach). Only devices on vfio-pci or\n"
                              "pci-stub are accepted. A failure detaches again what was reattached.\n"
                            : "Resets each device through libvirt (virNodeDeviceReset): FLR, else PM reset, else secondary bus\n"
-                             "reset. A device that reads vendor 0xffff afterwards is wedged: reboot needed.\n";
+                             "reset. A device that reads vendor 0xffff afterwards is wedged (an SR-IOV VF, whose IDs always read\n"
+                             "0xffff in config space: its class and status registers): reboot needed.\n";
   const std::string details_all = details + kRootNeedsConnect;
   if (!parse_options(ctx, command(name), desc, pos, args, vm, details_all)) return 0;
   const auto timeout = bound(o.timeout);

@@ -102,7 +102,11 @@ int cmd_probe(Context& ctx, const Args& args) {
                    {"pm_reset", r.pm_reset},
                    {"on_root_bus", r.on_root_bus},
                    {"bus_sharers", nlohmann::json::array()},
+                   {"bus_reset", r.bus_reset},
+                   {"bus_reset_alone", r.bus_reset_alone},
+                   {"bus_reset_shared", r.bus_reset_shared},
                    {"reset_by", reset_means_name(r.means)},
+                   {"reset_passed_over", r.means_note},
                    {"group", verdict_json(r.group)},
                    {"host_critical", r.host_critical ? nlohmann::json(*r.host_critical) : nlohmann::json(nullptr)}};
     for (const auto& s : r.bus_sharers) j["static"]["bus_sharers"].push_back(s.to_string());
@@ -129,12 +133,13 @@ int cmd_probe(Context& ctx, const Args& args) {
             << "\n";
     ctx.out << "FLR:             " << yes_no(r.flr) << "\n";
     ctx.out << "PM reset:        " << yes_no(r.pm_reset) << "\n";
-    ctx.out << "Bus reset:       "
-            << (r.on_root_bus ? std::string("impossible (root bus)")
-                              : "possible" + (r.bus_sharers.empty() ? std::string(", nobody else on the bus")
-                                                                    : ", also resets " + join(r.bus_sharers)))
-            << "\n";
-    ctx.out << "Reset by:        " << reset_means_name(r.means) << "\n";
+    ctx.out << "Bus reset:       " << r.bus_reset << "\n";
+    ctx.out << "Reset by:        " << reset_means_name(r.means);
+    if (r.means == ResetMeans::none && r.bus_reset_shared) {
+      ctx.out << " alone; a secondary bus reset together with " << join(r.bus_sharers);
+    }
+    ctx.out << "\n";
+    if (!r.means_note.empty()) ctx.out << "                 (passed over: " << r.means_note << ")\n";
     ctx.out << "IOMMU group:     " << r.group.explain() << "\n";
     ctx.out << "Host-critical:   " << r.host_critical.value_or("no") << "\n";
     if (live_ran) {

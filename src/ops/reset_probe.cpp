@@ -21,25 +21,38 @@ std::string join(const std::vector<PciAddress>& list) {
 
 std::string reset_means_name(ResetMeans means) {
   switch (means) {
-    case ResetMeans::vfio_driver: return "vfio-pci (resets at open)";
-    case ResetMeans::flr: return "function level reset";
-    case ResetMeans::pm: return "PM reset (D3hot)";
-    case ResetMeans::bus: return "secondary bus reset";
-    case ResetMeans::none: return "none";
+    case ResetMeans::vfio_driver:
+      return "vfio-pci (resets at open)";
+    case ResetMeans::device_specific:
+      return "device-specific reset";
+    case ResetMeans::acpi:
+      return "ACPI _RST";
+    case ResetMeans::flr:
+      return "function level reset";
+    case ResetMeans::pm:
+      return "PM reset (D3hot)";
+    case ResetMeans::bus:
+      return "secondary bus reset";
+    case ResetMeans::none:
+      return "none";
   }
   return "?";
 }
 
 std::string assignability_name(Assignability verdict) {
   switch (verdict) {
-    case Assignability::alone: return "assignable alone";
-    case Assignability::together: return "assignable together with";
-    case Assignability::not_assignable: return "not assignable";
+    case Assignability::alone:
+      return "assignable alone";
+    case Assignability::together:
+      return "assignable together with";
+    case Assignability::not_assignable:
+      return "not assignable";
   }
   return "?";
 }
 
-ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical, const PciAddress& address) {
+ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
+                            const PciAddress& address) {
   const Device& d = inv.get(address);
   ResetAnalysis r;
   r.address = address;
@@ -50,21 +63,83 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical, 
   r.flr = d.config.pcie_flr || d.config.af_flr || has_method(r, "flr") || has_method(r, "af_flr");
   r.pm_reset = (d.config.has_pm && !d.config.pm_no_soft_reset) || has_method(r, "pm");
   r.on_root_bus = !d.upstream.has_value();
+  r.has_subordinate = d.is_bridge;
   r.bus_sharers = inv.bus_siblings(d);
   r.host_critical = critical.reason(address);
   const PciAddress self[] = {address};
   r.group = assess_group(inv, address, self);
 
+  // pci_parent_bus_reset (Linux 6.1): ENOTTY on a root bus, for a function with a subordinate
+  // bus, and whenever any other function (VFs included) is on the bus.
+  r.bus_reset_alone = !r.on_root_bus && !r.has_subordinate && r.bus_sharers.empty();
+  if (r.on_root_bus) {
+    r.bus_reset = "impossible (root bus)";
+  } else if (r.has_subordinate) {
+    r.bus_reset =
+        "impossible (it is a bridge: the kernel resets a bus only below an endpoint's bridge)";
+  } else if (!r.bus_sharers.empty()) {
+    r.bus_reset = "not possible alone: " + join(r.bus_sharers) +
+                  (r.bus_sharers.size() == 1 ? " shares" : " share") +
+                  " the bus (the kernel refuses it, ENOTTY); only together with " +
+                  (r.bus_sharers.size() == 1 ? "it" : "them");
+  } else {
+    r.bus_reset = "possible, nobody else on the bus";
+  }
+
   std::vector<PciAddress> together;
   if (d.driver && *d.driver == "vfio-pci") {
     r.means = ResetMeans::vfio_driver;
+  } else if (r.kernel_methods_known) {
+    // The kernel tries the listed methods in order; the first that succeeds is the reset.
+    std::string passed;
+    auto pass = [&](const std::string& m, const std::string& why) {
+      passed += (passed.empty() ? "" : "; ") + m + ": " + why;
+    };
+    for (const auto& m : r.kernel_methods) {
+      if (m == "device_specific") {
+        r.means = ResetMeans::device_specific;
+      } else if (m == "acpi") {
+        r.means = ResetMeans::acpi;
+      } else if (m == "flr" || m == "af_flr") {
+        r.means = ResetMeans::flr;
+      } else if (m == "pm") {
+        if (d.config.valid && d.config.has_pm && d.config.pm_no_soft_reset) {
+          pass(m, "refused, it keeps its state from D3hot (No_Soft_Reset)");
+          continue;
+        }
+        r.means = ResetMeans::pm;
+      } else if (m == "bus") {
+        if (!r.bus_reset_alone) {
+          pass(m, "refused (ENOTTY), " +
+                      (r.on_root_bus ? std::string("it is on the root bus")
+                       : r.has_subordinate
+                           ? std::string("it is a bridge")
+                           : join(r.bus_sharers) +
+                                 (r.bus_sharers.size() == 1 ? " shares" : " share") + " the bus"));
+          continue;
+        }
+        r.means = ResetMeans::bus;
+      } else {
+        pass(m, "not a method this analysis knows");
+        continue;
+      }
+      break;
+    }
+    r.means_note = passed;
+    if (r.means == ResetMeans::none && has_method(r, "bus") && !r.on_root_bus &&
+        !r.has_subordinate && !r.bus_sharers.empty()) {
+      r.bus_reset_shared = true;
+      together = r.bus_sharers;  // only a reset of the whole bus, which hits every function on it
+    }
   } else if (r.flr) {
     r.means = ResetMeans::flr;
   } else if (r.pm_reset) {
     r.means = ResetMeans::pm;
   } else if (!r.on_root_bus) {
+    // libvirt's own secondary bus reset: it hits every function on the bus.
     r.means = ResetMeans::bus;
-    together = r.bus_sharers;  // a bus reset hits every function on the bus
+    r.bus_reset_shared = !r.bus_sharers.empty();
+    together = r.bus_sharers;
   }
 
   for (const auto& b : r.group.blockers()) {
@@ -83,9 +158,17 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical, 
     r.reason = "it has no IOMMU group: the IOMMU is off (run 'ptagent check')";
     return r;
   }
-  if (r.means == ResetMeans::none) {
+  if (r.means == ResetMeans::none && !r.bus_reset_shared) {
     r.verdict = Assignability::not_assignable;
-    r.reason = "no FLR, PM reset or bus reset available: it sits on the root bus without FLR or PM reset";
+    if (!r.kernel_methods_known) {
+      r.reason =
+          "no FLR, PM reset or bus reset available: it sits on the root bus without FLR or PM "
+          "reset";
+    } else if (r.kernel_methods.empty()) {
+      r.reason = "the kernel has no reset method for it (reset_method is empty)";
+    } else {
+      r.reason = "the kernel would refuse every reset method it lists (" + r.means_note + ")";
+    }
     return r;
   }
   for (const auto& t : together) {
@@ -101,12 +184,15 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical, 
   } else {
     r.verdict = Assignability::together;
     std::string why;
-    if (r.means == ResetMeans::bus && !r.bus_sharers.empty()) {
+    if (r.bus_reset_shared && r.means == ResetMeans::bus) {
       why = "only a secondary bus reset is available and it also resets " + join(r.bus_sharers);
+    } else if (r.bus_reset_shared) {
+      why = "the kernel cannot reset it alone (" + r.means_note +
+            "): only a secondary bus reset, which also resets " + join(r.bus_sharers);
     }
     if (!r.group.blockers().empty()) {
-      why += std::string(why.empty() ? "" : "; ") + "IOMMU group " + std::to_string(*r.group.group) +
-             " also holds " + join(r.group.blockers());
+      why += std::string(why.empty() ? "" : "; ") + "IOMMU group " +
+             std::to_string(*r.group.group) + " also holds " + join(r.group.blockers());
     }
     r.reason = why;
   }

@@ -1,5 +1,8 @@
 // Static reset and assignability analysis: can this device be reset and assigned on its own,
-// only together with others, or not at all? Follows libvirt's reset order. Changes nothing.
+// only together with others, or not at all? Where sysfs has `reset_method` (kernel >= 5.15) it is
+// the truth: the kernel tries exactly the methods listed, in that order, and uses the first that
+// succeeds; without the file, libvirt's capability order (FLR, PM reset, bus reset) applies.
+// Changes nothing.
 #pragma once
 
 #include <optional>
@@ -14,7 +17,7 @@ namespace ptagent {
 class Inventory;
 class HostCritical;
 
-enum class ResetMeans { vfio_driver, flr, pm, bus, none };
+enum class ResetMeans { vfio_driver, device_specific, acpi, flr, pm, bus, none };
 
 enum class Assignability { alone, together, not_assignable };
 
@@ -22,11 +25,21 @@ struct ResetAnalysis {
   PciAddress address;
   std::vector<std::string> kernel_methods;  // sysfs reset_method (empty: none or unknown)
   bool kernel_methods_known = false;
-  bool flr = false;                // PCIe DevCap FLR or Advanced Features FLR
-  bool pm_reset = false;           // PM capability without No_Soft_Reset
-  bool on_root_bus = false;        // no bridge above: secondary bus reset impossible
+  bool flr = false;                     // PCIe DevCap FLR or Advanced Features FLR
+  bool pm_reset = false;                // PM capability without No_Soft_Reset
+  bool on_root_bus = false;             // no bridge above: secondary bus reset impossible
+  bool has_subordinate = false;         // a bridge itself: the kernel's bus method refuses it
   std::vector<PciAddress> bus_sharers;  // other functions on the same bus
-  ResetMeans means = ResetMeans::none;  // what libvirt would use
+  // The kernel's `bus` method (pci_parent_bus_reset) would reset this function alone: off the
+  // root bus, no subordinate bus, nobody else on the bus (else ENOTTY).
+  bool bus_reset_alone = false;
+  // A bus reset is possible, but only of the whole bus: together with bus_sharers.
+  bool bus_reset_shared = false;
+  std::string bus_reset;  // one line on the bus reset: "possible, …" / "not possible alone: …"
+  // The first listed method the kernel would succeed with (reset_method present), else what
+  // libvirt would use; none when nothing resets it alone (see bus_reset_shared).
+  ResetMeans means = ResetMeans::none;
+  std::string means_note;  // why listed methods were passed over ("bus: refused, …"), or empty
   GroupVerdict group;
   std::optional<std::string> host_critical;
   Assignability verdict = Assignability::not_assignable;

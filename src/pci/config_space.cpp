@@ -18,13 +18,24 @@ struct Reader {
 
 }  // namespace
 
-ConfigInfo parse_config_space(std::string_view bytes) {
+std::optional<bool> config_space_dead(std::string_view bytes, ConfigOrigin origin) {
+  Reader r{bytes};
+  if (origin == ConfigOrigin::virtual_function) {
+    if (!r.has(0, 12)) return std::nullopt;
+    return r.u32(0x08) == 0xffffffff || r.u32(0x04) == 0xffffffff;
+  }
+  if (!r.has(0, 2)) return std::nullopt;
+  return r.u16(0) == 0xffff;
+}
+
+ConfigInfo parse_config_space(std::string_view bytes, ConfigOrigin origin) {
   ConfigInfo info;
   Reader r{bytes};
   if (!r.has(0, 64)) return info;
   info.vendor = r.u16(0);
   info.device = r.u16(2);
-  if (info.vendor == 0xffff) return info;
+  info.virtual_function = origin == ConfigOrigin::virtual_function;
+  if (config_space_dead(bytes, origin).value_or(true)) return info;
   info.valid = true;
   info.header_type = r.u8(0x0e) & 0x7f;
   info.multifunction = (r.u8(0x0e) & 0x80) != 0;

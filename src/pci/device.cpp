@@ -121,9 +121,15 @@ Device read_device(const Root& root, const PciAddress& address, const SysDir& di
       d.subsys_device_id = static_cast<std::uint16_t>(*parse_hex_attr(*v));
     }
   }
+  // A VF is never a PF itself: no SR-IOV attributes to look for below a physfn link. Read first:
+  // a VF's config space reads vendor/device 0xffff by design and is parsed as such.
+  if (auto pf = dir.link_name("physfn")) d.physfn = try_parse_pci_address(*pf);
   if (detail == DeviceDetail::full) {
     std::optional<std::string> cfg = dir.read("config", 4096);
-    if (cfg) d.config = parse_config_space(*cfg);
+    if (cfg) {
+      d.config = parse_config_space(
+          *cfg, d.physfn ? ConfigOrigin::virtual_function : ConfigOrigin::function);
+    }
     if (auto v = dir.read("revision", 64); v && parse_hex_attr(*v)) {
       d.revision = static_cast<std::uint8_t>(*parse_hex_attr(*v));
     } else if (d.config.valid && cfg->size() > 8) {
@@ -152,8 +158,6 @@ Device read_device(const Root& root, const PciAddress& address, const SysDir& di
     if (slash != std::string_view::npos) d.upstream = pci_ancestor(p.substr(0, slash));
   }
 
-  // A VF is never a PF itself: no SR-IOV attributes to look for below a physfn link.
-  if (auto pf = dir.link_name("physfn")) d.physfn = try_parse_pci_address(*pf);
   if (!d.physfn) {
     if (auto total = dir.read("sriov_totalvfs", 64)) {
       SriovPf pf;

@@ -102,7 +102,19 @@ LiveProbe run_live_probe(const Root& root, const Device& device, const LiveProbe
     check_not_wedged(root, addr);
     live.failed_step.clear();
   } catch (const Error& e) {
-    if (e.cause().find("wedged") != std::string::npos) throw;  // stop everything: reboot needed
+    if (is_wedged_error(e)) {
+      // Stop everything (reboot needed), but first leave the device where it was.
+      std::string undone = "; nothing was changed";
+      if (detached) {
+        try {
+          reattach_one(*conn, addr);
+          undone = "; rolled back: given back to its host driver (it was on " + before + ")";
+        } catch (const Error& re) {
+          undone = std::string("; giving it back failed too: ") + re.what();
+        }
+      }
+      throw Error(e.kind(), e.object(), e.cause() + undone, e.hint());
+    }
     live.outcome = LiveOutcome::refused;
     live.why = message_of(e);
   }

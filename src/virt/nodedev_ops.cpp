@@ -60,39 +60,56 @@ void reset_one(const Connection& conn, const PciAddress& a) {
 
 void check_not_wedged(const Root& root, const PciAddress& address) {
   const std::string base = "/sys/bus/pci/devices/" + address.to_string();
-  std::optional<std::uint32_t> vendor;
-  if (auto cfg = root.read(base + "/config", 64); cfg && cfg->size() >= 2) {
-    vendor = static_cast<std::uint32_t>(static_cast<unsigned char>((*cfg)[0]) |
-                                        (static_cast<unsigned char>((*cfg)[1]) << 8));
-  } else if (auto v = root.read(base + "/vendor", 64)) {
-    vendor = parse_hex_attr(*v);
+  // A VF's vendor/device ID read 0xffff by design (PCIe SR-IOV): judge it by the registers it does
+  // implement (revision/class, command/status), never by its IDs.
+  const bool vf = root.is_symlink(base + "/physfn");
+  const ConfigOrigin origin = vf ? ConfigOrigin::virtual_function : ConfigOrigin::function;
+  std::optional<bool> dead;
+  if (auto cfg = root.read(base + "/config", 64)) dead = config_space_dead(*cfg, origin);
+  if (!dead && !vf) {
+    // No config space to read: the sysfs vendor file (a VF's holds the real ID, so not for a VF).
+    if (auto v = root.read(base + "/vendor", 64)) {
+      if (auto id = parse_hex_attr(*v)) dead = *id == 0xffff;
+    }
   }
-  if (vendor && *vendor == 0xffff) {
-    throw_failed(
-        address.to_string(),
-        "the device reads vendor ID 0xffff after reset: it is wedged and no longer answers",
-        "stop here and reboot the host; then co-assign it with the devices on its bus "
-        "instead of resetting it alone");
+  if (dead && *dead) {
+    throw_failed(address.to_string(),
+                 vf ? "the virtual function's config space reads all ones (class/revision or "
+                      "command/status 0xffffffff) after reset: it is wedged and no longer answers"
+                    : "the device reads vendor ID 0xffff after reset: it is wedged and no longer "
+                      "answers",
+                 "stop here and reboot the host; then co-assign it with the devices on its bus "
+                 "instead of resetting it alone");
   }
 }
 
-ActionLog detach_devices(const Connection& conn, const Root& root,
-                         const std::vector<PciAddress>& devices) {
+bool is_wedged_error(const Error& e) {
+  return e.kind() == ErrorKind::failed && e.cause().find("wedged") != std::string::npos;
+}
+
+ActionLog detach_devices(const NodedevSteps& steps, const std::vector<PciAddress>& devices) {
   ActionLog log;
-  // Check all: every device is known to libvirt before anything changes.
-  for (const auto& a : devices) NodeDevice::lookup(conn, a);
   std::vector<PciAddress> detached;
+  // A failed step leaves every device where it was: reattach what was detached, newest first,
+  // then report the failure (a wedged device keeps its cause and its "reboot the host" remedy).
   auto rollback = [&](const Error& e, const std::string& step) {
-    std::string undone;
+    std::string undone, failed;
+    std::string failure;
     for (auto it = detached.rbegin(); it != detached.rend(); ++it) {
       try {
-        reattach_one(conn, *it);
+        steps.reattach(*it);
         undone += (undone.empty() ? "" : ", ") + it->to_string();
       } catch (const Error& re) {
-        throw Error(ErrorKind::failed, e.object(),
-                    e.cause() + "; rollback failed too: " + re.what(),
-                    "the devices listed may still be on vfio-pci: 'ptagent reattach' them");
+        failed += (failed.empty() ? "" : ", ") + it->to_string();
+        if (failure.empty()) failure = re.what();
       }
+    }
+    if (!failed.empty()) {
+      throw Error(ErrorKind::failed, e.object(),
+                  step + " failed: " + e.cause() + "; rollback failed too: " + failure +
+                      (undone.empty() ? std::string() : "; reattached " + undone),
+                  "still on vfio-pci: " + failed + "; 'ptagent reattach " + failed +
+                      "' gives them back" + (e.hint().empty() ? std::string() : "; " + e.hint()));
     }
     throw Error(e.kind(), e.object(),
                 step + " failed: " + e.cause() +
@@ -102,7 +119,7 @@ ActionLog detach_devices(const Connection& conn, const Root& root,
   };
   for (const auto& a : devices) {
     try {
-      detach_one(conn, a);
+      steps.detach(a);
     } catch (const Error& e) {
       rollback(e, "detach");
     }
@@ -111,15 +128,26 @@ ActionLog detach_devices(const Connection& conn, const Root& root,
   }
   for (const auto& a : devices) {
     try {
-      reset_one(conn, a);
-      check_not_wedged(root, a);
+      steps.reset(a);
+      steps.check(a);
     } catch (const Error& e) {
-      if (e.cause().find("wedged") != std::string::npos) throw;  // nothing sane to roll back to
       rollback(e, "reset");
     }
     log.push_back(a.to_string() + ": reset (libvirt)");
   }
   return log;
+}
+
+ActionLog detach_devices(const Connection& conn, const Root& root,
+                         const std::vector<PciAddress>& devices) {
+  // Check all: every device is known to libvirt before anything changes.
+  for (const auto& a : devices) NodeDevice::lookup(conn, a);
+  NodedevSteps steps;
+  steps.detach = [&](const PciAddress& a) { detach_one(conn, a); };
+  steps.reattach = [&](const PciAddress& a) { reattach_one(conn, a); };
+  steps.reset = [&](const PciAddress& a) { reset_one(conn, a); };
+  steps.check = [&](const PciAddress& a) { check_not_wedged(root, a); };
+  return detach_devices(steps, devices);
 }
 
 ActionLog reattach_devices(const Connection& conn, const std::vector<PciAddress>& devices) {

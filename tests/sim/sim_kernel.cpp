@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "pci/address.hpp"
+#include "pci/config_space.hpp"
 #include "support/kernel_double.hpp"
 #include "sysfs/root.hpp"
 #include "support/kernel_text.hpp"
@@ -402,7 +403,11 @@ long SimKernel::config_write(const std::string& dev_dir, std::string_view data, 
   const std::size_t off = static_cast<std::size_t>(offset);
   const std::size_t n = std::min(data.size(), size - off);
   const std::string addr = basename_of(dev_dir);
-  if (get32(*cfg, 0) == 0xffffffffu) return static_cast<long>(n);  // wedged: writes go nowhere
+  // Wedged: writes go nowhere. A VF's vendor/device always read 0xffff (PCIe SR-IOV): it is
+  // judged by the registers it implements.
+  const bool vf = root_->is_symlink(dev_dir + "/physfn");
+  if (config_space_dead(*cfg, vf ? ConfigOrigin::virtual_function : ConfigOrigin::function).value_or(false))
+    return static_cast<long>(n);
 
   const std::string old = *cfg;
   std::string cur = old;
@@ -474,8 +479,10 @@ void SimKernel::reset_function(const std::string& dev_dir, const std::string& me
       std::ofstream out(p, std::ios::binary | std::ios::trunc);
       out << s;
     };
-    write_file(real(dev_dir + "/vendor"), "0xffff\n");
-    write_file(real(dev_dir + "/device"), "0xffff\n");
+    if (!root_->is_symlink(dev_dir + "/physfn")) {  // a VF's sysfs IDs never came from config
+      write_file(real(dev_dir + "/vendor"), "0xffff\n");
+      write_file(real(dev_dir + "/device"), "0xffff\n");
+    }
     if (auto cfg = root_->read(dev_dir + "/config")) write_file(cfg_path, std::string(cfg->size(), '\xff'));
     return;
   }
@@ -502,9 +509,11 @@ int SimKernel::reset_attr(const std::string& dev_dir, std::string_view value) {
     start = sp + 1;
     if (m.empty()) continue;
     if (m == "bus") {
-      // pci_parent_bus_reset: not on a root bus, and alone on its bus.
+      // pci_parent_bus_reset: not on a root bus, no subordinate bus, and alone on its bus
+      // (VFs included: they are the PF's siblings); else ENOTTY and the next method.
       const std::string parent = dirname_of(dev_dir);
       if (!is_pci_name(basename_of(parent))) continue;
+      if (root_->is_dir(dev_dir + "/pci_bus")) continue;
       bool alone = true;
       for (const auto& e : root_->list(parent)) {
         if (is_pci_name(e) && parent + "/" + e != dev_dir && root_->is_dir(parent + "/" + e)) alone = false;

@@ -162,6 +162,16 @@ server)
   check "  each in its own IOMMU group" test "$(for v in $pf/virtfn*; do basename "$(readlink $v/iommu_group)"; done | sort -u | wc -l)" -eq 8
   check "  announced as uevents" test "$(grep -c '^uevent add' "$SIMNS_LOG")" -ge 8
   vf=$(basename "$(readlink $pf/virtfn0)")
+  check "a VF's config space reads vendor/device ffff (PCIe SR-IOV)" test "$(setpci -s ${vf#0000:} 0.l)" = ffffffff
+  check "  while its sysfs vendor holds the real ID" test "$(cat $D/$vf/vendor)" = "$(cat $pf/vendor)"
+  check "  and its class register is there" test "$(setpci -s ${vf#0000:} 8.l)" != ffffffff
+  w $D/$vf/reset 1
+  check "sysfs reset of a VF (reset_method flr) resets it by FLR" logged "reset $vf flr"
+  vf1=$(basename "$(readlink $pf/virtfn1)")
+  echo "wedge $vf1" >/sys/.ptagent-sim
+  w $D/$vf1/reset 1
+  check "a wedged VF reads all ones in config space" test "$(setpci -s ${vf1#0000:} 8.l)" = ffffffff
+  check "  and keeps its real sysfs vendor" test "$(cat $D/$vf1/vendor)" = "$(cat $pf/vendor)"
   echo "in-use $vf" >/sys/.ptagent-sim
   check "disabling while a VF is in use: EBUSY" errno_of "Device or resource busy" w $pf/sriov_numvfs 0
   echo "not-in-use $vf" >/sys/.ptagent-sim

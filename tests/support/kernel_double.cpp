@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "pci/address.hpp"
@@ -379,14 +380,55 @@ int KernelDouble::reset(const std::string& dev_dir, const std::string& value) {
   auto methods = root_.read_value(dev_dir + "/reset_method");
   if (!methods || methods->empty()) return ENOTTY;
   const std::string addr = basename_of(dev_dir);
+  // __pci_reset_function_locked: the listed methods in order; ENOTTY passes to the next, the
+  // first success is the reset, ENOTTY when none succeeds.
+  std::string used;
+  std::istringstream words(*methods);
+  for (std::string m; words >> m;) {
+    if (m == "bus" && bus_reset_refused(dev_dir)) continue;
+    used = m;
+    break;
+  }
+  if (used.empty()) return ENOTTY;
   resets_.push_back(addr);
+  reset_by_[addr] = used;
   if (wedge_.count(addr)) {
-    put_file(dev_dir + "/vendor", "0xffff\n");
-    put_file(dev_dir + "/device", "0xffff\n");
+    // A VF's sysfs vendor/device keep the real IDs (they never came from its config space).
+    if (!root_.is_symlink(dev_dir + "/physfn")) {
+      put_file(dev_dir + "/vendor", "0xffff\n");
+      put_file(dev_dir + "/device", "0xffff\n");
+    }
     if (auto cfg = root_.read(dev_dir + "/config"))
       put_file(dev_dir + "/config", std::string(cfg->size(), '\xff'));
   }
   return 0;
+}
+
+bool KernelDouble::bus_reset_refused(const std::string& dev_dir) const {
+  // pci_parent_bus_reset (Linux 6.1): -ENOTTY on a root bus (no PCI bridge above), for a device
+  // with a subordinate bus, and when any other device (VFs too) is on the same bus.
+  auto real_path = root_.resolve(dev_dir);
+  if (!real_path) return true;
+  const std::string path = *real_path;
+  const std::string parent = path.substr(0, path.rfind('/'));
+  const auto above = try_parse_pci_address(parent.substr(parent.rfind('/') + 1));
+  if (!above) return true;
+  if (root_.is_dir(dev_dir + "/pci_bus")) return true;
+  const auto self = try_parse_pci_address(basename_of(dev_dir));
+  if (!self) return true;
+  for (const auto& name : root_.list(kPciDevices)) {
+    auto other = try_parse_pci_address(name);
+    if (other && *other != *self && other->domain == self->domain && other->bus == self->bus)
+      return true;
+  }
+  return false;
+}
+
+std::optional<std::string> KernelDouble::reset_method_used(const std::string& address) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = reset_by_.find(address);
+  if (it == reset_by_.end()) return std::nullopt;
+  return it->second;
 }
 
 // ---- SR-IOV --------------------------------------------------------------------------------
@@ -520,10 +562,9 @@ void KernelDouble::create_vf(const std::string& pf_dir, unsigned index, const st
   put_file(vf + "/resource", resource);
   if (auto cfg = root_.read(pf_dir + "/config")) {
     std::string c = *cfg;
-    if (c.size() >= 4) {
-      c[2] = static_cast<char>(device & 0xff);
-      c[3] = static_cast<char>(device >> 8);
-    }
+    // A VF's vendor and device ID read 0xffff in config space (PCIe SR-IOV 3.4.1.1-2); the
+    // sysfs vendor/device files above hold the real IDs.
+    if (c.size() >= 4) std::fill(c.begin(), c.begin() + 4, '\xff');
     if (c.size() > 0x100) std::fill(c.begin() + 0x100, c.end(), '\0');  // no SR-IOV capability
     put_file(vf + "/config", c);
   }

@@ -35,9 +35,17 @@
 //   real vfio-pci refuses such a group only when it is opened; libvirt relies on that refusal.
 //   Binding to vfio-pci creates /dev/vfio/<group> (if /dev/vfio exists); the uevent file's
 //   DRIVER= line follows every bind and unbind.
-//   /sys/bus/pci/devices/X/reset  "1"          0 if X's reset_method lists a method, ENOTTY if
-//                                             not (no file or empty), EINVAL for another value.
-//                                             wedge_on_reset() makes vendor/config read 0xffff.
+//   /sys/bus/pci/devices/X/reset  "1"          tries the methods reset_method lists, in order,
+//                                             like __pci_reset_function_locked: the first that
+//                                             succeeds is the reset (0); ENOTTY when none does
+//                                             or there is no method (no file or empty); EINVAL
+//                                             for another value. `bus` fails (ENOTTY, next
+//                                             method) as pci_parent_bus_reset does: on a root
+//                                             bus, for a bridge (pci_bus directory), and when
+//                                             any other device is on the same bus (VFs too).
+//                                             wedge_on_reset() makes config read all ones (and
+//                                             vendor/device 0xffff, except on a VF, whose sysfs
+//                                             IDs never came from config space).
 //  SR-IOV
 //   .../X/sriov_numvfs  N                      EINVAL if N is not a number, ERANGE above
 //                                             sriov_totalvfs, success if N is the current count,
@@ -47,7 +55,9 @@
 //                                             ixgbe EPERM, i40e EINVAL). Enabling creates VF
 //                                             directories (address from sriov_offset/_stride,
 //                                             device id from sriov_vf_device, the rest from the
-//                                             PF) with physfn/virtfnN links, bus links, a new
+//                                             PF; config space reads vendor/device 0xffff, as a
+//                                             real VF's does, while the sysfs files hold the real
+//                                             IDs) with physfn/virtfnN links, bus links, a new
 //                                             IOMMU group each (when the PF has one) and, when
 //                                             sriov_drivers_autoprobe is 1, a driver as
 //                                             drivers_probe would pick. Disabling unbinds and
@@ -86,6 +96,7 @@
 #include <cstddef>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -139,6 +150,8 @@ class KernelDouble final : public SysfsWriter {
   std::vector<WriteRecord> new_id_writes() const;
   // Addresses reset so far, in order.
   std::vector<std::string> resets() const;
+  // The reset_method entry the last successful reset of this address used.
+  std::optional<std::string> reset_method_used(const std::string& address) const;
 
  private:
   int dispatch(const std::string& path, std::string_view value);
@@ -146,6 +159,7 @@ class KernelDouble final : public SysfsWriter {
   int drivers_probe(const std::string& address);
   int set_override(const std::string& dev_dir, std::string_view value);
   int reset(const std::string& dev_dir, const std::string& value);
+  bool bus_reset_refused(const std::string& dev_dir) const;
   int sriov_numvfs(const std::string& pf_dir, const std::string& value);
   int sriov_autoprobe(const std::string& pf_dir, const std::string& value);
   int mdev_create(const std::string& type_dir, const std::string& value);
@@ -184,6 +198,7 @@ class KernelDouble final : public SysfsWriter {
   std::set<std::string> wedge_;
   std::vector<WriteRecord> calls_;
   std::vector<std::string> resets_;
+  std::map<std::string, std::string> reset_by_;
 };
 
 // A canonical text of everything the double changes, for comparing a host before and after:

@@ -186,10 +186,59 @@ TEST(KernelDouble, ResetNeedsAMethod) {
   EXPECT_EQ(k.write(kDev + "0000:00:14.0/reset", "1"), ENOTTY);  // no reset_method
   EXPECT_EQ(k.write(kDev + "0000:02:00.0/reset", "2"), EINVAL);
   EXPECT_EQ(k.resets(), std::vector<std::string>{"0000:02:00.0"});
-  k.wedge_on_reset("0000:01:00.0");
-  EXPECT_EQ(k.write(kDev + "0000:01:00.0/reset", "1\n"), 0);
-  EXPECT_EQ(h.root().read_value(kDev + "0000:01:00.0/vendor"), "0xffff");
-  EXPECT_EQ(read_device(h.root(), parse_pci_address("01:00.0")).vendor_id, 0xffff);
+  k.wedge_on_reset("0000:02:00.0");
+  EXPECT_EQ(k.write(kDev + "0000:02:00.0/reset", "1\n"), 0);
+  EXPECT_EQ(h.root().read_value(kDev + "0000:02:00.0/vendor"), "0xffff");
+  EXPECT_EQ(read_device(h.root(), parse_pci_address("02:00.0")).vendor_id, 0xffff);
+}
+
+// Linux 6.1: writing 1 to reset tries reset_method's methods in order
+// (__pci_reset_function_locked); `bus` is pci_parent_bus_reset, which gives ENOTTY when another
+// function shares the bus, on a root bus, and for a bridge.
+TEST(KernelDouble, ResetUsesTheListedMethodsInOrder) {
+  TempHost h = TempHost::copy_of("server");
+  KernelDouble k(h.root());
+  auto methods = [&](const std::string& addr, const std::string& m) {
+    std::ofstream(h.real(kDev + addr + "/reset_method")) << m;
+  };
+  EXPECT_EQ(k.write(kDev + "0000:04:00.0/reset", "1"), 0);  // "pm bus"
+  EXPECT_EQ(k.reset_method_used("0000:04:00.0"), "pm");
+  methods("0000:04:00.0", "bus\n");  // alone on bus 04 below its root port
+  EXPECT_EQ(k.write(kDev + "0000:04:00.0/reset", "1"), 0);
+  EXPECT_EQ(k.reset_method_used("0000:04:00.0"), "bus");
+  // 03:00.0 lists bus, but 03:01.0 shares bus 03: ENOTTY, nothing reset.
+  EXPECT_EQ(k.write(kDev + "0000:03:00.0/reset", "1"), ENOTTY);
+  EXPECT_EQ(k.reset_method_used("0000:03:00.0"), std::nullopt);
+  // A refused bus reset passes to the next method.
+  methods("0000:01:00.0", "bus flr\n");
+  EXPECT_EQ(k.write(kDev + "0000:01:00.0/reset", "1"), 0);
+  EXPECT_EQ(k.reset_method_used("0000:01:00.0"), "flr");
+  // A bridge (02:00.0, the PCIe-to-PCI bridge) and a root-bus device never get a bus reset.
+  methods("0000:02:00.0", "bus\n");
+  EXPECT_EQ(k.write(kDev + "0000:02:00.0/reset", "1"), ENOTTY);
+  methods("0000:00:00.0", "bus\n");
+  EXPECT_EQ(k.write(kDev + "0000:00:00.0/reset", "1"), ENOTTY);
+  EXPECT_EQ(k.resets(), (std::vector<std::string>{"0000:04:00.0", "0000:04:00.0", "0000:01:00.0"}));
+}
+
+// A real VF's config space reads vendor/device 0xffff (PCIe SR-IOV); sysfs holds the real IDs,
+// and a wedge changes only config space.
+TEST(KernelDouble, VfConfigSpaceReadsFfffIds) {
+  TempHost h = TempHost::copy_of("server");
+  KernelDouble k(h.root());
+  ASSERT_EQ(k.write(kDev + "0000:01:00.1/sriov_numvfs", "1"), 0);
+  const std::string vf = kDev + "0000:01:10.1";
+  auto cfg = h.root().read(vf + "/config");
+  ASSERT_TRUE(cfg && cfg->size() >= 64);
+  EXPECT_EQ(cfg->substr(0, 4), std::string(4, '\xff'));
+  EXPECT_NE(cfg->substr(8, 4), std::string(4, '\xff'));  // revision and class are there
+  EXPECT_EQ(h.root().read_value(vf + "/vendor"), "0x8086");
+  EXPECT_EQ(h.root().read_value(vf + "/device"), "0x10ed");
+  EXPECT_EQ(h.root().read_value(vf + "/reset_method"), "flr");
+  k.wedge_on_reset("0000:01:10.1");
+  ASSERT_EQ(k.write(vf + "/reset", "1"), 0);  // flr: a VF on the PF's bus still resets
+  EXPECT_EQ(h.root().read_value(vf + "/vendor"), "0x8086");
+  EXPECT_EQ(*h.root().read(vf + "/config"), std::string(cfg->size(), '\xff'));
 }
 
 TEST(KernelDouble, SriovEnableDisableAndRefusals) {
