@@ -84,7 +84,7 @@ std::string infrastructure_refusal(const Device& device);
 
 // How much of a device to read.
 //  full:    everything above.
-//  listing: what `ptagent list` and `groups` show: class and IDs from uevent (one file instead of
+//  listing: what `ptagent list` shows (groups reads full detail for its verdicts): class and IDs from uevent (one file instead of
 //           five), driver, group, reset methods, SR-IOV, mdev types. Not read: config (on real
 //           hardware each read of it is config cycles on the bus), revision, driver_override,
 //           modalias, numa_node, which keep their defaults. A PF's VF list (one link per VF) is
