@@ -156,6 +156,7 @@ int run(Context& ctx, const Args& args, bool attach) {
       BindRequest req;
       req.devices = devices;
       req.guard = o.force ? CriticalGuard::force : CriticalGuard::refuse;
+      req.partial = o.force ? PartialGroup::checked_by_caller : PartialGroup::refuse;
       bind_devices(root, writer, journal, req);
       for (const auto& a : devices) log.push_back(a.to_string() + ": bound to vfio-pci (ptagent)");
     }

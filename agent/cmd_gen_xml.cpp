@@ -185,13 +185,22 @@ class Validator {
   std::set<SchemaKind> warned_;
 };
 
-// Host checks for devices that exist here; a host without PCI sysfs gives no warnings.
+// Host checks for devices that exist here (refuses host infrastructure, warns about the rest); a
+// host without PCI sysfs gives no warnings.
 void warn_about_host(Context& ctx, const Inventory* inv, const std::vector<PciAddress>& devices,
                      const std::optional<MetadataMdev>& mdev) {
   if (!inv) return;
   std::vector<PciAddress> present;
   for (const auto& a : devices) {
     if (inv->find(a)) present.push_back(a);
+  }
+  // Bridges, root ports, host and ISA bridges stay with the host: no <hostdev> for them.
+  for (const auto& a : present) {
+    const Device& d = inv->get(a);
+    if (is_infrastructure(d)) {
+      throw_refused(a.to_string(), infrastructure_cause(d),
+                    "name the endpoints of its IOMMU group instead ('ptagent groups' lists them)");
+    }
   }
   if (!present.empty()) {
     HostCritical critical = HostCritical::scan(ctx.root(), *inv);

@@ -3,41 +3,27 @@
 #include "agent/render.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
+#include "ops/reset_probe.hpp"
 #include "pci/inventory.hpp"
 
 namespace ptagent::cli {
 
-int cmd_show(Context& ctx, const Args& args) {
-  po::options_description desc("Options");
-  std::string device;
-  desc.add_options()("device", po::value(&device), "the device: 0000:01:00.0, 01:00.0, pci_0000_01_00_0 or a sysfs path");
-  po::positional_options_description pos;
-  pos.add("device", 1);
-  po::variables_map vm;
-  if (!parse_options(ctx, command("show"), desc, pos, args, vm)) return 0;
-  if (device.empty()) throw_usage("ptagent show", "needs a DEVICE", "e.g. ptagent show 0000:01:00.0");
-  const PciAddress addr = parse_pci_address(device);
+namespace {
 
-  const Root& root = ctx.root();
-  Inventory inv = Inventory::scan(root, Naming::with_names);
+void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
+              const PciAddress& addr) {
   const Device& d = inv.get(addr);
-  HostCritical critical = HostCritical::scan(root, inv);
-  const PciAddress self[] = {addr};
-  GroupVerdict verdict = assess_group(inv, addr, self);
-
-  if (ctx.global.json) {
-    nlohmann::json j = device_json(d, critical.reason(addr));
-    j["group"] = verdict_json(verdict);
-    ctx.out << j.dump(2) << "\n";
-    return 0;
-  }
+  // The one verdict: the same analysis probe and groups show.
+  const ResetAnalysis r = analyze_reset(inv, critical, addr);
+  const GroupVerdict& verdict = r.group;
 
   auto line = [&](const std::string& key, const std::string& value) {
     std::string k = key + ":";
     k.resize(18, ' ');
     ctx.out << k << value << "\n";
   };
-  line("Address", d.address.to_string() + "  (libvirt node device " + d.address.nodedev_name() + ")");
+  line("Address",
+       d.address.to_string() + "  (libvirt node device " + d.address.nodedev_name() + ")");
   line("Class", d.class_name + " [" + hex(d.class_code, 6) + "]");
   line("Device", display_name(d) + " [" + id_pair(d) + "] (rev " + hex(d.revision, 2) + ")");
   line("Subsystem", (d.subsys_name.empty() ? std::string("-") : d.subsys_name) + " [" +
@@ -52,7 +38,7 @@ int cmd_show(Context& ctx, const Args& args) {
   if (d.boot_vga) line("Boot VGA", *d.boot_vga ? "yes" : "no");
   line("Reset methods", reset_summary(d));
   line("FLR", d.config.pcie_flr || d.config.af_flr ? "yes" : "no");
-  line("Kind", d.is_bridge ? "bridge" : "endpoint");
+  line("Kind", kind_label(d));
   if (d.upstream) line("Upstream bridge", d.upstream->to_string());
   line("SR-IOV", sriov_role(d));
   if (d.sriov && !d.sriov->vfs.empty()) {
@@ -65,7 +51,7 @@ int cmd_show(Context& ctx, const Args& args) {
     for (const auto& t : d.mdev->types) types += (types.empty() ? "" : " ") + t;
     line("mdev types", types);
   }
-  line("Host-critical", critical.reason(addr).value_or("no"));
+  line("Host-critical", r.host_critical.value_or("no"));
   line("sysfs", d.sysfs_path);
   for (const auto& p : d.problems) ctx.warn(d.address.to_string() + ": " + p);
 
@@ -76,21 +62,57 @@ int cmd_show(Context& ctx, const Args& args) {
     Table t({"ADDRESS", "DRIVER", "STATE", "NAME"});
     for (const auto& m : verdict.members) {
       const Device& md = inv.get(m.address);
-      t.add({m.address.to_string(), m.driver.value_or("-"), member_state_name(m.state), display_name(md)});
+      t.add({m.address.to_string(), m.driver.value_or("-"), member_state_name(m.state),
+             display_name(md)});
     }
     t.print(ctx.out, "  ");
   }
-  ctx.out << "\nVerdict: " << verdict.explain() << "\n";
-  if (auto why = critical.reason(addr)) {
-    ctx.out << "Refused for passthrough unless forced: " << d.address.to_string() << " " << *why << "\n";
-  } else if (!verdict.group) {
-    ctx.out << "To do: enable the IOMMU (run 'ptagent check' for the exact steps on this host).\n";
-  } else if (!verdict.viable) {
-    std::string all = d.address.to_string();
-    for (const auto& b : verdict.blockers()) all += " " + b.to_string();
-    ctx.out << "To do: assign all of " << all << " to the same guest (e.g. 'ptagent gen-xml " << all
-            << "'), or bind the others to vfio-pci first ('ptagent bind --group " << d.address.to_string()
-            << "').\n";
+  ctx.out << "\nGroup: " << verdict.explain() << "\n";
+  if (const std::string unit = together_phrase(r.unit); !unit.empty())
+    ctx.out << "Unit: " << unit << "\n";
+  ctx.out << "Verdict: " << verdict_summary(r.verdict, r.together_with, r.reason) << "\n";
+  if (r.verdict != Assignability::not_assignable && !r.reason.empty())
+    ctx.out << "  (" << r.reason << ")\n";
+  if (!r.advice.empty()) ctx.out << "To do: " << r.advice << ".\n";
+}
+
+}  // namespace
+
+int cmd_show(Context& ctx, const Args& args) {
+  po::options_description desc("Options");
+  std::string device;
+  desc.add_options()("device", po::value(&device),
+                     "the device: 0000:01:00.0, 01:00.0, 01:00 (every function of the slot), "
+                     "pci_0000_01_00_0 or a sysfs path");
+  po::positional_options_description pos;
+  pos.add("device", 1);
+  po::variables_map vm;
+  if (!parse_options(ctx, command("show"), desc, pos, args, vm)) return 0;
+  if (device.empty())
+    throw_usage("ptagent show", "needs a DEVICE", "e.g. ptagent show 0000:01:00.0");
+  const DeviceSpec spec = parse_device_spec(device);
+
+  const Root& root = ctx.root();
+  Inventory inv = Inventory::scan(root, Naming::with_names);
+  const std::vector<PciAddress> addrs = inv.expand(spec);  // a slot: every function present
+  HostCritical critical = HostCritical::scan(root, inv);
+
+  if (ctx.global.json) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& addr : addrs) {
+      const ResetAnalysis r = analyze_reset(inv, critical, addr);
+      nlohmann::json j = device_json(inv.get(addr), r.host_critical);
+      j["group"] = verdict_json(r.group);
+      j["assignability"] = assignability_json(r);
+      all.push_back(std::move(j));
+    }
+    // One function: the object; a slot: an array with one object per function.
+    ctx.out << (spec.whole_slot ? all : all.front()).dump(2) << "\n";
+    return 0;
+  }
+  for (std::size_t i = 0; i < addrs.size(); ++i) {
+    if (i) ctx.out << "\n";
+    show_one(ctx, inv, critical, addrs[i]);
   }
   return 0;
 }

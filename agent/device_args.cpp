@@ -27,17 +27,18 @@ std::vector<PciAddress> resolve_devices(const Inventory& inv, const std::vector<
                         "enable the IOMMU first (run 'ptagent check')");
         }
         for (const auto& m : inv.group_members(*d.iommu_group)) {
-          if (!inv.get(m).is_bridge) add(m);
+          if (!is_infrastructure(inv.get(m))) add(m);
         }
       }
     }
   }
-  if (out.empty()) throw_usage("DEVICE", "no device given", "name at least one device, e.g. 0000:01:00.0");
+  if (out.empty())
+    throw_usage("DEVICE", "no device given", "name at least one device, e.g. 0000:01:00.0");
   return out;
 }
 
-void guard_host_critical(const HostCritical& critical, const std::vector<PciAddress>& devices, Force force,
-                         const std::string& operation) {
+void guard_host_critical(const HostCritical& critical, const std::vector<PciAddress>& devices,
+                         Force force, const std::string& operation) {
   if (force == Force::yes) return;
   for (const auto& a : devices) {
     if (auto why = critical.reason(a)) {

@@ -13,7 +13,9 @@ std::string hex(std::uint32_t value, int digits) {
   return buf;
 }
 
-std::string id_pair(const Device& d) { return hex(d.vendor_id, 4) + ":" + hex(d.device_id, 4); }
+std::string id_pair(const Device& d) {
+  return hex(d.vendor_id, 4) + ":" + hex(d.device_id, 4);
+}
 
 std::string display_name(const Device& d) {
   std::string v = d.vendor_name.empty() ? "Vendor " + hex(d.vendor_id, 4) : d.vendor_name;
@@ -22,7 +24,8 @@ std::string display_name(const Device& d) {
 }
 
 std::string sriov_role(const Device& d) {
-  if (d.sriov) return "PF " + std::to_string(d.sriov->num_vfs) + "/" + std::to_string(d.sriov->total_vfs);
+  if (d.sriov)
+    return "PF " + std::to_string(d.sriov->num_vfs) + "/" + std::to_string(d.sriov->total_vfs);
   if (d.physfn) return "VF of " + d.physfn->to_string();
   return "-";
 }
@@ -71,14 +74,17 @@ json device_json(const Device& d, const std::optional<std::string>& host_critica
   if (d.sriov) {
     json vfs = json::array();
     for (const auto& v : d.sriov->vfs) vfs.push_back(v.to_string());
-    j["sriov"] = {{"role", "pf"}, {"total_vfs", d.sriov->total_vfs}, {"num_vfs", d.sriov->num_vfs},
+    j["sriov"] = {{"role", "pf"},
+                  {"total_vfs", d.sriov->total_vfs},
+                  {"num_vfs", d.sriov->num_vfs},
                   {"vfs", vfs}};
   } else if (d.physfn) {
     j["sriov"] = {{"role", "vf"}, {"physfn", d.physfn->to_string()}};
   } else {
     j["sriov"] = nullptr;
   }
-  j["mdev"] = d.mdev ? json{{"types", d.mdev->types.size()}, {"type_names", d.mdev->types}} : json(nullptr);
+  j["mdev"] =
+      d.mdev ? json{{"types", d.mdev->types.size()}, {"type_names", d.mdev->types}} : json(nullptr);
   j["host_critical"] = host_critical ? json(*host_critical) : json(nullptr);
   j["sysfs_path"] = d.sysfs_path;
   j["problems"] = d.problems;
@@ -101,9 +107,60 @@ json verdict_json(const GroupVerdict& v) {
           {"explanation", v.explain()}};
 }
 
-Table::Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+std::string verdict_summary(Assignability verdict, const std::vector<PciAddress>& together,
+                            const std::string& reason) {
+  std::string line = assignability_name(verdict);
+  if (verdict == Assignability::together) {
+    line += ":";
+    for (const auto& t : together) line += " " + t.to_string();
+  }
+  if (verdict == Assignability::not_assignable) line += ": " + reason;
+  return line;
+}
 
-void Table::add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+std::string verdict_key(Assignability verdict) {
+  switch (verdict) {
+    case Assignability::alone:
+      return "alone";
+    case Assignability::together:
+      return "together";
+    case Assignability::not_assignable:
+      return "not_assignable";
+  }
+  return "?";
+}
+
+json assignability_json(const ResetAnalysis& r) {
+  json tw = json::array(), unit = json::array();
+  if (r.verdict == Assignability::together) {
+    for (const auto& t : r.together_with) tw.push_back(t.to_string());
+  }
+  for (const auto& u : r.unit) unit.push_back(u.to_string());
+  return {{"verdict", verdict_key(r.verdict)},
+          {"together_with", tw},
+          {"assign_together", unit},
+          {"infrastructure", r.infrastructure == Infrastructure::none
+                                 ? json(nullptr)
+                                 : json(infrastructure_name(r.infrastructure))},
+          {"reason", r.reason},
+          {"advice", r.advice.empty() ? json(nullptr) : json(r.advice)},
+          {"summary", verdict_summary(r.verdict, r.together_with, r.reason)}};
+}
+
+std::string kind_label(const Device& d) {
+  if (d.is_bridge) return "bridge";
+  if (is_infrastructure(d))
+    return "infrastructure (" + infrastructure_name(infrastructure_kind(d)) + ")";
+  return "endpoint";
+}
+
+Table::Table(std::vector<std::string> header) {
+  rows_.push_back(std::move(header));
+}
+
+void Table::add(std::vector<std::string> row) {
+  rows_.push_back(std::move(row));
+}
 
 void Table::print(std::ostream& out, const std::string& indent) const {
   std::vector<std::size_t> width;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/reset_probe.hpp"
 #include "pci/device.hpp"
 #include "pci/iommu_group.hpp"
 
@@ -18,10 +19,18 @@ std::string id_pair(const Device& d);              // "10de:1b81"
 std::string display_name(const Device& d);         // "NVIDIA Corporation GP104 [GeForce GTX 1070]"
 std::string sriov_role(const Device& d);           // "PF 4/63", "VF of 0000:01:00.0", "-"
 std::string reset_summary(const Device& d);
-std::string class_label(const Device& d);          // "VGA compatible controller [0300]"        // "flr bus", "none", "?"
+std::string class_label(
+    const Device& d);  // "VGA compatible controller [0300]"        // "flr bus", "none", "?"
 
 nlohmann::json device_json(const Device& d, const std::optional<std::string>& host_critical);
 nlohmann::json verdict_json(const GroupVerdict& v);
+// The assignability verdict as show, probe and groups print it: "assignable alone",
+// "assignable together with: A B", "not assignable: why".
+std::string verdict_summary(Assignability verdict, const std::vector<PciAddress>& together,
+                            const std::string& reason);
+std::string verdict_key(Assignability verdict);  // "alone", "together", "not_assignable"
+nlohmann::json assignability_json(const ResetAnalysis& r);
+std::string kind_label(const Device& d);  // "endpoint", "bridge", "infrastructure (host bridge)"
 
 // Columns padded to the widest cell; the last column is not padded.
 class Table {

@@ -100,7 +100,7 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
     add(p.address);
     if (p.group == GroupPolicy::whole && d->iommu_group) {
       for (const auto& m : inv.group_members(*d->iommu_group)) {
-        if (!inv.get(m).is_bridge) add(m);
+        if (!is_infrastructure(inv.get(m))) add(m);
       }
     }
   }
@@ -110,6 +110,9 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
       throw_not_found(a.to_string(), "is a <hostdev> of this domain but is not on this host",
                       "remove it from the domain or check the address ('ptagent list')");
     }
+    if (is_infrastructure(*d)) {
+      throw_refused(a.to_string(), infrastructure_cause(*d), "remove this <hostdev> from the domain");
+    }
     if (auto why = critical.reason(a)) {
       throw_refused(a.to_string(), *why + ": the host needs it", "remove this <hostdev> from the domain");
     }
@@ -117,6 +120,10 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
     if (!v.group) {
       throw_refused(a.to_string(), "has no IOMMU group: the IOMMU is off on this host",
                     "enable it (run 'ptagent check' for the exact steps)");
+    }
+    if (!v.viable && v.blockers().empty()) {
+      throw_refused(a.to_string(), "IOMMU group " + std::to_string(*v.group) + " is " + v.explain(),
+                    "remove this <hostdev> from the domain: its group stays with the host");
     }
     if (!v.viable) {
       throw_refused(a.to_string(), "IOMMU group " + std::to_string(*v.group) + " is not viable: it also holds " +
@@ -213,7 +220,7 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
     const Device& d = inv.get(p.address);
     if (p.group == GroupPolicy::whole && d.iommu_group) {
       for (const auto& m : inv.group_members(*d.iommu_group)) {
-        if (!inv.get(m).is_bridge) consider(m);
+        if (!is_infrastructure(inv.get(m))) consider(m);
       }
     }
   }
@@ -221,6 +228,7 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
     BindRequest req;
     req.devices = plan.bind;
     req.owner = self;
+    req.partial = PartialGroup::checked_by_caller;  // check_domain counted every device of the domain
     plan_bind(root, Journal(root, kJournalDir), req, PlanMode::execute);
   }
   return plan;
@@ -312,6 +320,7 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
         BindRequest req;
         req.devices = plan.bind;
         req.owner = self;
+        req.partial = PartialGroup::checked_by_caller;
         BindPlan done = bind_devices(deps.root, deps.writer, journal, req);
         deps.log("domain " + info.uuid + ": bound " + join(plan.bind) + " to vfio-pci");
         for (const auto& w : done.warnings) deps.log("domain " + info.uuid + ": " + w);

@@ -12,10 +12,124 @@ bool has_method(const ResetAnalysis& r, const char* m) {
   return std::find(r.kernel_methods.begin(), r.kernel_methods.end(), m) != r.kernel_methods.end();
 }
 
-std::string join(const std::vector<PciAddress>& list) {
+std::string join(const std::vector<PciAddress>& list, const char* sep = ", ") {
   std::string out;
-  for (const auto& a : list) out += (out.empty() ? "" : ", ") + a.to_string();
+  for (const auto& a : list) out += (out.empty() ? "" : sep) + a.to_string();
   return out;
+}
+
+std::string with_drivers(const Inventory& inv, const std::vector<PciAddress>& list) {
+  std::string out;
+  for (const auto& a : list) {
+    out += (out.empty() ? "" : ", ") + a.to_string() + " (" +
+           inv.get(a).driver.value_or("no driver") + ")";
+  }
+  return out;
+}
+
+// The one assignability verdict (shown by show, probe and groups; bind follows the same group
+// rule): the group is the unit, infrastructure and host-critical devices stay with the host.
+// `reset_together` are the devices the reset means also hits.
+void decide_verdict(const Inventory& inv, const HostCritical& critical, const Device& d,
+                    std::vector<PciAddress> together, ResetAnalysis& r) {
+  const PciAddress& address = d.address;
+  r.infrastructure = infrastructure_kind(d);
+  r.unit = r.group.group ? r.group.endpoints() : std::vector<PciAddress>{};
+  if (r.unit.empty()) r.unit.push_back(address);
+  for (const auto& c : r.group.companions()) {
+    if (std::find(together.begin(), together.end(), c) == together.end()) together.push_back(c);
+  }
+  std::sort(together.begin(), together.end());
+  together.erase(std::unique(together.begin(), together.end()), together.end());
+  std::erase(together, address);
+  r.together_with = together;
+  r.verdict = Assignability::not_assignable;
+
+  if (r.infrastructure != Infrastructure::none) {
+    r.reason = infrastructure_refusal(d);
+    return;
+  }
+  if (r.host_critical) {
+    r.reason = address.to_string() + " " + *r.host_critical;
+    return;
+  }
+  if (!r.group.group) {
+    r.reason = "it has no IOMMU group: the IOMMU is off (run 'ptagent check')";
+    r.advice = "enable the IOMMU (run 'ptagent check' for the exact steps on this host)";
+    return;
+  }
+  if (const auto stuck = r.group.stuck_infrastructure(); !stuck.empty()) {
+    const Device& s = inv.get(stuck.front());
+    r.reason = "IOMMU group " + std::to_string(*r.group.group) + " also holds " +
+               stuck.front().to_string() + " (" + infrastructure_name(infrastructure_kind(s)) +
+               ", driver " + s.driver.value_or("?") +
+               "), host infrastructure that stays with the host, so no device of the group can be "
+               "assigned";
+    return;
+  }
+  if (r.means == ResetMeans::none && !r.bus_reset_shared) {
+    if (!r.kernel_methods_known) {
+      r.reason =
+          "no FLR, PM reset or bus reset available: it sits on the root bus without FLR or PM "
+          "reset";
+    } else if (r.kernel_methods.empty()) {
+      r.reason = "the kernel has no reset method for it (reset_method is empty)";
+    } else {
+      r.reason = "the kernel would refuse every reset method it lists (" + r.means_note + ")";
+    }
+    return;
+  }
+  for (const auto& t : together) {
+    if (auto why = critical.reason(t)) {
+      r.reason = "it would have to be assigned together with " + t.to_string() + ", which " + *why;
+      return;
+    }
+    if (const Device* td = inv.find(t); td && is_infrastructure(*td)) {
+      r.reason = "it would have to be assigned together with " + infrastructure_refusal(*td);
+      return;
+    }
+  }
+  std::vector<PciAddress> host_bound;
+  for (const auto& e : r.unit) {
+    const Device& ed = inv.get(e);
+    if (ed.driver && !ed.on_vfio()) host_bound.push_back(e);
+  }
+  if (together.empty()) {
+    r.verdict = Assignability::alone;
+    r.reason = "reset by " + reset_means_name(r.means) + "; " + r.group.explain();
+    return;
+  }
+  r.verdict = Assignability::together;
+  std::string why;
+  if (r.unit.size() > 1) {
+    why = "IOMMU group " + std::to_string(*r.group.group) +
+          " is the unit of assignment: " + together_phrase(r.unit);
+  }
+  if (r.bus_reset_shared && r.means == ResetMeans::bus) {
+    why += std::string(why.empty() ? "" : "; ") +
+           "only a secondary bus reset is available and it also resets " + join(r.bus_sharers);
+  } else if (r.bus_reset_shared) {
+    why += std::string(why.empty() ? "" : "; ") + "the kernel cannot reset it alone (" +
+           r.means_note + "): only a secondary bus reset, which also resets " +
+           join(r.bus_sharers);
+  }
+  if (r.group.all_on_vfio()) {
+    why += std::string(why.empty() ? "" : "; ") +
+           "viable: every endpoint of the group is on vfio-pci or has no driver";
+  } else {
+    why += std::string(why.empty() ? "" : "; ") +
+           "not viable yet: " + with_drivers(inv, host_bound) +
+           (host_bound.size() == 1 ? " is" : " are") + " on host drivers";
+  }
+  r.reason = why;
+  std::vector<PciAddress> all{address};
+  all.insert(all.end(), together.begin(), together.end());
+  r.advice = "assign all of " + join(all, " ") + " to the same guest (e.g. 'ptagent gen-xml " +
+             join(all, " ") + "')";
+  if (!host_bound.empty()) {
+    r.advice += ", or bind the whole group to vfio-pci first ('ptagent bind --group " +
+                address.to_string() + "')";
+  }
 }
 }  // namespace
 
@@ -142,60 +256,7 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
     together = r.bus_sharers;
   }
 
-  for (const auto& b : r.group.blockers()) {
-    if (std::find(together.begin(), together.end(), b) == together.end()) together.push_back(b);
-  }
-  std::sort(together.begin(), together.end());
-  r.together_with = together;
-
-  if (r.host_critical) {
-    r.verdict = Assignability::not_assignable;
-    r.reason = address.to_string() + " " + *r.host_critical;
-    return r;
-  }
-  if (!r.group.group) {
-    r.verdict = Assignability::not_assignable;
-    r.reason = "it has no IOMMU group: the IOMMU is off (run 'ptagent check')";
-    return r;
-  }
-  if (r.means == ResetMeans::none && !r.bus_reset_shared) {
-    r.verdict = Assignability::not_assignable;
-    if (!r.kernel_methods_known) {
-      r.reason =
-          "no FLR, PM reset or bus reset available: it sits on the root bus without FLR or PM "
-          "reset";
-    } else if (r.kernel_methods.empty()) {
-      r.reason = "the kernel has no reset method for it (reset_method is empty)";
-    } else {
-      r.reason = "the kernel would refuse every reset method it lists (" + r.means_note + ")";
-    }
-    return r;
-  }
-  for (const auto& t : together) {
-    if (auto why = critical.reason(t)) {
-      r.verdict = Assignability::not_assignable;
-      r.reason = "it would have to be assigned together with " + t.to_string() + ", which " + *why;
-      return r;
-    }
-  }
-  if (together.empty()) {
-    r.verdict = Assignability::alone;
-    r.reason = "reset by " + reset_means_name(r.means) + "; " + r.group.explain();
-  } else {
-    r.verdict = Assignability::together;
-    std::string why;
-    if (r.bus_reset_shared && r.means == ResetMeans::bus) {
-      why = "only a secondary bus reset is available and it also resets " + join(r.bus_sharers);
-    } else if (r.bus_reset_shared) {
-      why = "the kernel cannot reset it alone (" + r.means_note +
-            "): only a secondary bus reset, which also resets " + join(r.bus_sharers);
-    }
-    if (!r.group.blockers().empty()) {
-      why += std::string(why.empty() ? "" : "; ") + "IOMMU group " +
-             std::to_string(*r.group.group) + " also holds " + join(r.group.blockers());
-    }
-    r.reason = why;
-  }
+  decide_verdict(inv, critical, d, together, r);
   return r;
 }
 

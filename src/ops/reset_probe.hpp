@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pci/address.hpp"
+#include "pci/device.hpp"
 #include "pci/iommu_group.hpp"
 
 namespace ptagent {
@@ -42,9 +43,16 @@ struct ResetAnalysis {
   std::string means_note;  // why listed methods were passed over ("bus: refused, …"), or empty
   GroupVerdict group;
   std::optional<std::string> host_critical;
+  // The verdict, computed once here for show, probe and groups. The group is the unit of
+  // assignment: every endpoint of it goes to the same guest, so together_with holds the group's
+  // other endpoints (whatever their driver) and the devices the reset also hits. Infrastructure
+  // (host, ISA and other bridges), host-critical devices and groups that hold either are refused.
+  Infrastructure infrastructure = Infrastructure::none;
+  std::vector<PciAddress> unit;  // the group's endpoints, the device included (sorted)
   Assignability verdict = Assignability::not_assignable;
   std::vector<PciAddress> together_with;  // the exact co-assignment set (excluding the device)
   std::string reason;                     // one sentence for the verdict
+  std::string advice;                     // what to do next (empty: nothing to advise)
 };
 
 ResetAnalysis analyze_reset(const Inventory& inventory, const HostCritical& critical,

@@ -96,11 +96,11 @@ SriovState read_sriov(const Root& root, const PciAddress& pf, const PciHolders& 
   const Device d = read_device(root, pf);
   if (!d.sriov) {
     if (d.physfn) {
-      throw_usage(pf.to_string(), "is an SR-IOV virtual function, not a physical function",
-                  "give its PF: ptagent sriov " + d.physfn->to_string());
+      throw_refused(pf.to_string(), "is an SR-IOV virtual function, not a physical function",
+                    "give its PF: ptagent sriov " + d.physfn->to_string());
     }
-    throw_usage(pf.to_string(), "is not an SR-IOV physical function (it has no sriov_totalvfs)",
-                "run 'ptagent list' and pick a device whose SR-IOV column shows PF");
+    throw_refused(pf.to_string(), "is not an SR-IOV physical function (it has no sriov_totalvfs)",
+                  "run 'ptagent list' and pick a device whose SR-IOV column shows PF");
   }
   SriovState st;
   st.pf = pf;

@@ -236,6 +236,64 @@ void refuse_if_held(const Root& root, const PciAddress& a, const std::string& dr
                 "stop the guest that uses it, then restore it again");
 }
 
+// The group is the unit of assignment: binding only some of its endpoints leaves a group that
+// no guest can use (vfio refuses to open it while another endpoint is on a host driver) and lets
+// its functions drift to two guests. Refuse, naming the members left behind.
+void refuse_partial_groups(const Inventory& inv,
+                           const std::vector<std::pair<PciAddress, bool>>& wanted,
+                           const BindRequest& request,
+                           const std::optional<HostCritical>& critical) {
+  std::vector<unsigned> seen;
+  for (const auto& [a, named] : wanted) {
+    const Device& d = inv.get(a);
+    if (!d.iommu_group || std::find(seen.begin(), seen.end(), *d.iommu_group) != seen.end())
+      continue;
+    seen.push_back(*d.iommu_group);
+    std::string left, stuck, held;
+    for (const auto& m : inv.group_members(*d.iommu_group)) {
+      const Device& md = inv.get(m);
+      if (!md.driver || md.on_vfio() || md.driver == request.driver) continue;
+      if (std::any_of(wanted.begin(), wanted.end(), [&](const auto& w) { return w.first == m; }))
+        continue;
+      const Infrastructure infra = infrastructure_kind(md);
+      if (infra == Infrastructure::bus_bridge) continue;  // pcieport: the kernel allows it
+      const std::string item = m.to_string() + " (" + *md.driver + ")";
+      if (infra != Infrastructure::none) {
+        stuck += (stuck.empty() ? "" : ", ") + item + ", " + infrastructure_name(infra);
+      } else if (auto why = critical ? critical->reason(m) : std::nullopt) {
+        held += (held.empty() ? "" : "; ") + m.to_string() + " " + *why;
+      } else {
+        left += (left.empty() ? "" : ", ") + item;
+      }
+    }
+    const std::string g = "IOMMU group " + std::to_string(*d.iommu_group);
+    if (!stuck.empty()) {
+      throw_refused(
+          a.to_string(),
+          g + " also holds " + stuck +
+              ": host infrastructure that stays with the host, so no device of the group can be "
+              "assigned and binding it to " +
+              request.driver + " would only take it from the host",
+          "leave the group on the host; 'ptagent groups' shows which groups can be assigned");
+    }
+    if (!held.empty()) {
+      throw_refused(a.to_string(),
+                    "binding it would leave " + g + " split, and the rest cannot follow: " + held,
+                    std::string("the group goes to one guest whole, so none of it can be assigned "
+                                "while the host needs ") +
+                        (held.find(';') == std::string::npos ? "that device" : "those devices"));
+    }
+    if (!left.empty()) {
+      throw_refused(a.to_string(),
+                    "binding it alone would leave " + g + " split: " + left +
+                        " would stay on the host, and a group goes to one guest whole",
+                    "bind the whole group: 'ptagent bind --group " + a.to_string() +
+                        "' (or name every "
+                        "member: 'ptagent groups' lists them)");
+    }
+  }
+}
+
 std::string journal_file(const Journal& journal) {
   return journal.dir() + "/journal.json";
 }
@@ -281,10 +339,11 @@ BindPlan plan_bind(const Root& root, const Journal& journal, const BindRequest& 
   for (const auto& a : request.devices) inv.get(a);  // unknown devices first
   for (const auto& a : request.devices) {
     const Device& d = inv.get(a);
-    if (d.is_bridge) {
-      throw_refused(
-          a.to_string(), "is a PCI bridge; bridges and root ports stay with the host",
-          "name the endpoints behind it, or use --group to take every endpoint of its group");
+    if (is_infrastructure(d)) {
+      throw_refused(a.to_string(), infrastructure_cause(d),
+                    d.is_bridge ? "name the endpoints behind it, or use --group on one of them to "
+                                  "take every endpoint of its group"
+                                : "bind the endpoints of its group instead, if any can go");
     }
     add(a, true);
     if (request.group == GroupMode::whole_group) {
@@ -293,15 +352,19 @@ BindPlan plan_bind(const Root& root, const Journal& journal, const BindRequest& 
                       "enable the IOMMU first (run 'ptagent check')");
       }
       for (const auto& m : inv.group_members(*d.iommu_group)) {
-        if (!inv.get(m).is_bridge) add(m, false);
+        if (!is_infrastructure(inv.get(m))) add(m, false);
       }
     }
   }
 
-  if (request.guard == CriticalGuard::refuse) {
-    HostCritical critical = HostCritical::scan(root, inv);
+  std::optional<HostCritical> critical;
+  if (request.guard == CriticalGuard::refuse) critical = HostCritical::scan(root, inv);
+  if (request.partial == PartialGroup::refuse)
+    refuse_partial_groups(inv, wanted, request, critical);
+
+  if (critical) {
     for (const auto& [a, named] : wanted) {
-      if (auto why = critical.reason(a)) {
+      if (auto why = critical->reason(a)) {
         throw_refused(
             a.to_string(), *why + ": refusing to bind it to " + driver,
             "binding it would take it away from the host; add --force only if you are sure "
@@ -313,7 +376,7 @@ BindPlan plan_bind(const Root& root, const Journal& journal, const BindRequest& 
   for (const auto& [a, named] : wanted) {
     const Device& d = inv.get(a);
     if (d.driver == driver) {
-      if (named) {
+      if (named && request.group != GroupMode::whole_group) {
         throw_refused(a.to_string(), "already bound to " + driver,
                       "nothing to do; 'ptagent restore " + a.to_string() +
                           "' gives it back to its host driver if ptagent bound it");

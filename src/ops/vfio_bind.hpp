@@ -19,12 +19,17 @@ class SysfsWriter;
 enum class GroupMode { named_only, whole_group };  // whole_group: every non-bridge endpoint
 enum class CriticalGuard { refuse, force };        // host-critical devices
 enum class PlanMode { execute, dry_run };          // dry_run: fixable problems become warnings
+// A bind that would leave an IOMMU group split (some endpoints on the driver, others on host
+// drivers) is refused: the group is the unit of assignment. `checked_by_caller`: the caller has
+// checked the group itself, counting devices that someone else (libvirt, managed) takes over.
+enum class PartialGroup { refuse, checked_by_caller };
 
 struct BindRequest {
   std::vector<PciAddress> devices;
   std::string driver = "vfio-pci";
   GroupMode group = GroupMode::named_only;
   CriticalGuard guard = CriticalGuard::refuse;
+  PartialGroup partial = PartialGroup::refuse;
   std::string owner = "cli";  // journal owner: "cli" or "domain:<uuid>"
 };
 
@@ -38,14 +43,19 @@ struct DeviceBinding {
 
 struct BindPlan {
   std::string driver;
-  std::vector<DeviceBinding> devices;     // what changes, in request order
-  std::vector<PciAddress> already_bound;  // group companions already on the driver: left alone
-  std::vector<std::string> steps;         // every action, in order ("write ... to ...")
-  std::vector<std::string> warnings;      // PlanMode::dry_run: what would stop the real run now
+  std::vector<DeviceBinding> devices;  // what changes, in request order
+  // Devices already on the driver (group companions, or with whole_group named ones too): left
+  // alone, so restore undoes only what this bind changed.
+  std::vector<PciAddress> already_bound;
+  std::vector<std::string> steps;     // every action, in order ("write ... to ...")
+  std::vector<std::string> warnings;  // PlanMode::dry_run: what would stop the real run now
 };
 
-// Checks everything before anything changes: each device exists, is not host-critical (unless
-// forced), is not already on the driver ("already bound to vfio-pci"), has no journal entry yet;
+// Checks everything before anything changes: each device exists, is not host infrastructure
+// (bridges, host and ISA bridges), is not host-critical (unless forced), is not already on the
+// driver ("already bound to vfio-pci"; with whole_group it is skipped instead, so --group
+// completes a partly bound group), would not leave its IOMMU group split (PartialGroup), has no
+// journal entry yet;
 // the driver is loaded (else the fix names `modprobe`); vfio-pci needs an IOMMU group. Throws
 // Error (not_found / refused / failed) naming the device. With PlanMode::dry_run the last two
 // become warnings, so the plan can be shown on a host that is not ready yet.

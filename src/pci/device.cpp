@@ -188,6 +188,51 @@ Device read_device(const Root& root, const PciAddress& address, const SysDir& di
   return d;
 }
 
+Infrastructure infrastructure_kind(const Device& d) {
+  if (d.is_bridge) return Infrastructure::bus_bridge;
+  if (d.base_class() != 0x06) return Infrastructure::none;
+  switch (d.sub_class()) {
+    case 0x00:
+      return Infrastructure::host_bridge;
+    case 0x01:
+      return Infrastructure::isa_bridge;
+    case 0x04:
+    case 0x09:
+      return Infrastructure::bus_bridge;
+    default:
+      return Infrastructure::other_bridge;
+  }
+}
+
+std::string infrastructure_name(Infrastructure kind) {
+  switch (kind) {
+    case Infrastructure::none:
+      return "";
+    case Infrastructure::host_bridge:
+      return "host bridge";
+    case Infrastructure::isa_bridge:
+      return "ISA bridge";
+    case Infrastructure::bus_bridge:
+      return "PCI bridge or root port";
+    case Infrastructure::other_bridge:
+      return "bridge";
+  }
+  return "";
+}
+
+std::string infrastructure_cause(const Device& d) {
+  const std::string name = infrastructure_name(infrastructure_kind(d));
+  if (name.empty()) return "";
+  const bool vowel = name.front() == 'I';
+  return std::string("is ") + (vowel ? "an " : "a ") + name +
+         ": host infrastructure, it stays with the host and is never assigned to a guest";
+}
+
+std::string infrastructure_refusal(const Device& d) {
+  const std::string cause = infrastructure_cause(d);
+  return cause.empty() ? cause : d.address.to_string() + " " + cause;
+}
+
 std::string class_keyword(std::uint32_t class_code) {
   const unsigned base = (class_code >> 16) & 0xff;
   const unsigned sub = (class_code >> 8) & 0xff;

@@ -60,9 +60,31 @@ struct Device {
   bool on_vfio() const { return driver && (*driver == "vfio-pci" || *driver == "pci-stub"); }
 };
 
+// Host infrastructure: functions that route or decode for the rest of the machine and stay with
+// the host. Never assignable; bus bridges (a pci_bus directory) do not count as IOMMU group
+// members.
+enum class Infrastructure {
+  none,
+  host_bridge,  // class 0x0600
+  isa_bridge,   // class 0x0601 (ISA/LPC/eSPI)
+  bus_bridge,   // a subordinate bus (pci_bus directory) or class 0x0604/0x0609: bridges, root ports
+  other_bridge,  // any other class 0x06xx (EISA, CardBus, RACEway, "other bridge", ...)
+};
+
+Infrastructure infrastructure_kind(const Device& device);
+inline bool is_infrastructure(const Device& device) {
+  return infrastructure_kind(device) != Infrastructure::none;
+}
+// "host bridge", "ISA bridge", "PCI bridge or root port", "bridge"; empty for none.
+std::string infrastructure_name(Infrastructure kind);
+// "is a host bridge: host infrastructure, it stays with the host ..."; empty for none.
+std::string infrastructure_cause(const Device& device);
+// The same after the address: "0000:00:00.0 is a host bridge: ...".
+std::string infrastructure_refusal(const Device& device);
+
 // How much of a device to read.
 //  full:    everything above.
-//  listing: what `ptagent list` and `groups` show: class and IDs from uevent (one file instead of
+//  listing: what `ptagent list` shows (groups reads full detail for its verdicts): class and IDs from uevent (one file instead of
 //           five), driver, group, reset methods, SR-IOV, mdev types. Not read: config (on real
 //           hardware each read of it is config cycles on the bus), revision, driver_override,
 //           modalias, numa_node, which keep their defaults. A PF's VF list (one link per VF) is

@@ -520,9 +520,9 @@ SetupPlan plan_setup_bind(const Root& root, const SetupHost& host, const Invento
   const auto overrides = read_boot_overrides(root);
   for (const auto& a : request.devices) {
     const Device& d = inv.get(a);
-    if (d.is_bridge) {
-      throw_refused(a.to_string(), "is a PCI bridge; bridges and root ports stay with the host",
-                    "name the endpoints behind it");
+    if (is_infrastructure(d)) {
+      throw_refused(a.to_string(), infrastructure_cause(d),
+                    "name the endpoints of its group instead");
     }
     if (d.iommu_group) {
       const GroupVerdict verdict = assess_group(inv, a, request.devices);

@@ -85,22 +85,22 @@ TEST(CmdBind, DryRunChangesNothing) {
   TempHost h = TempHost::copy_of("workstation");
   KernelDouble k(h.root());
   const std::string start = host_state(h.root());
-  CliResult r = run(h, k, Cmd::bind, {"0000:01:00.1"}, false, /*dry_run=*/true);
+  CliResult r = run(h, k, Cmd::bind, {"0000:00:17.0"}, false, /*dry_run=*/true);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
             "Plan (dry run, nothing changed):\n"
-            "  1. record 0000:01:00.1 (driver snd_hda_intel, driver_override none) in "
+            "  1. record 0000:00:17.0 (driver ahci, driver_override none) in "
             "/run/ptagent/journal.json\n"
-            "  2. write \"vfio-pci\" to /sys/bus/pci/devices/0000:01:00.1/driver_override\n"
-            "  3. write \"0000:01:00.1\" to /sys/bus/pci/drivers/snd_hda_intel/unbind\n"
-            "  4. write \"0000:01:00.1\" to /sys/bus/pci/drivers_probe\n"
-            "  5. check that 0000:01:00.1 is on vfio-pci\n"
+            "  2. write \"vfio-pci\" to /sys/bus/pci/devices/0000:00:17.0/driver_override\n"
+            "  3. write \"0000:00:17.0\" to /sys/bus/pci/drivers/ahci/unbind\n"
+            "  4. write \"0000:00:17.0\" to /sys/bus/pci/drivers_probe\n"
+            "  5. check that 0000:00:17.0 is on vfio-pci\n"
             "  6. mark the journal entries done\n");
   EXPECT_EQ(k.write_count(), 0u);
   EXPECT_EQ(host_state(h.root()), start);
   EXPECT_FALSE(h.root().exists("/run/ptagent"));
 
-  r = run(h, k, Cmd::bind, {"0000:01:00.1"}, /*json=*/true, /*dry_run=*/true);
+  r = run(h, k, Cmd::bind, {"0000:00:17.0"}, /*json=*/true, /*dry_run=*/true);
   ASSERT_EQ(r.code, 0);
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["dry_run"], true);
@@ -109,19 +109,18 @@ TEST(CmdBind, DryRunChangesNothing) {
 
   // Restore plans too.
   k.set_vfio_requires_viable_group(false);
-  ASSERT_EQ(run(h, k, Cmd::bind, {"0000:01:00.1"}).code, 0);
+  ASSERT_EQ(run(h, k, Cmd::bind, {"0000:00:17.0"}).code, 0);
   const std::string bound = host_state(h.root());
   const std::size_t writes = k.write_count();
-  r = run(h, k, Cmd::restore, {"0000:01:00.1"}, false, true);
+  r = run(h, k, Cmd::restore, {"0000:00:17.0"}, false, true);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(
-      has(r.out, "write \"\\n\" to /sys/bus/pci/devices/0000:01:00.1/driver_override (clears it)"))
+      has(r.out, "write \"\\n\" to /sys/bus/pci/devices/0000:00:17.0/driver_override (clears it)"))
       << r.out;
-  EXPECT_TRUE(has(r.out, "remove the journal entry bind:0000:01:00.1")) << r.out;
+  EXPECT_TRUE(has(r.out, "remove the journal entry bind:0000:00:17.0")) << r.out;
   r = run(h, k, Cmd::restore, {"--all"}, false, true);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(
-      has(r.out, "1. undo bind of 0000:01:00.1 to vfio-pci (was on snd_hda_intel), by cli at "))
+  EXPECT_TRUE(has(r.out, "1. undo bind of 0000:00:17.0 to vfio-pci (was on ahci), by cli at "))
       << r.out;
   EXPECT_EQ(k.write_count(), writes);
   EXPECT_EQ(host_state(h.root()), bound);
@@ -159,7 +158,10 @@ TEST(CmdBind, RefusalsAndBadInput) {
       {Cmd::bind, {"01:00.9"}, 2, "01:00.9"},
       {Cmd::bind, {"0000:09:00.0"}, 1, "0000:09:00.0: no such PCI device"},
       {Cmd::bind, {"02:00.0"}, 1, "0000:02:00.0: holds the root filesystem"},
-      {Cmd::bind, {"00:01.0"}, 1, "0000:00:01.0: is a PCI bridge"},
+      {Cmd::bind, {"00:01.0"}, 1, "0000:00:01.0: is a PCI bridge or root port"},
+      {Cmd::bind, {"00:00.0"}, 1, "0000:00:00.0: is a host bridge"},
+      {Cmd::bind, {"00:1f.0", "--group"}, 1, "0000:00:1f.0: is an ISA bridge"},
+      {Cmd::bind, {"01:00.1"}, 1, "would leave IOMMU group 1 split: 0000:01:00.0 (nouveau)"},
       {Cmd::bind,
        {"01:00.1", "--driver", "../../x"},
        2,

@@ -360,6 +360,13 @@ TEST(GenXml, HostWarnings) {
   EXPECT_NE(nvme.err.find("0000:02:00.0 is host-critical"), std::string::npos) << nvme.err;
   auto vga = gen(on("workstation", {"00:02.0"}));
   EXPECT_NE(vga.err.find("0000:00:02.0 is host-critical"), std::string::npos) << vga.err;
+  // Host infrastructure gets no <hostdev>: a refusal (exit 1) and nothing printed.
+  for (const char* dev : {"00:01.0", "00:00.0", "00:1f.0"}) {
+    auto infra = gen(on("workstation", {dev}));
+    EXPECT_EQ(infra.code, 1) << dev;
+    EXPECT_EQ(infra.out, "") << dev;
+    EXPECT_NE(infra.err.find("host infrastructure"), std::string::npos) << infra.err;
+  }
   // Without an IOMMU there is no group at all.
   auto noiommu = gen(on("noiommu", {"00:05.0"}));
   EXPECT_EQ(noiommu.code, 0);

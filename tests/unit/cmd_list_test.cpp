@@ -62,15 +62,19 @@ TEST(Show, GoldenDevices) {
 
 TEST(List, Filters) {
   const std::string root = fixture_host("workstation");
-  auto gpus = nlohmann::json::parse(run_cli({"--root", root, "list", "--class", "gpu", "--json"}).out);
+  auto gpus =
+      nlohmann::json::parse(run_cli({"--root", root, "list", "--class", "gpu", "--json"}).out);
   ASSERT_EQ(gpus.size(), 2u);
   EXPECT_EQ(gpus[0]["address"], "0000:00:02.0");
   EXPECT_EQ(gpus[1]["address"], "0000:01:00.0");
-  auto nvidia = nlohmann::json::parse(run_cli({"--root", root, "list", "--vendor", "0x10de", "--json"}).out);
+  auto nvidia =
+      nlohmann::json::parse(run_cli({"--root", root, "list", "--vendor", "0x10de", "--json"}).out);
   EXPECT_EQ(nvidia.size(), 2u);
-  auto audio = nlohmann::json::parse(run_cli({"--root", root, "list", "--class", "0403", "--json"}).out);
+  auto audio =
+      nlohmann::json::parse(run_cli({"--root", root, "list", "--class", "0403", "--json"}).out);
   EXPECT_EQ(audio.size(), 2u);
-  auto unbound = nlohmann::json::parse(run_cli({"--root", root, "list", "--driver", "none", "--json"}).out);
+  auto unbound =
+      nlohmann::json::parse(run_cli({"--root", root, "list", "--driver", "none", "--json"}).out);
   for (const auto& d : unbound) EXPECT_TRUE(d["driver"].is_null());
   auto none = run_cli({"--root", root, "list", "--driver", "nosuchdriver"});
   EXPECT_EQ(none.code, 0);
@@ -86,7 +90,7 @@ TEST(Cli, BadInput) {
   };
   for (const Case& c : std::vector<Case>{
            {{"--root", root, "show", "0000:01:00.8"}, 2, "function 0x8 is out of range"},
-           {{"--root", root, "show", "01:00"}, 2, "names a whole slot"},
+           {{"--root", root, "show", "09:00"}, 1, "no PCI function in this slot"},
            {{"--root", root, "show", "0000:09:00.0"}, 1, "no such PCI device"},
            {{"--root", root, "show"}, 2, "needs a DEVICE"},
            {{"--root", root, "list", "--class", "toaster"}, 2, "unknown device class"},
@@ -126,6 +130,45 @@ TEST(Cli, RootFromEnvironment) {
   auto r = run_cli({"list", "--json"});
   unsetenv("PTAGENT_ROOT");
   EXPECT_EQ(nlohmann::json::parse(r.out).size(), 16u);
+}
+
+// README: DEVICE may be a slot (01:00, every function of it); show shows each function in turn.
+TEST(Show, SlotFormShowsEveryFunction) {
+  const std::string root = fixture_host("workstation");
+  auto slot = run_cli({"--root", root, "show", "01:00"});
+  ASSERT_EQ(slot.code, 0) << slot.err;
+  auto f0 = run_cli({"--root", root, "show", "01:00.0"});
+  auto f1 = run_cli({"--root", root, "show", "01:00.1"});
+  EXPECT_EQ(slot.out, f0.out + "\n" + f1.out);
+  auto j = nlohmann::json::parse(run_cli({"--root", root, "show", "01:00", "--json"}).out);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[1]["address"], "0000:01:00.1");
+  EXPECT_EQ(j[0]["assignability"]["verdict"], "together");
+  EXPECT_EQ(j[0]["assignability"]["together_with"][0], "0000:01:00.1");
+}
+
+// show, probe and groups give one verdict; infrastructure is refused the same way everywhere.
+TEST(Show, InfrastructureAndTheSameVerdictAsProbe) {
+  const std::string root = fixture_host("workstation");
+  for (const char* dev : {"00:00.0", "00:1f.0", "00:01.0", "02:00.0"}) {
+    auto show = run_cli({"--root", root, "show", dev});
+    EXPECT_EQ(show.code, 0) << dev << show.err;
+    auto probe = run_cli({"--root", root, "probe", dev, "--no-live", "--json"});
+    EXPECT_EQ(probe.code, 1) << dev << probe.err;
+    const std::string summary = nlohmann::json::parse(probe.out)["summary"];
+    EXPECT_NE(show.out.find("Verdict: " + summary + "\n"), std::string::npos) << dev << "\n"
+                                                                              << show.out;
+    EXPECT_EQ(show.out.find("ptagent bind"), std::string::npos) << dev;
+  }
+  auto g = nlohmann::json::parse(run_cli({"--root", root, "groups", "--json"}).out);
+  ASSERT_EQ(g[0]["members"][0]["address"], "0000:00:00.0");
+  EXPECT_TRUE(g[0]["members"][0]["viable_alone"].is_null());
+  EXPECT_EQ(g[0]["members"][0]["infrastructure"], "host bridge");
+  EXPECT_EQ(g[0]["assign_together"].size(), 0u);
+  EXPECT_EQ(g[1]["assign_together"].size(), 2u);  // the GPU and its audio, not the root port
+  EXPECT_EQ(g[1]["members"][1]["viable_alone"], false);
+  EXPECT_EQ(g[1]["members"][1]["needs"][0], "0000:01:00.1");
 }
 
 }  // namespace

@@ -50,15 +50,16 @@ TEST(CmdSriov, ShowsAnEmptyPf) {
   EXPECT_EQ(r.out.find("INDEX"), std::string::npos);
 }
 
-TEST(CmdSriov, BadInputIsAUsageError) {
+TEST(CmdSriov, BadInputIsAUsageErrorAndANonPfARefusal) {
   const std::string root = fixture_host("server");
   const std::vector<test::CliFailure> cases = {
       {{"sriov"}, 2, "needs a PF"},
       {{"sriov", "01:00.0", "--vfs", "-1"}, 2, "--vfs -1: the number of VFs cannot be negative"},
       {{"sriov", "01:00.0", "--vfs", "four"}, 2, "--vfs four: is not a number"},
       {{"sriov", "01:00.0", "--vfs", ""}, 2, "--vfs"},
-      {{"sriov", "04:00.0", "--vfs", "2"}, 2, "0000:04:00.0: is not an SR-IOV physical function"},
-      {{"sriov", "01:10.0"}, 2, "is an SR-IOV virtual function"},
+      {{"sriov", "04:00.0", "--vfs", "2"}, 1, "0000:04:00.0: is not an SR-IOV physical function"},
+      {{"sriov", "04:00.0"}, 1, "0000:04:00.0: is not an SR-IOV physical function"},
+      {{"sriov", "01:10.0"}, 1, "is an SR-IOV virtual function"},
       {{"sriov", "01:00.0", "--autoprobe", "maybe"}, 2, "--autoprobe maybe: must be yes or no"},
       {{"sriov", "01:00.0", "--force"}, 2, "--force: only applies with --vfs"},
       {{"sriov", "1:2:3"}, 2, ""},

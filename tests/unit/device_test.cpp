@@ -49,7 +49,8 @@ TEST(Device, UnreadableAttributesAreReportedNotFatal) {
   char tmpl[] = "/tmp/ptagent-dev-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   fs::path dir = tmpl;
-  fs::copy(test::fixture_host("workstation"), dir / "h", fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::copy(test::fixture_host("workstation"), dir / "h",
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   const fs::path dev = dir / "h/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0";
   fs::remove(dev / "vendor");
   { std::ofstream(dev / "class") << "garbage\n"; }
@@ -65,6 +66,41 @@ TEST(Device, UnreadableAttributesAreReportedNotFatal) {
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.err.find("warning: 0000:01:00.0: vendor: missing or unreadable"), std::string::npos);
   fs::remove_all(dir);
+}
+
+TEST(Device, InfrastructurePredicate) {
+  Device d;
+  d.address = parse_pci_address("0000:00:00.0");
+  const struct {
+    std::uint32_t klass;
+    bool bridge;
+    Infrastructure kind;
+  } cases[] = {
+      {0x060000, false, Infrastructure::host_bridge},
+      {0x060100, false, Infrastructure::isa_bridge},
+      {0x060400, true, Infrastructure::bus_bridge},
+      {0x060400, false, Infrastructure::bus_bridge},
+      {0x060900, false, Infrastructure::bus_bridge},
+      {0x068000, false, Infrastructure::other_bridge},
+      {0x060700, false, Infrastructure::other_bridge},
+      {0x030000, false, Infrastructure::none},
+      {0x0c0330, true, Infrastructure::bus_bridge}};  // a subordinate bus whatever the class
+  for (const auto& c : cases) {
+    d.class_code = c.klass;
+    d.is_bridge = c.bridge;
+    EXPECT_EQ(infrastructure_kind(d), c.kind) << std::hex << c.klass;
+    EXPECT_EQ(is_infrastructure(d), c.kind != Infrastructure::none);
+  }
+  d.class_code = 0x060000;
+  d.is_bridge = false;
+  EXPECT_EQ(infrastructure_refusal(d),
+            "0000:00:00.0 is a host bridge: host infrastructure, it stays with the host and is "
+            "never assigned to a "
+            "guest");
+  d.class_code = 0x060100;
+  EXPECT_EQ(infrastructure_cause(d).rfind("is an ISA bridge", 0), 0u);
+  d.class_code = 0x020000;
+  EXPECT_EQ(infrastructure_refusal(d), "");
 }
 
 }  // namespace

@@ -10,7 +10,9 @@ using namespace ptagent;
 
 namespace {
 
-PciAddress A(const char* s) { return parse_pci_address(s); }
+PciAddress A(const char* s) {
+  return parse_pci_address(s);
+}
 
 TEST(IommuGroup, GpuNeedsItsAudioFunction) {
   Root root(test::fixture_host("workstation"));
@@ -54,6 +56,30 @@ TEST(IommuGroup, NoGroupWithoutIommu) {
   EXPECT_FALSE(v.group);
   EXPECT_FALSE(v.viable);
   EXPECT_NE(v.explain().find("no IOMMU group"), std::string::npos);
+}
+
+// The ISA bridge of group 7 is infrastructure, not an endpoint; the unit is the audio function
+// and the SMBus, and the group is viable only when every endpoint is on vfio-pci or driverless.
+TEST(IommuGroup, InfrastructureIsNotAnEndpoint) {
+  Root root(test::fixture_host("workstation"));
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  const PciAddress audio[] = {A("00:1f.3")};
+  GroupVerdict v = assess_group(inv, A("00:1f.3"), audio);
+  ASSERT_EQ(v.members.size(), 3u);
+  EXPECT_EQ(v.members[0].state, MemberState::infrastructure);
+  EXPECT_EQ(v.endpoints(), (std::vector<PciAddress>{A("00:1f.3"), A("00:1f.4")}));
+  EXPECT_EQ(v.companions(), std::vector<PciAddress>{A("00:1f.4")});
+  EXPECT_TRUE(v.stuck_infrastructure().empty());  // no driver on the ISA bridge here
+  EXPECT_FALSE(v.all_on_vfio());
+  EXPECT_EQ(together_phrase(v.endpoints()),
+            "assign together: 0000:00:1f.3, 0000:00:1f.4 (one guest)");
+  EXPECT_EQ(together_phrase({A("00:1f.3")}), "");
+  EXPECT_EQ(member_state_name(MemberState::infrastructure), "infrastructure");
+  // A VF on vfio-pci alone in its group: all on vfio.
+  Root server(test::fixture_host("server"));
+  Inventory sinv = Inventory::scan(server, Naming::ids_only);
+  const PciAddress vf[] = {A("01:10.2")};
+  EXPECT_TRUE(assess_group(sinv, A("01:10.2"), vf).all_on_vfio());
 }
 
 }  // namespace

@@ -93,11 +93,12 @@ TEST(Sriov, HoldersAndOpenGroupsMarkVfsInUse) {
 
 TEST(Sriov, RefusesDevicesThatAreNotPfs) {
   const Root root = fixture_root("server");
+  // A well-formed address of a device that is there but is not a PF: a refusal (exit 1), not usage.
   Error e = error_of([&] { read_sriov(root, parse_pci_address("0000:04:00.0")); });
-  EXPECT_EQ(e.kind(), ErrorKind::usage);
+  EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_NE(e.cause().find("not an SR-IOV physical function"), std::string::npos);
   e = error_of([&] { read_sriov(root, parse_pci_address("0000:01:10.0")); });
-  EXPECT_EQ(e.kind(), ErrorKind::usage);
+  EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_NE(e.hint().find("0000:01:00.0"), std::string::npos);
   e = error_of([&] { read_sriov(root, parse_pci_address("0000:09:00.0")); });
   EXPECT_EQ(e.kind(), ErrorKind::not_found);

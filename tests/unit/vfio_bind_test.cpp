@@ -31,10 +31,14 @@ std::string driver_of(const TempHost& h, const char* addr) {
   return h.root().link_name(kDev + addr + "/driver").value_or("-");
 }
 
-BindRequest request(std::vector<PciAddress> devices, GroupMode group = GroupMode::named_only) {
+// The binding mechanics tests bind single functions of shared groups on purpose: the group rule
+// is off for them (as for the hook, which checks groups itself) and tested on its own below.
+BindRequest request(std::vector<PciAddress> devices, GroupMode group = GroupMode::named_only,
+                    PartialGroup partial = PartialGroup::checked_by_caller) {
   BindRequest r;
   r.devices = std::move(devices);
   r.group = group;
+  r.partial = partial;
   return r;
 }
 
@@ -577,6 +581,112 @@ TEST(VfioBind, UndoThatCannotGoBackSaysSo) {
   EXPECT_TRUE(contains(e.what(), "putting it back failed too")) << e.what();
   EXPECT_TRUE(contains(e.what(), "the journal keeps the entry")) << e.what();
   EXPECT_TRUE(contains(e.hint(), "ptagent restore --all")) << e.hint();
+}
+
+// The group is the unit of assignment: a bind that would leave part of a group on host drivers
+// is refused, naming the members left behind, and changes nothing.
+TEST(VfioBindGroups, APartialGroupIsRefused) {
+  TempHost h = TempHost::copy_of("workstation");
+  KernelDouble k(h.root());
+  k.set_vfio_requires_viable_group(false);  // the real 6.1 vfio-pci binds it silently
+  Journal j(h.root());
+  const std::string start = host_state(h.root());
+  Error e = error_of([&] {
+    bind_devices(h.root(), k, j,
+                 request({A("01:00.1")}, GroupMode::named_only, PartialGroup::refuse));
+  });
+  EXPECT_EQ(e.kind(), ErrorKind::refused);
+  EXPECT_TRUE(contains(e.what(),
+                       "0000:01:00.1: binding it alone would leave IOMMU group 1 split: "
+                       "0000:01:00.0 (nouveau) would stay on the host"))
+      << e.what();
+  EXPECT_TRUE(contains(e.hint(), "ptagent bind --group 0000:01:00.1")) << e.hint();
+  EXPECT_EQ(k.write_count(), 0u);
+  EXPECT_EQ(host_state(h.root()), start);
+  // Naming every endpoint (the root port does not count) is a whole group.
+  BindPlan plan = bind_devices(
+      h.root(), k, j,
+      request({A("01:00.0"), A("01:00.1")}, GroupMode::named_only, PartialGroup::refuse));
+  EXPECT_EQ(plan.devices.size(), 2u);
+}
+
+// --group on a partly bound group binds the rest and leaves what is bound alone; restore of what
+// this bind did leaves the earlier binding in place.
+TEST(VfioBindGroups, GroupCompletesAPartlyBoundGroup) {
+  TempHost h = TempHost::copy_of("workstation");
+  KernelDouble k(h.root());
+  k.set_vfio_requires_viable_group(false);
+  Journal j(h.root());
+  bind_devices(h.root(), k, j, request({A("01:00.1")}));  // an earlier partial binding
+  const std::string partial = host_state(h.root());
+  BindPlan plan = bind_devices(
+      h.root(), k, j, request({A("01:00.1")}, GroupMode::whole_group, PartialGroup::refuse));
+  ASSERT_EQ(plan.devices.size(), 1u);
+  EXPECT_EQ(plan.devices[0].address, A("01:00.0"));
+  EXPECT_EQ(plan.already_bound, std::vector<PciAddress>{A("01:00.1")});
+  EXPECT_EQ(driver_of(h, "0000:01:00.0"), "vfio-pci");
+  ASSERT_EQ(j.load().size(), 2u);
+  restore_devices(h.root(), k, j, std::vector<PciAddress>{A("01:00.0")});
+  EXPECT_EQ(host_state(h.root()), partial);
+  ASSERT_EQ(j.load().size(), 1u);
+  EXPECT_EQ(j.load()[0].id, "bind:0000:01:00.1");
+}
+
+TEST(VfioBindGroups, InfrastructureIsNeverBound) {
+  TempHost h = TempHost::copy_of("workstation");
+  KernelDouble k(h.root());
+  Journal j(h.root());
+  const struct {
+    const char* device;
+    const char* says;
+  } cases[] = {{"00:00.0", "0000:00:00.0: is a host bridge: host infrastructure"},
+               {"00:1f.0", "0000:00:1f.0: is an ISA bridge"},
+               {"00:01.0", "0000:00:01.0: is a PCI bridge or root port"}};
+  for (const auto& c : cases) {
+    for (auto mode : {GroupMode::named_only, GroupMode::whole_group}) {
+      Error e = error_of([&] {
+        plan_bind(h.root(), j, request({A(c.device)}, mode, PartialGroup::refuse),
+                  PlanMode::dry_run);
+      });
+      EXPECT_EQ(e.kind(), ErrorKind::refused) << c.device;
+      EXPECT_TRUE(contains(e.what(), c.says)) << e.what();
+    }
+  }
+  // --group never takes the ISA bridge of the group along.
+  BindPlan plan =
+      plan_bind(h.root(), j, request({A("00:1f.3")}, GroupMode::whole_group, PartialGroup::refuse),
+                PlanMode::dry_run);
+  ASSERT_EQ(plan.devices.size(), 2u);
+  EXPECT_EQ(plan.devices[0].address, A("00:1f.3"));
+  EXPECT_EQ(plan.devices[1].address, A("00:1f.4"));
+}
+
+// A group whose other endpoint the host needs can never be assigned: neither part of it nor
+// (without --force) all of it is bound.
+TEST(VfioBindGroups, ACompanionTheHostNeedsBlocksTheGroup) {
+  TempHost h = TempHost::copy_of("server");
+  {
+    std::ofstream route(h.real("/proc/net/route"));
+    route << "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+             "enp3s0\t00000000\t0100000A\t0003\t0\t0\t100\t00000000\t0\t0\t0\n";
+  }
+  KernelDouble k(h.root());
+  Journal j(h.root());
+  Error e = error_of([&] {
+    bind_devices(h.root(), k, j,
+                 request({A("03:01.0")}, GroupMode::named_only, PartialGroup::refuse));
+  });
+  EXPECT_TRUE(contains(e.what(),
+                       "0000:03:01.0: binding it would leave IOMMU group 5 split, and the rest "
+                       "cannot follow: 0000:03:00.0 is the network interface of the default route"))
+      << e.what();
+  e = error_of([&] {
+    bind_devices(h.root(), k, j,
+                 request({A("03:01.0")}, GroupMode::whole_group, PartialGroup::refuse));
+  });
+  EXPECT_TRUE(contains(e.what(), "0000:03:00.0: is the network interface of the default route"))
+      << e.what();
+  EXPECT_EQ(k.write_count(), 0u);
 }
 
 }  // namespace
