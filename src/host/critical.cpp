@@ -85,6 +85,18 @@ std::vector<std::string> virtio_fs_devices(const Root& root, const std::string& 
   return out;
 }
 
+// Super options "rw,lowerdir=/a:/b,upperdir=/u" split at commas.
+std::vector<std::string> option_words(const std::string& options) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= options.size()) {
+    const std::size_t comma = std::min(options.find(',', start), options.size());
+    if (comma > start) out.push_back(options.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 void HostCritical::add(const PciAddress& address, std::string why) {
@@ -106,27 +118,67 @@ std::optional<std::string> HostCritical::reason(const PciAddress& address) const
 HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
   HostCritical hc;
 
-  // Filesystems: major 0 is virtual (proc, tmpfs, overlay, btrfs subvolumes).
+  // Filesystems: block devices (through dm/md slaves), 9p and virtiofs (through their virtio
+  // transport), and overlays through the mounts that hold their lower and upper directories (a
+  // live system, or the real-kernel bench's root: an overlay over a 9p share). Other major-0
+  // filesystems (proc, tmpfs, btrfs subvolumes) hold no device of their own.
   if (auto text = root.read("/proc/self/mountinfo")) {
-    for (const auto& m : parse_mountinfo(*text)) {
-      const std::string what = m.mount_point == "/" ? "the root filesystem" : m.mount_point;
+    const auto mounts = parse_mountinfo(*text);
+    auto devices_of = [&](const MountEntry& m, std::string& how) {
+      std::set<PciAddress> devs;
       if (m.fs_type == "9p" || m.fs_type == "virtiofs") {
-        // Shared from the hypervisor over virtio: the transport's PCI function carries the
-        // filesystem.
         for (const auto& dir : virtio_fs_devices(root, m.fs_type, m.source)) {
           auto real = root.resolve(dir);
           if (!real) continue;
-          if (auto a = pci_ancestor(*real))
-            hc.add(*a, "holds " + what + " (" + m.fs_type + " " + m.source + ")");
+          if (auto a = pci_ancestor(*real)) devs.insert(*a);
+        }
+        how = m.fs_type + " " + m.source;
+      } else if (m.major != 0) {
+        block_pci_devices(
+            root, "/sys/dev/block/" + std::to_string(m.major) + ":" + std::to_string(m.minor), 0,
+            devs);
+        how = m.source;
+      }
+      return devs;
+    };
+    // The mount holding a path: the longest mount point that is a prefix of it.
+    auto mount_of = [&](const std::string& path) -> const MountEntry* {
+      const MountEntry* best = nullptr;
+      for (const auto& m : mounts) {
+        const std::string& mp = m.mount_point;
+        const bool under =
+            path == mp || (path.rfind(mp, 0) == 0 && (mp == "/" || path[mp.size()] == '/'));
+        if (under && (!best || mp.size() > best->mount_point.size()) && m.fs_type != "overlay")
+          best = &m;
+      }
+      return best;
+    };
+    for (const auto& m : mounts) {
+      const std::string what =
+          m.mount_point == "/" ? "the root filesystem" : "the filesystem on " + m.mount_point;
+      if (m.fs_type == "overlay") {
+        for (const auto& opt : option_words(m.super_options)) {
+          std::string dirs;
+          if (opt.rfind("lowerdir=", 0) == 0) dirs = opt.substr(9);
+          if (opt.rfind("upperdir=", 0) == 0) dirs = opt.substr(9);
+          std::size_t start = 0;
+          while (!dirs.empty() && start <= dirs.size()) {
+            const std::size_t colon = std::min(dirs.find(':', start), dirs.size());
+            const std::string dir = dirs.substr(start, colon - start);
+            start = colon + 1;
+            const MountEntry* under = dir.empty() ? nullptr : mount_of(dir);
+            if (!under) continue;
+            std::string how;
+            for (const auto& a : devices_of(*under, how)) {
+              hc.add(a, "holds " + what + " (an overlay over " + how + " on " + under->mount_point +
+                            ")");
+            }
+          }
         }
         continue;
       }
-      if (m.major == 0) continue;
-      std::set<PciAddress> devs;
-      block_pci_devices(root,
-                        "/sys/dev/block/" + std::to_string(m.major) + ":" + std::to_string(m.minor),
-                        0, devs);
-      for (const auto& a : devs) hc.add(a, "holds " + what + " (" + m.source + ")");
+      std::string how;
+      for (const auto& a : devices_of(m, how)) hc.add(a, "holds " + what + " (" + how + ")");
     }
   }
 

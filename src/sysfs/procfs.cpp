@@ -50,6 +50,7 @@ std::vector<MountEntry> parse_mountinfo(std::string_view text) {
     e.mount_point = decode_octal(f[4]);
     e.fs_type = f[sep + 1];
     if (sep + 2 < f.size()) e.source = decode_octal(f[sep + 2]);
+    if (sep + 3 < f.size()) e.super_options = decode_octal(f[sep + 3]);
     out.push_back(std::move(e));
   }
   return out;

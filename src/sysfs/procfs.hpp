@@ -12,7 +12,8 @@ struct MountEntry {
   unsigned minor = 0;
   std::string mount_point;  // octal escapes (\040) decoded
   std::string fs_type;
-  std::string source;       // "/dev/nvme0n1p2"
+  std::string source;         // "/dev/nvme0n1p2"
+  std::string super_options;  // "rw,lowerdir=/lower,upperdir=/upper/up,workdir=/upper/work"
 };
 // /proc/self/mountinfo; malformed lines are skipped.
 std::vector<MountEntry> parse_mountinfo(std::string_view text);

@@ -25,7 +25,7 @@ TEST(HostCritical, Workstation) {
   auto nvme = hc.reason(A("02:00.0"));
   ASSERT_TRUE(nvme);
   EXPECT_NE(nvme->find("holds the root filesystem (/dev/nvme0n1p2)"), std::string::npos);
-  EXPECT_NE(nvme->find("holds /boot/efi"), std::string::npos);
+  EXPECT_NE(nvme->find("holds the filesystem on /boot/efi"), std::string::npos);
   EXPECT_NE(nvme->find("holds active swap (/dev/nvme0n1p3)"), std::string::npos);
   EXPECT_NE(hc.reason(A("00:1f.6")).value_or("").find("default route (eno1)"), std::string::npos);
   EXPECT_NE(hc.reason(A("00:02.0")).value_or("").find("boot VGA"), std::string::npos);
@@ -109,9 +109,50 @@ TEST(HostCritical, NinePAndVirtiofsMountsFollowTheirVirtioTransport) {
   EXPECT_EQ(hc.reason(A("00:17.0")), "holds the root filesystem (9p root9p)");
   EXPECT_FALSE(hc.reason(A("00:1f.3")));  // a 9p device whose tag is not mounted
   // Linux 6.1 does not name a virtiofs device's tag in sysfs: every virtio-fs device holds it.
-  EXPECT_EQ(hc.reason(A("01:00.1")), "holds /srv/share (virtiofs hostshare)");
+  EXPECT_EQ(hc.reason(A("01:00.1")), "holds the filesystem on /srv/share (virtiofs hostshare)");
   // The nvme now holds only its swap.
   EXPECT_EQ(hc.reason(A("02:00.0")), "holds active swap (/dev/nvme0n1p3)");
+  fs::remove_all(tmpl);
+}
+
+// The real-kernel bench's root, and a live system's: an overlay whose lower directory is a 9p share
+// (or a block device) mounted elsewhere. The overlay's devices are its lower and upper mounts'.
+TEST(HostCritical, AnOverlayIsHeldByTheMountsUnderItsDirectories) {
+  char tmpl[] = "/tmp/ptagent-crit-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  fs::path h = fs::path(tmpl) / "h";
+  fs::copy(test::fixture_host("workstation"), h,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  fs::path dev = h / "sys/devices/pci0000:00/0000:00:17.0/virtio1";
+  fs::create_directories(dev);
+  std::ofstream(dev / "device") << "0x0009\n";
+  std::ofstream(dev / "mount_tag") << "root9p\n";
+  fs::create_directories(h / "sys/bus/virtio/devices");
+  fs::create_directory_symlink("../../../devices/pci0000:00/0000:00:17.0/virtio1",
+                               h / "sys/bus/virtio/devices/virtio1");
+  {
+    std::ofstream(h / "proc/self/mountinfo")
+        << "1 0 0:40 / / rw,relatime - overlay overlay "
+           "rw,lowerdir=/lower,upperdir=/upper/up,workdir=/upper/work\n"
+        << "2 1 0:30 / /lower ro,relatime - 9p root9p ro,trans=virtio\n"
+        << "3 1 0:31 / /upper rw,relatime - tmpfs tmpfs rw\n"
+        << "4 1 259:2 / /data rw,relatime - overlay data "
+           "rw,lowerdir=/mnt/a:/mnt/b,upperdir=/mnt/u/up\n"
+        << "5 1 259:2 / /mnt/a rw,relatime - ext4 /dev/nvme0n1p2 rw\n";
+  }
+  { std::ofstream(h / "proc/swaps") << "Filename\tType\tSize\tUsed\tPriority\n"; }
+  Root root(h.string());
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  HostCritical hc = HostCritical::scan(root, inv);
+  auto r = hc.reason(A("00:17.0")).value_or("");
+  EXPECT_NE(r.find("holds the root filesystem (an overlay over 9p root9p on /lower)"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(r.find("holds the filesystem on /lower (9p root9p)"), std::string::npos) << r;
+  auto n = hc.reason(A("02:00.0")).value_or("");
+  EXPECT_NE(n.find("holds the filesystem on /data (an overlay over /dev/nvme0n1p2 on /mnt/a)"),
+            std::string::npos)
+      << n;
   fs::remove_all(tmpl);
 }
 

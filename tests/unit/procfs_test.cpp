@@ -19,6 +19,8 @@ TEST(Procfs, Mountinfo) {
   EXPECT_EQ(m[1].mount_point, "/");
   EXPECT_EQ(m[1].fs_type, "ext4");
   EXPECT_EQ(m[1].source, "/dev/nvme0n1p2");
+  EXPECT_EQ(m[1].super_options, "rw,errors=remount-ro");
+  EXPECT_EQ(m[0].super_options, "rw");
   EXPECT_EQ(m[2].mount_point, "/boot/efi");
   EXPECT_EQ(m[2].fs_type, "vfat");
   EXPECT_EQ(m[3].mount_point, "/mnt/my disk");

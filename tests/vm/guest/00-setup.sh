@@ -4,7 +4,7 @@
 # Also records facts of the real kernel that later work needs (INFO lines).
 aliases=()
 for d in /sys/bus/pci/devices/*; do read -r a <"$d/modalias" && aliases+=("$a"); done
-timeout 120 modprobe -a -q "${aliases[@]}" usbhid ext4 sd_mod kvm_amd 2>/dev/null
+timeout 120 modprobe -a -q "${aliases[@]}" usbhid hid_generic ext4 sd_mod kvm_amd 2>/dev/null
 # The virtio bus under the virtio-pci functions (the NIC's virtio_net) has its own aliases.
 aliases=()
 for d in /sys/bus/virtio/devices/*; do read -r a <"$d/modalias" && aliases+=("$a"); done
@@ -13,6 +13,17 @@ echo "setup: $SECONDS s modprobe done"
 # Let the drivers finish probing (nvme, e1000e, snd_hda_intel are asynchronous under TCG).
 wait_for 30 test -e "$(sysdev 0000:07:00.0)/driver"
 wait_for 30 test -e "$(sysdev 0000:02:00.0)/driver"
+
+# The USB keyboard behind the xhci (06:00.0): usbhid + hid_generic make it an input device.
+kbd=0
+for _ in $(seq 50); do
+  for i in /sys/class/input/input*; do
+    case $(readlink -f "$i") in */0000:06:00.0/*) kbd=1 ;; esac
+  done
+  [ $kbd = 1 ] && break
+  sleep 0.2
+done
+[ $kbd = 1 ] && pass "setup: the USB keyboard behind 06:00.0 is an input device" || fail "setup: usb-kbd" "no /sys/class/input entry under 0000:06:00.0"
 
 # The NIC of the default route: the virtio-net at 07:00.0.
 ifc=$(ls "$(sysdev 0000:07:00.0)"/virtio*/net 2>/dev/null | head -1)

@@ -19,6 +19,8 @@ if [ -e "$(sysdev $vf)" ]; then
   expect "reset $vf (an SR-IOV VF)" 0 "$PT" reset $vf
   expect "detach $vf (an SR-IOV VF)" 0 "$PT" detach $vf
   expect "reattach $vf" 0 "$PT" reattach $vf
+  # The host's nvme driver probes the VF again after the reattach, and gives up on it later.
+  wait_for 20 driver_is $vf "$vb"
   [ "$(driver_of $vf)" = "$vb" ] && pass "VF $vf back on '${vb:-no driver}'" || fail "VF $vf driver" "$(driver_of $vf), want '$vb'"
 fi
 OUT=$("$PT" probe $a --json 2>&1); RC=$?
@@ -50,7 +52,7 @@ if virsh -q start l2pci >/tmp/start.out 2>&1; then
     pass "detach-from --live is honest about a pending unplug (rc $RC)"
   fi
   virsh -q destroy l2pci >/dev/null 2>&1
-  wait_for 30 test "$(driver_of $a)" = "$before" && pass "destroy: managed $a back on $before" || fail "destroy: $a" "on $(driver_of $a)"
+  wait_for 30 driver_is $a "$before" && pass "destroy: managed $a back on $before" || fail "destroy: $a" "on $(driver_of $a)"
 else
   fail "l2pci starts" "$(cat /tmp/start.out)"
 fi

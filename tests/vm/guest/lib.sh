@@ -34,3 +34,5 @@ wait_for() {
 sysdev() { echo "/sys/bus/pci/devices/$1"; }
 driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
 group_of() { basename "$(readlink "/sys/bus/pci/devices/$1/iommu_group")"; }
+# driver_is ADDR WANT: the device's driver link names WANT ("" = no driver); for wait_for.
+driver_is() { [ "$(driver_of "$1")" = "$2" ]; }
