@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include "error.hpp"
 #include "sysfs/root.hpp"
@@ -31,20 +32,34 @@ std::string name_of(std::string_view abs) {
                err);
 }
 
-// The build machine's path of a host directory, every symlink resolved inside the root,
-// creating the missing components.
-std::string real_dir(const Root& root, const std::string& dir) {
+// The host path of a directory with every symlink resolved inside the root, creating the
+// missing components. A link whose target does not exist yet (an absolute link to a directory of
+// the build machine) is followed inside the root too, never out of it.
+std::string host_dir(const Root& root, const std::string& dir, int depth) {
+  if (depth > 40) fail(root.host_path(dir), "cannot be resolved", ELOOP);
   if (auto resolved = root.resolve(dir)) {
     if (!root.is_dir(*resolved)) fail(root.host_path(dir), "is not a directory", ENOTDIR);
-    return root.host_path(*resolved);
+    return *resolved;
   }
-  const std::string up = parent_of(dir);
-  const std::string real_up = dir == "/" ? root.host_path("/") : real_dir(root, up);
-  const std::string real = real_up + "/" + name_of(dir);
+  const std::string up = dir == "/" ? "/" : host_dir(root, parent_of(dir), depth + 1);
+  const std::string here = (up == "/" ? "" : up) + "/" + name_of(dir);
+  if (auto target = root.read_link(here)) {
+    const std::filesystem::path t(*target);
+    const std::string next = (t.is_absolute() ? t : std::filesystem::path(up) / t)
+                                 .lexically_normal()
+                                 .string();
+    return host_dir(root, next.empty() ? "/" : next, depth + 1);
+  }
+  const std::string real = root.host_path(here);
   if (::mkdir(real.c_str(), 0755) != 0 && errno != EEXIST) {
     fail(root.host_path(dir), "cannot create the directory", errno);
   }
-  return real;
+  return here;
+}
+
+// The build machine's path of a host directory (see host_dir).
+std::string real_dir(const Root& root, const std::string& dir) {
+  return root.host_path(host_dir(root, dir, 0));
 }
 
 void fsync_dir(const std::string& dir) {

@@ -95,7 +95,10 @@ std::vector<ShellAssignment> read_shell_assignments(std::string_view text,
         ++i;
         while (i < line.size() && line[i] != '"') {
           if (line[i] == '\\' && i + 1 < line.size()) {
-            value += line[i + 1];
+            // sh: inside "…" a backslash escapes only $ ` " and \; before anything else it stays.
+            const char next = line[i + 1];
+            if (next != '$' && next != '`' && next != '"' && next != '\\') value += '\\';
+            value += next;
             i += 2;
           } else if (line[i] == '$') {
             i += expand(line, i, vars, value);

@@ -34,8 +34,8 @@ void for_each_logical_line(std::string_view text, bool continuation, Fn fn) {
     ++number;
     if (!open) first = number;
     if (continuation && !line.empty() && line.back() == '\\') {
+      // kmod's getline_wrapped drops the backslash and the newline and adds no space.
       pending += line.substr(0, line.size() - 1);
-      pending += ' ';
       open = true;
     } else {
       pending += line;

@@ -58,8 +58,9 @@ ApplyReport apply_setup(const Root& root, const SetupPlan& plan, CommandRunner* 
   ApplyReport report;
   const std::string when = stamp();
   // Nothing is written before every directory is known to be writable.
+  // The targets first: a refusal there leaves not even a backup directory behind.
+  for (const auto& f : plan.files) ensure_writable_dir_for(root, f.path);
   for (const auto& f : plan.files) {
-    ensure_writable_dir_for(root, f.path);
     if (f.foreign && f.before) ensure_writable_dir_for(root, std::string(kSetupBackupDir) + f.path);
   }
   for (const auto& f : plan.files) {

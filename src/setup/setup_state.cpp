@@ -11,6 +11,12 @@ const char* bind_method_name(BindMethod method) {
   return method == BindMethod::by_id ? "by-id" : "by-address";
 }
 
+namespace {
+constexpr const char* kBadHint =
+    "restore it from a backup or move it aside (ptagent then knows of nothing it persisted; "
+    "remove its files by hand: grep -rl ptagent /etc)";
+}  // namespace
+
 SetupState parse_setup_state(std::string_view text, std::string_view file) {
   SetupState s;
   try {
@@ -24,7 +30,13 @@ SetupState parse_setup_state(std::string_view text, std::string_view file) {
     s.iommu_removed = iommu.at("removed").get<std::vector<std::string>>();
     s.modules = j.at("modules").at("boot").get<bool>();
     s.modules_initramfs = j.at("modules").at("initramfs").get<bool>();
-    for (const auto& b : j.at("binds")) {
+    // A list that is null or an object would iterate as empty or as its values: refuse it.
+    const auto list = [&](const char* key) -> const nlohmann::json& {
+      const auto& l = j.at(key);
+      if (!l.is_array()) throw std::runtime_error(std::string(key) + " is not a list");
+      return l;
+    };
+    for (const auto& b : list("binds")) {
       BootBind e;
       e.address = parse_pci_address(b.at("address").get<std::string>());
       const auto method = b.at("method").get<std::string>();
@@ -35,24 +47,26 @@ SetupState parse_setup_state(std::string_view text, std::string_view file) {
       e.driverctl = b.at("driverctl").get<bool>();
       s.binds.push_back(e);
     }
-    for (const auto& v : j.at("sriov")) {
+    for (const auto& v : list("sriov")) {
+      // get<unsigned> would turn -1 into 4294967295.
+      if (!v.at("vfs").is_number_unsigned()) throw std::runtime_error("vfs is not a count");
       s.sriov.push_back(
           {parse_pci_address(v.at("pf").get<std::string>()), v.at("vfs").get<unsigned>()});
     }
-    for (const auto& m : j.at("mdevs")) {
+    for (const auto& m : list("mdevs")) {
       s.mdevs.push_back({m.at("uuid").get<std::string>(), m.at("parent").get<std::string>(),
                          m.at("type").get<std::string>()});
     }
-    for (const auto& f : j.at("foreign")) {
+    for (const auto& f : list("foreign")) {
       s.foreign.push_back({f.at("item").get<std::string>(), f.at("path").get<std::string>(),
                            f.at("before").get<std::string>(), f.at("after").get<std::string>()});
     }
-  } catch (const Error&) {
-    throw;
+  } catch (const Error& e) {
+    if (e.object() == file) throw;
+    // A bad PCI address inside the document: the error names the file, not the address.
+    throw_failed(std::string(file), "cannot be read: " + e.object() + " " + e.cause(), kBadHint);
   } catch (const std::exception& e) {
-    throw_failed(std::string(file), std::string("cannot be read: ") + e.what(),
-                 "restore it from a backup or move it aside (ptagent then knows of nothing it "
-                 "persisted; remove its files by hand: grep -rl ptagent /etc)");
+    throw_failed(std::string(file), std::string("cannot be read: ") + e.what(), kBadHint);
   }
   return s;
 }

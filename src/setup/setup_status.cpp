@@ -61,7 +61,10 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
     const auto name = kernel_param_name(w);
     const auto value = kernel_param_value(w);
     return std::any_of(running.begin(), running.end(), [&](const std::string& r) {
-      return kernel_param_name(r) == name && kernel_param_value(r).find(value) != std::string::npos;
+      if (kernel_param_name(r) != name) return false;
+      // One of its comma-separated options ("intel_iommu=sm_on,on"), not a substring ("nopt").
+      const std::string v = "," + kernel_param_value(r) + ",";
+      return v.find("," + value + ",") != std::string::npos;
     });
   };
   // IOMMU parameters.

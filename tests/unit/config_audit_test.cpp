@@ -1,0 +1,119 @@
+// config_audit: `ptagent check`'s audit of the next boot on temp copies of the workstation
+// fixture: vfio-pci ids= and blacklists (modprobe.d, continued lines, the kernel command line)
+// that take a host-critical device, named by file and line; vfio_virqfd on Linux >= 6.2.
+#include "host/config_audit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/temp_host.hpp"
+
+using namespace ptagent;
+using ptagent::testing::TempHost;
+namespace fs = std::filesystem;
+
+namespace {
+
+void put(const TempHost& h, const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(h.real(path)).parent_path());
+  std::ofstream(h.real(path), std::ios::binary) << text;
+}
+
+Check check(const std::vector<Check>& checks, const std::string& id) {
+  for (const auto& c : checks) {
+    if (c.id == id) return c;
+  }
+  ADD_FAILURE() << "no check " << id;
+  return {};
+}
+
+}  // namespace
+
+TEST(ConfigAudit, ACleanHostPasses) {
+  TempHost h = TempHost::copy_of("workstation");
+  const auto checks = audit_boot_config(h.root());
+  const Check c = check(checks, "boot-critical");
+  EXPECT_EQ(c.status, CheckStatus::pass) << c.evidence;
+  EXPECT_TRUE(c.fix.empty());
+  for (const auto& x : checks) EXPECT_NE(x.status, CheckStatus::fail) << x.id << ": " << x.evidence;
+}
+
+TEST(ConfigAudit, IdsOfTheGuestGpuAreFine) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/modprobe.d/vfio.conf", "options vfio-pci ids=10de:1b81\n");
+  const Check c = check(audit_boot_config(h.root()), "boot-critical");
+  EXPECT_EQ(c.status, CheckStatus::pass) << c.evidence;
+  EXPECT_NE(c.evidence.find("1 vfio-pci ids="), std::string::npos) << c.evidence;
+}
+
+TEST(ConfigAudit, IdsOfTheHostDisplayFailNamingFileAndLine) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/modprobe.d/vfio.conf", "# GPU\noptions vfio_pci ids=10de:1b81,8086:3E92\n");
+  const Check c = check(audit_boot_config(h.root()), "boot-critical");
+  EXPECT_EQ(c.status, CheckStatus::fail);
+  EXPECT_NE(c.evidence.find("/etc/modprobe.d/vfio.conf line 2"), std::string::npos) << c.evidence;
+  EXPECT_NE(c.evidence.find("0000:00:02.0"), std::string::npos) << c.evidence;
+  EXPECT_EQ(c.evidence.find("10de:1b81 takes"), std::string::npos) << c.evidence;
+  EXPECT_FALSE(c.fix.empty());
+}
+
+TEST(ConfigAudit, IdsOnAContinuedLineAreReadAsKmodJoinsThem) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/modprobe.d/vfio.conf", "options vfio-pci ids=10de:1b81,\\\n8086:3e92\n");
+  const Check c = check(audit_boot_config(h.root()), "boot-critical");
+  EXPECT_EQ(c.status, CheckStatus::fail) << c.evidence;
+  EXPECT_NE(c.evidence.find("/etc/modprobe.d/vfio.conf line 1"), std::string::npos) << c.evidence;
+}
+
+TEST(ConfigAudit, ACommentedOrMaskedFileDoesNotCount) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/lib/modprobe.d/vfio.conf", "options vfio-pci ids=8086:3e92\n");
+  put(h, "/etc/modprobe.d/other.conf", "#options vfio-pci ids=8086:3e92\n");
+  fs::create_symlink("/dev/null", h.real("/etc/modprobe.d/vfio.conf"));
+  const Check c = check(audit_boot_config(h.root()), "boot-critical");
+  EXPECT_EQ(c.status, CheckStatus::pass) << c.evidence;
+}
+
+TEST(ConfigAudit, KernelCommandLineIdsAndBlacklistsCount) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/kernel/cmdline", "root=/dev/nvme0n1p2 vfio-pci.ids=8086:3e92\n");
+  Check c = check(audit_boot_config(h.root()), "boot-critical");
+  EXPECT_EQ(c.status, CheckStatus::fail);
+  EXPECT_NE(c.evidence.find("/etc/kernel/cmdline (vfio-pci.ids=)"), std::string::npos)
+      << c.evidence;
+
+  put(h, "/etc/kernel/cmdline", "root=/dev/nvme0n1p2 modprobe.blacklist=nouveau,i915\n");
+  c = check(audit_boot_config(h.root()), "boot-critical");
+  EXPECT_EQ(c.status, CheckStatus::fail);
+  EXPECT_NE(c.evidence.find("i915 is the driver of 0000:00:02.0"), std::string::npos) << c.evidence;
+  EXPECT_EQ(c.evidence.find("nouveau"), std::string::npos) << "the guest GPU's driver is fine";
+}
+
+TEST(ConfigAudit, BlacklistAndInstallOfAHostDriverFail) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/modprobe.d/bl.conf", "blacklist nouveau\ninstall i915 /bin/false\n");
+  const Check c = check(audit_boot_config(h.root()), "boot-critical");
+  EXPECT_EQ(c.status, CheckStatus::fail);
+  EXPECT_NE(c.evidence.find("/etc/modprobe.d/bl.conf line 2 (install /bin/false)"),
+            std::string::npos)
+      << c.evidence;
+  EXPECT_EQ(c.evidence.find("line 1"), std::string::npos) << c.evidence;
+}
+
+TEST(ConfigAudit, VirqfdOnAKernelThatNoLongerHasIt) {
+  TempHost h = TempHost::copy_of("workstation");
+  put(h, "/etc/modules-load.d/vfio.conf", "vfio\nvfio_virqfd\n");
+  auto checks = audit_boot_config(h.root());
+  for (const auto& x : checks) {
+    if (x.id == "boot-virqfd") {
+      EXPECT_NE(x.status, CheckStatus::warn) << "6.1 still has it";
+    }
+  }
+  put(h, "/proc/sys/kernel/osrelease", "6.2.0-1-amd64\n");
+  const Check c = check(audit_boot_config(h.root()), "boot-virqfd");
+  EXPECT_EQ(c.status, CheckStatus::warn);
+  EXPECT_NE(c.evidence.find("/etc/modules-load.d/vfio.conf line 2"), std::string::npos)
+      << c.evidence;
+}

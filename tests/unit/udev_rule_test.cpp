@@ -1,0 +1,110 @@
+// udev_rule: the override and SR-IOV rule lines, rules files, driverctl's file names, and reading
+// the host's saved overrides back (driverctl.d and rules.d).
+#include "setup/udev_rule.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/temp_host.hpp"
+
+using namespace ptagent;
+using ptagent::testing::TempHost;
+namespace fs = std::filesystem;
+
+namespace {
+
+void put(const TempHost& h, const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(h.real(path)).parent_path());
+  std::ofstream(h.real(path), std::ios::binary) << text;
+}
+
+PciAddress addr(const char* text) {
+  return parse_pci_address(text);
+}
+
+}  // namespace
+
+TEST(UdevRule, OverrideRuleMatchesTheDeviceAndEscapesDollars) {
+  const std::string r = override_rule(addr("0000:01:00.0"), "vfio-pci");
+  EXPECT_EQ(r.rfind("ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"0000:01:00.0\", "
+                    "ATTR{driver_override}=\"vfio-pci\", RUN+=\"",
+                    0),
+            0u)
+      << r;
+  EXPECT_EQ(r.back(), '"');
+  EXPECT_EQ(r.find('\n'), std::string::npos);
+  // Every $ for the shell is doubled for udev; no single $ is left for udev to substitute.
+  for (std::size_t i = r.find('$'); i != std::string::npos; i = r.find('$', i + 2)) {
+    ASSERT_LT(i + 1, r.size());
+    EXPECT_EQ(r[i + 1], '$') << "at " << i << ": " << r;
+  }
+  EXPECT_NE(r.find("!= vfio-pci ]"), std::string::npos);
+}
+
+TEST(UdevRule, OverrideRuleParsesBack) {
+  const std::string text = *rules_file({override_rule(addr("0000:01:00.0"), "vfio-pci"),
+                                        override_rule(addr("0000:01:00.1"), "vfio-pci")});
+  const auto o = parse_override_rules(text, kVfioRules);
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].file, kVfioRules);
+  EXPECT_EQ(o[0].line, 2u) << "after the header comment";
+  EXPECT_EQ(o[0].address, addr("0000:01:00.0"));
+  EXPECT_EQ(o[0].driver, "vfio-pci");
+  EXPECT_EQ(o[1].line, 3u);
+  EXPECT_EQ(o[1].address, addr("0000:01:00.1"));
+}
+
+TEST(UdevRule, SriovRule) {
+  EXPECT_EQ(sriov_rule(addr("0000:03:00.0"), 4),
+            "ACTION==\"bind\", SUBSYSTEM==\"pci\", KERNEL==\"0000:03:00.0\", "
+            "ATTR{sriov_numvfs}=\"4\"");
+  EXPECT_TRUE(parse_override_rules(sriov_rule(addr("0000:03:00.0"), 4), "f").empty());
+}
+
+TEST(UdevRule, RulesFile) {
+  EXPECT_EQ(rules_file({}), std::nullopt);
+  EXPECT_EQ(rules_file({"A", "B"}),
+            "# Written by ptagent setup; 'ptagent setup revert' removes this file.\nA\nB\n");
+}
+
+TEST(UdevRule, DriverctlFile) {
+  EXPECT_EQ(driverctl_file(addr("0000:01:00.0")), "/etc/driverctl.d/pci-0000:01:00.0");
+  EXPECT_EQ(driverctl_file(addr("0001:0a:1f.7")), "/etc/driverctl.d/pci-0001:0a:1f.7");
+}
+
+TEST(UdevRule, ParseSkipsCommentsPatternsAndOtherRules) {
+  const auto o = parse_override_rules(
+      "# KERNEL==\"0000:01:00.0\", ATTR{driver_override}=\"vfio-pci\"\n"
+      "  \t# indented comment KERNEL==\"0000:01:00.0\", ATTR{driver_override}=\"x\"\n"
+      "KERNEL==\"0000:01:*\", ATTR{driver_override}=\"vfio-pci\"\n"
+      "KERNEL==\"0000:02:00.0\", ATTR{power/control}=\"on\"\n"
+      "SUBSYSTEM==\"pci\", KERNEL==\"0000:05:00.0\", ATTR{driver_override}=\"pci-stub\"\n"
+      "KERNEL==\"0000:06:00.0\", ATTR{driver_override}=\"unterminated\n",
+      "/etc/udev/rules.d/x.rules");
+  ASSERT_EQ(o.size(), 1u);
+  EXPECT_EQ(o[0].line, 5u);
+  EXPECT_EQ(o[0].address, addr("0000:05:00.0"));
+  EXPECT_EQ(o[0].driver, "pci-stub");
+}
+
+TEST(UdevRule, ReadBootOverridesFromDriverctlAndRules) {
+  TempHost h = TempHost::empty();
+  EXPECT_TRUE(read_boot_overrides(h.root()).empty());
+  put(h, "/etc/driverctl.d/pci-0000:01:00.0", "vfio-pci\n");
+  put(h, "/etc/driverctl.d/pci-0000:01:00.1", "\n");
+  put(h, "/etc/driverctl.d/pci-garbage", "vfio-pci\n");
+  put(h, "/etc/driverctl.d/usb-1-1", "usbhid\n");
+  put(h, kVfioRules, *rules_file({override_rule(addr("0000:02:00.0"), "vfio-pci")}));
+  put(h, "/etc/udev/rules.d/99-notes.txt",
+      "KERNEL==\"0000:03:00.0\", ATTR{driver_override}=\"vfio-pci\"\n");
+  const auto o = read_boot_overrides(h.root());
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].file, "/etc/driverctl.d/pci-0000:01:00.0");
+  EXPECT_EQ(o[0].line, 1u);
+  EXPECT_EQ(o[0].address, addr("0000:01:00.0"));
+  EXPECT_EQ(o[0].driver, "vfio-pci") << "the value without its newline";
+  EXPECT_EQ(o[1].file, kVfioRules);
+  EXPECT_EQ(o[1].address, addr("0000:02:00.0"));
+}
