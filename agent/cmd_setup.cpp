@@ -98,12 +98,14 @@ int carry_out(Context& ctx, const SetupPlan& plan, const std::string& commands_p
     j["backups"] = r.backups;
     j["ran"] = r.ran;
     j["not_run"] = r.not_run;
+    j["warnings"] = r.warnings;
     ctx.out << j.dump(2) << "\n";
     return 0;
   }
   for (const auto& b : r.backups) ctx.out << "backup: " << root.host_path(b) << "\n";
   for (const auto& w : r.written) ctx.out << "wrote: " << root.host_path(w) << "\n";
   for (const auto& c : r.ran) ctx.out << "ran: " << c << "\n";
+  for (const auto& w : r.warnings) ctx.out << "warning: " << w << "\n";
   for (const auto& c : r.not_run) {
     ctx.out << "not run (simulated host; --commands-path DIR runs stubs): " << c << "\n";
   }

@@ -109,6 +109,14 @@ ApplyReport apply_setup(const Root& root, const SetupPlan& plan, CommandRunner* 
       report.ran.push_back(command_text(c.argv));
       continue;
     }
+    if (c.best_effort) {
+      const std::string shown = tail(r.output, 5);
+      report.warnings.push_back(command_text(c.argv) + " exited with status " +
+                                std::to_string(r.exit_code) +
+                                (shown.empty() ? std::string() : ": " + shown) +
+                                " (the change is written and takes effect when it next starts)");
+      continue;
+    }
     // Undo: files back first, then the commands that changed something, then the
     // regenerations again from the restored files.
     std::string problems = rollback_files();

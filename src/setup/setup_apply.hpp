@@ -20,6 +20,7 @@ struct ApplyReport {
   std::vector<std::string> backups;  // backup copies made
   std::vector<std::string> ran;      // commands run, in order
   std::vector<std::string> not_run;  // commands left to the administrator (no runner)
+  std::vector<std::string> warnings;  // best-effort commands that failed, with their output
 };
 
 // `runner` nullptr: the files are written and the commands are listed in not_run (a simulated

@@ -186,7 +186,7 @@ void finish(const Root& root, const SetupHost& host, const SetupState& next,
   if (boot && host.boot.config != BootConfig::grubby) {
     for (const auto& cmd : host.boot.regenerate) plan.commands.push_back({cmd, {}, true});
   }
-  if (udev) plan.commands.push_back({{"udevadm", "control", "--reload"}, {}, false});
+  if (udev) plan.commands.push_back({{"udevadm", "control", "--reload"}, {}, false, true});
   if (!(next == host.state)) {
     const auto before = root.read(kSetupStateFile);
     std::optional<std::string> after;
@@ -579,13 +579,17 @@ SetupPlan plan_setup_bind(const Root& root, const SetupHost& host, const Invento
                             : "remove that rule first");
         }
       }
-      b.driverctl = host.driverctl;
-      if (b.driverctl) {
+      // A new bind is ptagent's own rule even when driverctl is installed: systemd starts
+      // driverctl@.service only after udev has processed the device's add event, whose module
+      // load lets the host driver bind first; the rule sets driver_override before that.
+      // A state written when binds went through driverctl keeps them there (revert removes it).
+      const auto earlier = std::find_if(host.state.binds.begin(), host.state.binds.end(),
+                                        [&](const BootBind& x) { return x.address == a; });
+      b.driverctl = earlier != host.state.binds.end() && earlier->driverctl &&
+                    earlier->method == BindMethod::by_address;
+      if (!b.driverctl) {
         const auto saved = root.read_value(driverctl_file(a));
-        const bool ours =
-            std::any_of(host.state.binds.begin(), host.state.binds.end(),
-                        [&](const BootBind& x) { return x.address == a && x.driverctl; });
-        if (saved && !ours) {
+        if (saved && *saved == "vfio-pci") {
           plan.notes.push_back(a.to_string() + ": driverctl already persists it on " + *saved +
                                " (" + driverctl_file(a) + "): left to driverctl");
           continue;

@@ -32,6 +32,9 @@ struct SetupCommand {
   std::vector<std::string> argv;
   std::vector<std::string> undo;  // run when a later step fails ("" = nothing to undo)
   bool regenerates = false;  // rebuilds boot files from configuration: run again after a rollback
+  // A failure is reported and changes nothing done (udevadm control --reload with no udevd
+  // running: udevd reads the rules when it starts).
+  bool best_effort = false;
 };
 
 struct SetupPlan {

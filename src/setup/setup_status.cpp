@@ -78,11 +78,21 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
     // Active but not persisted: on the running command line, yet nothing configures it for the
     // next boot (given at the boot prompt, say). Only ptagent's own items are known for sure.
     const bool all = std::all_of(wanted.begin(), wanted.end(), on_cmdline);
-    const SetupPlan would = plan_setup_iommu(root, host, Conflicts::keep);
-    const bool configured = would.files.empty() && would.commands.empty();
-    if (all && !configured) {
-      out.push_back({"iommu", join(wanted), "", SetupItemState::not_persisted,
-                     "on /proc/cmdline, but not in " + host.boot.description});
+    if (host.boot.config == BootConfig::unknown) {
+      // No boot loader configuration to compare with (a VM booted with -kernel, a container):
+      // what runs is all there is to say.
+      if (all) {
+        out.push_back({"iommu", join(wanted), "", SetupItemState::not_persisted,
+                       "on /proc/cmdline; ptagent cannot tell how this host boots (" +
+                           host.boot.description + ")"});
+      }
+    } else {
+      const SetupPlan would = plan_setup_iommu(root, host, Conflicts::keep);
+      const bool configured = would.files.empty() && would.commands.empty();
+      if (all && !configured) {
+        out.push_back({"iommu", join(wanted), "", SetupItemState::not_persisted,
+                       "on /proc/cmdline, but not in " + host.boot.description});
+      }
     }
   }
   // vfio modules.

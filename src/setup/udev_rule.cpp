@@ -7,12 +7,17 @@ namespace ptagent {
 std::string override_rule(const PciAddress& address, std::string_view driver) {
   const std::string a = address.to_string();
   const std::string d(driver);
-  // $$ is a literal $ for udev; %k the device name.
+  // driver_override is set while udev processes the add event, before the RUN list loads the
+  // host driver's module (80-drivers.rules), so the host driver never probes the device. The
+  // RUN then hands the device to the driver: away from a driver that had it already (a built-in
+  // one), and probed once the driver is loaded (it may have been loaded before the override was
+  // set, and a loaded driver does not look at unbound devices again). $$ is a literal $ for udev.
   return "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"" + a + "\", ATTR{driver_override}=\"" +
          d +
-         "\", RUN+=\"/bin/sh -c 'p=/sys/bus/pci/devices/%k; if [ -e $$p/driver ] && [ "
-         "$$(basename $$(readlink $$p/driver)) != " +
-         d + " ]; then echo %k > $$p/driver/unbind; echo %k > /sys/bus/pci/drivers_probe; fi'\"";
+         "\", RUN+=\"/bin/sh -c 'p=/sys/bus/pci/devices/%k; if [ -e $$p/driver ]; then [ "
+         "$$(basename $$(readlink $$p/driver)) = " +
+         d + " ] && exit 0; echo %k > $$p/driver/unbind; fi; modprobe -q " + d +
+         "; echo %k > /sys/bus/pci/drivers_probe'\"";
 }
 
 std::string sriov_rule(const PciAddress& pf, unsigned vfs) {

@@ -147,9 +147,17 @@ TEST(CmdSetup, ByAddressWritesAnOverrideRuleOrDriverctlsFile) {
   EXPECT_NE(fought.err.find("driverctl unset-override 0000:01:00.1"), std::string::npos)
       << fought.err;
   fs::remove(d.real("/etc/driverctl.d/pci-0000:01:00.1"));
-  ASSERT_EQ(setup(d, {"bind", "01:00"}, stubs(d)).code, 0);
-  EXPECT_EQ(slurp(d.real("/etc/driverctl.d/pci-0000:01:00.0")), "vfio-pci\n");
-  EXPECT_FALSE(fs::exists(d.real("/etc/udev/rules.d/ptagent-vfio.rules")));
+  // driverctl installed: a new bind is still ptagent's rule (driverctl@.service would run only
+  // after the host driver bound); a device driverctl already puts on vfio-pci is left to it.
+  put(d, "/etc/driverctl.d/pci-0000:01:00.1", "vfio-pci\n");
+  CliResult bound = setup(d, {"bind", "01:00"}, stubs(d));
+  ASSERT_EQ(bound.code, 0) << bound.err;
+  EXPECT_NE(bound.out.find("left to driverctl"), std::string::npos) << bound.out;
+  EXPECT_FALSE(fs::exists(d.real("/etc/driverctl.d/pci-0000:01:00.0")));
+  const std::string own = slurp(d.real("/etc/udev/rules.d/ptagent-vfio.rules"));
+  EXPECT_NE(own.find("KERNEL==\"0000:01:00.0\""), std::string::npos) << own;
+  EXPECT_EQ(own.find("0000:01:00.1"), std::string::npos) << own;
+  EXPECT_EQ(slurp(d.real("/etc/driverctl.d/pci-0000:01:00.1")), "vfio-pci\n");
 }
 
 TEST(CmdSetup, RefusalsChangeNothing) {

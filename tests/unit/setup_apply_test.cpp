@@ -249,3 +249,22 @@ TEST(SetupApply, DescribePlanShowsDiffsThenCommands) {
   EXPECT_EQ(d.substr(d.size() - 23), "would run: update-grub\n");
   EXPECT_EQ(describe_plan(SetupPlan{}), "");
 }
+
+TEST(SetupApply, AFailingBestEffortCommandIsAWarningNotARollback) {
+  // udevadm control --reload with no udevd running (found on the real-kernel bench): the rules
+  // are read when udevd starts, so the files stay and the rest runs.
+  TempHost h = TempHost::empty();
+  prepare(h);
+  SetupPlan p = sample_plan();
+  p.commands[0].best_effort = true;
+  RecordingRunner runner({"udevadm control --reload"},
+                         "Failed to send reload request: No such file or directory\n");
+  const ApplyReport r = apply_setup(h.root(), p, &runner);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("udevadm control --reload exited with status 1"), std::string::npos)
+      << r.warnings[0];
+  EXPECT_NE(r.warnings[0].find("No such file or directory"), std::string::npos) << r.warnings[0];
+  EXPECT_EQ(slurp(h.real("/etc/modprobe.d/ptagent.conf")), "options vfio-pci ids=10de:1b80\n");
+  EXPECT_EQ(r.ran, (V{"mdevctl define --auto --uuid u1", "update-initramfs -u -k all",
+                      "update-grub"}));
+}

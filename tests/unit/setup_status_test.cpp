@@ -173,3 +173,21 @@ TEST(SetupStatus, AnMdevNobodyDefinedIsNotPersisted) {
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->state, SetupItemState::not_persisted);
 }
+
+TEST(SetupStatus, AHostWithoutAKnownBootLoaderStillHasAStatus) {
+  // The real-kernel bench boots with QEMU's -kernel: no GRUB, no /etc/kernel/cmdline.
+  TempHost h = TempHost::copy_of("workstation");
+  fs::remove_all(h.real("/etc/default"));
+  fs::remove_all(h.real("/boot/grub"));
+  SetupState s;
+  s.modules = true;
+  put(h, kSetupStateFile, render_setup_state(s));
+  const SetupHost host = read_setup_host(h.root());
+  ASSERT_EQ(host.boot.config, BootConfig::unknown) << host.boot.description;
+  const auto lines = setup_status(h.root(), host, Inventory::scan(h.root()));
+  const auto* l = item(lines, "iommu");
+  ASSERT_NE(l, nullptr) << "intel_iommu=on iommu=pt run, from wherever they came";
+  EXPECT_EQ(l->state, SetupItemState::not_persisted);
+  EXPECT_NE(l->evidence.find("cannot tell how this host boots"), std::string::npos) << l->evidence;
+  EXPECT_NE(item(lines, "modules"), nullptr);
+}

@@ -40,7 +40,10 @@ TEST(UdevRule, OverrideRuleMatchesTheDeviceAndEscapesDollars) {
     ASSERT_LT(i + 1, r.size());
     EXPECT_EQ(r[i + 1], '$') << "at " << i << ": " << r;
   }
-  EXPECT_NE(r.find("!= vfio-pci ]"), std::string::npos);
+  // Left alone when vfio-pci has it; else away from its driver, vfio-pci loaded, probed.
+  EXPECT_NE(r.find("= vfio-pci ] && exit 0"), std::string::npos) << r;
+  EXPECT_LT(r.find("driver/unbind"), r.find("modprobe -q vfio-pci")) << r;
+  EXPECT_LT(r.find("modprobe -q vfio-pci"), r.find("/sys/bus/pci/drivers_probe")) << r;
 }
 
 TEST(UdevRule, OverrideRuleParsesBack) {

@@ -121,7 +121,8 @@ echo "$KDIR/modules" >"$WORK/share/modules-dir"
 #   00:01.0 VGA (boot VGA)           00:02.0 -> 01:00.0 e1000e alone on a root port
 #   00:03.0 -> 02:00.0 nvme, SR-IOV PF (VFs 02:00.1, 02:00.2)
 #   00:04.0 -> 03:00.0 VGA + 03:00.1 HDA: the GPU + HDMI-audio shape, one multifunction slot
-#   00:05.0 -> 04:00.0 pcie-pci-bridge -> 05:01.0 e1000 + 05:02.0 HDA (one group with the bridge: no ACS)
+#   00:05.0 -> 04:00.0 pcie-pci-bridge -> 05:01.0 e1000 + 05:02.0 ICH6 HDA (one group with the bridge:
+#            no ACS; the ICH6 HDA so that no other function shares its IDs, for setup bind --by-id)
 #   00:06.0 -> 06:00.0 xhci with a usb-kbd      00:07.0 -> 07:00.0 virtio-net, the default route
 #   00:08.0 virtio-9p (the guest's /)           00:09.0 virtio-9p (the results share)
 #   00:1f.0 ICH9 LPC, 00:1f.2 AHCI (holds the mounted ext4), 00:1f.3 SMBus
@@ -130,7 +131,7 @@ qemu_args=(
   -m "$MEM" -smp 2 -no-reboot -pidfile "$WORK/qemu.pid"
   -device intel-iommu,intremap=on,caching-mode=on
   -kernel "$KDIR/vmlinuz" -initrd "$KDIR/initramfs.cpio.gz"
-  -append "console=ttyS0 intel_iommu=on iommu=pt panic=-1 no_timer_check loglevel=4 ptvm.init=$VM_DIR/guest/init.sh"
+  -append "console=ttyS0 intel_iommu=on iommu=pt panic=-1 no_timer_check loglevel=4 ptvm.init=$VM_DIR/guest/init.sh ptvm.boot=1"
   -vga none -device VGA,bus=pcie.0,addr=0x1
   -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x2
   -netdev user,id=n1,restrict=on -device e1000e,bus=rp1,netdev=n1,mac=52:54:00:00:01:01
@@ -145,7 +146,7 @@ qemu_args=(
   -device pcie-root-port,id=rp4,bus=pcie.0,chassis=4,addr=0x5
   -device pcie-pci-bridge,id=pb,bus=rp4
   -netdev user,id=n5,restrict=on -device e1000,bus=pb,addr=0x1,netdev=n5,mac=52:54:00:00:05:01
-  -device ich9-intel-hda,bus=pb,addr=0x2
+  -device intel-hda,bus=pb,addr=0x2
   -device pcie-root-port,id=rp5,bus=pcie.0,chassis=5,addr=0x6
   -device qemu-xhci,id=xhci,bus=rp5 -device usb-kbd,bus=xhci.0
   -device pcie-root-port,id=rp6,bus=pcie.0,chassis=6,addr=0x7
@@ -163,35 +164,10 @@ if [ "$SHELL_MODE" -eq 1 ]; then
   exit $?
 fi
 
-log "booting the nested host (TCG; prepare took $((t_prepared - t_start)) s)"
-qemu-system-x86_64 "${qemu_args[@]}" -display none -monitor none -serial "file:$WORK/console.log" \
-  >"$WORK/qemu.log" 2>&1 &
-QEMU_PID=$!
-
-console_tail() {
-  echo "--- last lines of the nested host's console ($WORK/console.log) ---" >&2
-  tail -n 25 "$WORK/console.log" 2>/dev/null | sed 's/^/  | /' >&2
-  [ -s "$WORK/qemu.log" ] && sed 's/^/  qemu: /' "$WORK/qemu.log" >&2
-}
-
-# Bounded wait for the guest init to say it runs; then for the whole run.
-t_boot=$SECONDS
-booted=0
-while [ $((SECONDS - t_boot)) -lt "$BOOT_TIMEOUT" ]; do
-  if [ -f "$WORK/share/results/started" ]; then booted=1; break; fi
-  kill -0 "$QEMU_PID" 2>/dev/null || break
-  grep -q 'PTVM-INITRAMFS-FAIL' "$WORK/console.log" 2>/dev/null && break
-  sleep 1
-done
-if [ "$booted" -ne 1 ]; then
-  KEEP=1
-  console_tail
-  echo "FAIL boot: the nested host did not reach the bench's init within $BOOT_TIMEOUT s (see above)"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-log "nested host up after $((SECONDS - t_boot)) s; running the checks"
-
+# One boot of the nested host: waits for the guest init to say it runs, then for it to finish,
+# printing the result lines as they come. Sets booted/finished. A scenario that needs a reboot
+# (ptagent setup: the state it promised after the next boot) leaves results/reboot behind; the
+# host is then booted again, the same disks, ptvm.boot=N+1, and that scenario goes on.
 seen=0
 print_new() {
   local f=$WORK/share/results/lines n
@@ -202,25 +178,80 @@ print_new() {
     seen=$n
   fi
 }
-finished=0
-while [ $((SECONDS - t_boot)) -lt "$RUN_TIMEOUT" ]; do
+console_tail() {
+  echo "--- last lines of the nested host's console ($WORK/console.log) ---" >&2
+  tail -n 25 "$WORK/console.log" 2>/dev/null | sed 's/^/  | /' >&2
+  [ -s "$WORK/qemu.log" ] && sed 's/^/  qemu: /' "$WORK/qemu.log" >&2
+}
+t_boot=$SECONDS
+boot_once() {
+  local n=$1 t_this=$SECONDS
+  local args=("${qemu_args[@]}")
+  args=("${args[@]/ptvm.boot=1/ptvm.boot=$n}")
+  rm -f "$WORK/share/results/started" "$WORK/share/results/done" "$WORK/share/results/resume" "$WORK/qemu.pid"
+  # The scenario that asked for this boot (its name) goes on in it.
+  [ -f "$WORK/share/results/reboot" ] && mv "$WORK/share/results/reboot" "$WORK/share/results/resume"
+  log "booting the nested host (boot $n, TCG$([ "$n" -eq 1 ] && echo "; prepare took $((t_prepared - t_start)) s"))"
+  qemu-system-x86_64 "${args[@]}" -display none -monitor none -serial "file:$WORK/console.log" \
+    >"$WORK/qemu.log" 2>&1 &
+  QEMU_PID=$!
+  booted=0
+  while [ $((SECONDS - t_this)) -lt "$BOOT_TIMEOUT" ]; do
+    if [ -f "$WORK/share/results/started" ]; then booted=1; break; fi
+    kill -0 "$QEMU_PID" 2>/dev/null || break
+    grep -q 'PTVM-INITRAMFS-FAIL' "$WORK/console.log" 2>/dev/null && break
+    sleep 1
+  done
+  [ "$booted" -eq 1 ] || return 0
+  log "nested host up after $((SECONDS - t_this)) s; running the checks"
+  finished=0
+  while [ $((SECONDS - t_boot)) -lt "$RUN_TIMEOUT" ]; do
+    print_new
+    if [ -f "$WORK/share/results/done" ]; then finished=1; break; fi
+    kill -0 "$QEMU_PID" 2>/dev/null || break
+    sleep 2
+  done
   print_new
-  if [ -f "$WORK/share/results/done" ]; then finished=1; break; fi
-  kill -0 "$QEMU_PID" 2>/dev/null || break
-  sleep 2
+  # Give the guest a moment to power off by itself, then kill what is left.
+  for _ in $(seq 1 20); do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$QEMU_PID" 2>/dev/null; then
+    kill "$QEMU_PID" 2>/dev/null; sleep 1; kill -9 "$QEMU_PID" 2>/dev/null
+  fi
+  wait "$QEMU_PID" 2>/dev/null
+  QEMU_PID=
+}
+
+boot=1
+while :; do
+  finished=0
+  boot_once "$boot"
+  if [ "$booted" -ne 1 ]; then
+    KEEP=1
+    console_tail
+    echo "FAIL boot: the nested host did not reach the bench's init within $BOOT_TIMEOUT s (boot $boot; see above)"
+    echo "$(grep -c '^PASS ' "$WORK/share/results/lines" 2>/dev/null) passed, $(($(grep -c '^FAIL ' "$WORK/share/results/lines" 2>/dev/null) + 1)) failed"
+    exit 1
+  fi
+  [ "$finished" -eq 1 ] && [ -f "$WORK/share/results/reboot" ] && [ "$boot" -lt 5 ] || break
+  cp "$WORK/console.log" "$WORK/console.boot$boot.log" 2>/dev/null
+  boot=$((boot + 1))
 done
-print_new
-# Give the guest a moment to power off by itself, then the trap kills what is left.
-for _ in $(seq 1 20); do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 0.5; done
 
 passed=$(grep -c '^PASS ' "$WORK/share/results/lines" 2>/dev/null)
 failed=$(grep -c '^FAIL ' "$WORK/share/results/lines" 2>/dev/null)
+passed=${passed:-0} failed=${failed:-0}
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+  KEEP=1
+  console_tail
+  echo "FAIL run: the nested host ran no checks (see its console above and $WORK/share/results/console.log)"
+  failed=1
+fi
 if [ "$finished" -ne 1 ]; then
   KEEP=1
   console_tail
   echo "FAIL run: the nested host did not finish within $RUN_TIMEOUT s (or stopped; see above)"
   failed=$((failed + 1))
 fi
-log "times: prepare $((t_prepared - t_start)) s, boot+checks $((SECONDS - t_boot)) s, total $((SECONDS - t_start)) s"
+log "times: prepare $((t_prepared - t_start)) s, boot+checks $((SECONDS - t_boot)) s ($boot boot(s)), total $((SECONDS - t_start)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$finished" -eq 1 ]

@@ -8,12 +8,20 @@ set -a
 . /mnt/ptvm/env
 set +a
 R=/mnt/ptvm/results
+# Which boot of this run (tests/vm/run.sh boots again when a scenario leaves results/reboot).
+PTVM_BOOT=1
+for a in $(cat /proc/cmdline); do case $a in ptvm.boot=*) PTVM_BOOT=${a#ptvm.boot=} ;; esac; done
+export PTVM_BOOT
 [ "$PTVM_SHELL" = 1 ] || exec >>"$R/console.log" 2>&1 </dev/null
 
 # Everything the outer machine's / would lend us that must be the nested host's own.
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/lock /run/libvirt
 mount -t tmpfs tmpfs /tmp
+# A checkout under the outer machine's /tmp (a CI clone) stays visible: the 9p root is at /lower.
+for d in "$PTVM_REPO" "$PTVM_BUILD"; do
+  case $d in /tmp/*) mkdir -p "$d" && mount --bind "/lower$d" "$d" ;; esac
+done
 mkdir -p /dev/pts /dev/shm /dev/hugepages
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
