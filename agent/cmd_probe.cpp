@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "agent/commands.hpp"
+#include "agent/device_args.hpp"
 #include "agent/render.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
@@ -50,10 +51,11 @@ int cmd_probe(Context& ctx, const Args& args) {
   if (!parse_options(ctx, command("probe"), desc, pos, args, vm, details)) return 0;
   if (device.empty()) throw_usage("ptagent probe", "needs a DEVICE", "e.g. ptagent probe 0000:01:00.0");
   if (!(timeout_s > 0 && timeout_s <= 3600)) throw_usage("--timeout", "must be between 0 and 3600 seconds");
-  const PciAddress addr = parse_pci_address(device);
+  const DeviceSpec spec = parse_device_spec(device);
 
   const Root& root = ctx.root();
   Inventory inv = Inventory::scan(root, Naming::ids_only);
+  const PciAddress addr = cli::resolve_one_device(inv, spec, "probe");
   const Device& dev = inv.get(addr);
   HostCritical critical = HostCritical::scan(root, inv);
   ResetAnalysis r = analyze_reset(inv, critical, addr);

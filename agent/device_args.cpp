@@ -37,6 +37,18 @@ std::vector<PciAddress> resolve_devices(const Inventory& inv, const std::vector<
   return out;
 }
 
+PciAddress resolve_one_device(const Inventory& inv, const DeviceSpec& spec,
+                              const std::string& command) {
+  const auto all = inv.expand(spec);
+  if (all.size() == 1) return all.front();
+  std::string list;
+  for (const auto& a : all) list += (list.empty() ? "" : " ") + a.to_string();
+  throw_usage("PCI slot " + spec.address.to_string().substr(0, 10),
+              "holds " + std::to_string(all.size()) + " functions (" + list + "); " + command +
+                  " takes one",
+              "name the function, e.g. ptagent " + command + " " + all.front().to_string());
+}
+
 void guard_host_critical(const HostCritical& critical, const std::vector<PciAddress>& devices,
                          Force force, const std::string& operation) {
   if (force == Force::yes) return;

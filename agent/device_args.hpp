@@ -21,6 +21,11 @@ enum class Force { no, yes };
 std::vector<PciAddress> resolve_devices(const Inventory& inventory, const std::vector<std::string>& args,
                                         GroupExpansion expansion);
 
+// One function for the commands that take one DEVICE: a slot (01:00) is that function when it
+// holds only one; a slot of several is a usage error listing them.
+PciAddress resolve_one_device(const Inventory& inventory, const DeviceSpec& spec,
+                              const std::string& command);
+
 // Refuses (Error refused, exit 1) a host-critical device unless forced, before anything changes.
 void guard_host_critical(const HostCritical& critical, const std::vector<PciAddress>& devices, Force force,
                          const std::string& operation);

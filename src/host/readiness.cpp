@@ -96,6 +96,14 @@ CpuVendor cpu_vendor_of(std::string_view vendor_id) {
   return CpuVendor::other;
 }
 
+CpuVendor iommu_vendor_of(const std::vector<std::string>& iommu_units, CpuVendor cpu) {
+  for (const auto& unit : iommu_units) {
+    if (unit.rfind("dmar", 0) == 0) return CpuVendor::intel;
+    if (unit.rfind("ivhd", 0) == 0) return CpuVendor::amd;
+  }
+  return cpu;
+}
+
 std::optional<KernelVersion> parse_kernel_release(std::string_view release) {
   release = trim(release);
   auto dot = release.find('.');
@@ -285,9 +293,7 @@ enum class Initramfs { update_initramfs, dracut, unknown };
 struct HostView {
   explicit HostView(const HostFacts& facts) : f(facts) {}
   const HostFacts& f;
-  // The IOMMU's vendor: what /sys/class/iommu shows (dmarN: VT-d, ivhdN: AMD-Vi), else the CPU's.
-  // A virtual machine can pair any CPU model with any virtual IOMMU (QEMU: an AMD CPU model with
-  // intel-iommu), so the IOMMU's own units decide.
+  // The IOMMU's vendor (iommu_vendor_of), else the CPU's.
   CpuVendor vendor = CpuVendor::other;
   CpuVendor cpu = CpuVendor::other;  // from /proc/cpuinfo; KVM's vmx/svm and the CPU check use it
   std::string vendor_id;
@@ -354,10 +360,7 @@ HostView make_view(const HostFacts& f) {
     h.vmx = contains(flags, "vmx");
     h.svm = contains(flags, "svm");
   }
-  for (const auto& unit : f.iommu_units) {
-    if (unit.rfind("dmar", 0) == 0) h.vendor = CpuVendor::intel;
-    if (unit.rfind("ivhd", 0) == 0) h.vendor = CpuVendor::amd;
-  }
+  h.vendor = iommu_vendor_of(f.iommu_units, h.vendor);
   if (f.cmdline) h.params = kernel_params(*f.cmdline);
   if (f.kernel_release) {
     h.release = std::string(trim(*f.kernel_release));

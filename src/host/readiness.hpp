@@ -38,6 +38,10 @@ CheckSummary summarize(const std::vector<Check>& checks);
 enum class CpuVendor { intel, amd, other };
 // "GenuineIntel" -> intel; "AuthenticAMD" and "HygonGenuine" (AMD's IOMMU) -> amd.
 CpuVendor cpu_vendor_of(std::string_view vendor_id);
+// The IOMMU's vendor: what the /sys/class/iommu units show (dmarN: VT-d, ivhdN: AMD-Vi), else
+// `cpu`. A virtual machine can pair any CPU model with any virtual IOMMU (QEMU: an AMD CPU model
+// with intel-iommu), so the IOMMU's own units decide.
+CpuVendor iommu_vendor_of(const std::vector<std::string>& iommu_units, CpuVendor cpu);
 
 struct KernelVersion {
   int major = 0;

@@ -335,6 +335,8 @@ SetupHost read_setup_host(const Root& root) {
     v.erase(0, v.find_first_not_of(" \t"));
     return v;
   }());
+  // An IOMMU already on names itself (the nested bench host: an AMD CPU model, VT-d).
+  h.vendor = iommu_vendor_of(root.list("/sys/class/iommu"), h.vendor);
   if (auto rel = root.read_value("/proc/sys/kernel/osrelease"))
     h.kernel = parse_kernel_release(*rel);
   for (const auto& v : root.list("/lib/modules")) {

@@ -184,3 +184,20 @@ TEST(CmdProbe, DetachFromALiveGuestThatKeepsTheDeviceIsPending) {
   const auto doc = nlohmann::json::parse(j.out);
   EXPECT_EQ(doc["pending"], nlohmann::json::array({"0000:01:10.0"}));
 }
+
+TEST(CmdProbe, ASlotIsItsFunctionWhenItHoldsOnlyOne) {
+  const std::string root = fixture_host("workstation");
+  // 02:00 holds only the NVMe: the slot form names it (README lists 01:00 as a DEVICE form).
+  const CliResult one = run_cli({"--root", root, "probe", "02:00", "--no-live"});
+  EXPECT_EQ(one.code, 1) << one.err;  // host-critical: the root disk
+  EXPECT_NE(one.out.find("0000:02:00.0"), std::string::npos) << one.out;
+  // 01:00 holds the GPU and its audio: a usage error that lists them.
+  const CliResult two = run_cli({"--root", root, "probe", "01:00", "--no-live"});
+  EXPECT_EQ(two.code, 2);
+  EXPECT_NE(two.err.find("holds 2 functions (0000:01:00.0 0000:01:00.1)"), std::string::npos)
+      << two.err;
+  EXPECT_NE(two.err.find("ptagent probe 0000:01:00.0"), std::string::npos) << two.err;
+  EXPECT_EQ(two.out, "");
+  // A malformed one is still a usage error before any scan.
+  EXPECT_EQ(run_cli({"--root", root, "probe", "01:zz", "--no-live"}).code, 2);
+}

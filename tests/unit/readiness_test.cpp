@@ -906,3 +906,10 @@ TEST(ReadinessTree, HostileReleaseDoesNotLeaveModulesDir) {
 }
 
 }  // namespace
+
+TEST(ReadinessPure, IommuVendorFromItsUnitsElseTheCpu) {
+  EXPECT_EQ(iommu_vendor_of({"dmar0", "dmar1"}, CpuVendor::amd), CpuVendor::intel);
+  EXPECT_EQ(iommu_vendor_of({"ivhd0"}, CpuVendor::intel), CpuVendor::amd);
+  EXPECT_EQ(iommu_vendor_of({}, CpuVendor::amd), CpuVendor::amd);
+  EXPECT_EQ(iommu_vendor_of({"virtio-iommu"}, CpuVendor::other), CpuVendor::other);
+}
