@@ -5,14 +5,22 @@
 # number of runs (tests/fuzz/run.sh, build-fuzz/). Exit non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+t0=$SECONDS
 bash contrib/install-deps.sh || exit 1
+echo "(install took $((SECONDS - t0)) s)"
+t0=$SECONDS
 bash contrib/build.sh build || exit 1
+echo "(build took $((SECONDS - t0)) s)"
 
 failed=0
+# Every step says how long it took (README's table of times comes from these lines).
 step() {
+  local t0=$SECONDS rc=0
   echo
   echo "=== $* ==="
-  if "$@"; then return 0; fi
+  "$@" || rc=$?
+  echo "($* took $((SECONDS - t0)) s)"
+  [ "$rc" -eq 0 ] && return 0
   echo "FAILED: $*"
   failed=$((failed + 1))
 }
@@ -24,6 +32,7 @@ step bash tests/sim/simfs_test.sh
 
 e2e_pass=0
 e2e_fail=0
+t_e2e=$SECONDS
 for t in tests/e2e/*.sh; do
   [ -f "$t" ] || continue
   echo
@@ -36,17 +45,12 @@ for t in tests/e2e/*.sh; do
   fi
 done
 echo
-echo "e2e scripts: $e2e_pass passed, $e2e_fail failed"
+echo "e2e scripts: $e2e_pass passed, $e2e_fail failed ($((SECONDS - t_e2e)) s)"
 
-timed() {
-  local t0=$SECONDS
-  step "$@"
-  echo "($* took $((SECONDS - t0)) s)"
-}
 # The real-kernel bench: a nested 6.1 host with a real IOMMU, vfio-pci, SR-IOV, mdev and libvirtd.
-timed bash tests/vm/run.sh
-timed bash tests/sanitize.sh
-timed bash tests/fuzz/run.sh
+step bash tests/vm/run.sh
+step bash tests/sanitize.sh
+step bash tests/fuzz/run.sh
 echo
 echo "run-tests: $failed step(s) failed, $e2e_fail e2e script(s) failed, ${SECONDS} s in all"
 [ "$failed" -eq 0 ] && [ "$e2e_fail" -eq 0 ]
