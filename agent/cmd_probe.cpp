@@ -110,7 +110,8 @@ int cmd_probe(Context& ctx, const Args& args) {
                    {"reset_by", reset_means_name(r.means)},
                    {"reset_passed_over", r.means_note},
                    {"group", verdict_json(r.group)},
-                   {"host_critical", r.host_critical ? nlohmann::json(*r.host_critical) : nlohmann::json(nullptr)}};
+                   {"host_critical", r.host_critical ? nlohmann::json(*r.host_critical) : nlohmann::json(nullptr)},
+                   {"health", health_json(r.health)}};
     for (const auto& s : r.bus_sharers) j["static"]["bus_sharers"].push_back(s.to_string());
     j["live"] = {{"ran", live_ran}, {"steps", live ? live->steps : std::vector<std::string>{}}};
     if (!live) j["live"]["skipped_because"] = live_skipped_because;
@@ -144,6 +145,7 @@ int cmd_probe(Context& ctx, const Args& args) {
     if (!r.means_note.empty()) ctx.out << "                 (passed over: " << r.means_note << ")\n";
     ctx.out << "IOMMU group:     " << r.group.explain() << "\n";
     ctx.out << "Host-critical:   " << r.host_critical.value_or("no") << "\n";
+    for (const auto& f : r.health) ctx.out << "Health:          " << f.evidence << "\n";
     if (live_ran) {
       ctx.out << "Live check:      ";
       std::string steps;

@@ -52,6 +52,8 @@ void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
     line("mdev types", types);
   }
   line("Host-critical", r.host_critical.value_or("no"));
+  if (d.power_state && *d.power_state != "D0") line("Power state", *d.power_state);
+  for (const auto& f : r.health) line("Health", f.evidence);
   line("sysfs", d.sysfs_path);
   for (const auto& p : d.problems) ctx.warn(d.address.to_string() + ": " + p);
 

@@ -130,6 +130,15 @@ std::string verdict_key(Assignability verdict) {
   return "?";
 }
 
+json health_json(const std::vector<HealthFinding>& findings) {
+  json out = json::array();
+  for (const auto& f : findings) {
+    out.push_back(
+        {{"code", f.code}, {"blocks", f.blocks}, {"evidence", f.evidence}, {"fix", f.fix}});
+  }
+  return out;
+}
+
 json assignability_json(const ResetAnalysis& r) {
   json tw = json::array(), unit = json::array();
   if (r.verdict == Assignability::together) {
@@ -137,6 +146,7 @@ json assignability_json(const ResetAnalysis& r) {
   }
   for (const auto& u : r.unit) unit.push_back(u.to_string());
   return {{"verdict", verdict_key(r.verdict)},
+          {"health", health_json(r.health)},
           {"together_with", tw},
           {"assign_together", unit},
           {"infrastructure", r.infrastructure == Infrastructure::none

@@ -30,6 +30,8 @@ std::string verdict_summary(Assignability verdict, const std::vector<PciAddress>
                             const std::string& reason);
 std::string verdict_key(Assignability verdict);  // "alone", "together", "not_assignable"
 nlohmann::json assignability_json(const ResetAnalysis& r);
+// Each finding of device_health: code, blocks, evidence, fix.
+nlohmann::json health_json(const std::vector<HealthFinding>& findings);
 std::string kind_label(const Device& d);  // "endpoint", "bridge", "infrastructure (host bridge)"
 
 // Columns padded to the widest cell; the last column is not padded.

@@ -22,6 +22,7 @@
 #include "ops/sriov.hpp"
 #include "ops/sysfs_writer.hpp"
 #include "ops/vfio_bind.hpp"
+#include "pci/health.hpp"
 #include "pci/inventory.hpp"
 #include "pci/iommu_group.hpp"
 #include "sysfs/root.hpp"
@@ -115,6 +116,10 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
     }
     if (auto why = critical.reason(a)) {
       throw_refused(a.to_string(), *why + ": the host needs it", "remove this <hostdev> from the domain");
+    }
+    // A device that does not answer (D3cold, config space all ones): QEMU would fail on it.
+    for (const auto& f : device_health(*d, d->upstream ? inv.find(*d->upstream) : nullptr)) {
+      if (f.blocks) throw_refused(a.to_string(), f.evidence, f.fix);
     }
     GroupVerdict v = assess_group(inv, a, assigned);
     if (!v.group) {

@@ -53,6 +53,27 @@ void decide_verdict(const Inventory& inv, const HostCritical& critical, const De
     r.reason = address.to_string() + " " + *r.host_critical;
     return;
   }
+  // A device that does not answer (or a group companion that does not) is not assignable,
+  // whatever its group and reset say.
+  for (const auto& f : r.health) {
+    if (f.blocks) {
+      r.reason = f.evidence;
+      r.advice = f.fix;
+      return;
+    }
+  }
+  for (const auto& e : r.unit) {
+    if (e == address) continue;
+    const Device& ed = inv.get(e);
+    for (const auto& f : device_health(ed, ed.upstream ? inv.find(*ed.upstream) : nullptr)) {
+      if (f.blocks) {
+        r.reason = "it would have to be assigned together with " + e.to_string() + ", and " +
+                   f.evidence;
+        r.advice = f.fix;
+        return;
+      }
+    }
+  }
   if (!r.group.group) {
     r.reason = "it has no IOMMU group: the IOMMU is off (run 'ptagent check')";
     r.advice = "enable the IOMMU (run 'ptagent check' for the exact steps on this host)";
@@ -180,6 +201,7 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
   r.has_subordinate = d.is_bridge;
   r.bus_sharers = inv.bus_siblings(d);
   r.host_critical = critical.reason(address);
+  r.health = device_health(d, d.upstream ? inv.find(*d.upstream) : nullptr);
   const PciAddress self[] = {address};
   r.group = assess_group(inv, address, self);
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pci/health.hpp"
 #include "pci/address.hpp"
 #include "pci/device.hpp"
 #include "pci/iommu_group.hpp"
@@ -43,6 +44,7 @@ struct ResetAnalysis {
   std::string means_note;  // why listed methods were passed over ("bus: refused, …"), or empty
   GroupVerdict group;
   std::optional<std::string> host_critical;
+  std::vector<HealthFinding> health;  // the device's own (device_health)
   // The verdict, computed once here for show, probe and groups. The group is the unit of
   // assignment: every endpoint of it goes to the same guest, so together_with holds the group's
   // other endpoints (whatever their driver) and the devices the reset also hits. Infrastructure

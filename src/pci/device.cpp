@@ -127,9 +127,11 @@ Device read_device(const Root& root, const PciAddress& address, const SysDir& di
   if (detail == DeviceDetail::full) {
     std::optional<std::string> cfg = dir.read("config", 4096);
     if (cfg) {
-      d.config = parse_config_space(
-          *cfg, d.physfn ? ConfigOrigin::virtual_function : ConfigOrigin::function);
+      const auto origin = d.physfn ? ConfigOrigin::virtual_function : ConfigOrigin::function;
+      d.config = parse_config_space(*cfg, origin);
+      d.config_dead = config_space_dead(*cfg, origin);
     }
+    if (auto v = dir.read("power_state", 64)) d.power_state = std::string(trim(*v));
     if (auto v = dir.read("revision", 64); v && parse_hex_attr(*v)) {
       d.revision = static_cast<std::uint8_t>(*parse_hex_attr(*v));
     } else if (d.config.valid && cfg->size() > 8) {

@@ -47,6 +47,10 @@ struct Device {
   bool is_bridge = false;              // has a pci_bus directory: a bridge or root port
   std::optional<PciAddress> upstream;  // the bridge above it, if any
   ConfigInfo config;
+  // Full detail only. Whether the config space no longer answers (config_space_dead; nullopt:
+  // not read or too short to judge), and the kernel's power_state ("D0", "D3hot", "D3cold").
+  std::optional<bool> config_dead;
+  std::optional<std::string> power_state;
   std::optional<SriovPf> sriov;      // set on a PF
   std::optional<PciAddress> physfn;  // set on a VF
   std::optional<MdevParentInfo> mdev;

@@ -458,3 +458,21 @@ TEST(Hook, MetadataWithANonPciMdevParent) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("matrix"), std::string::npos) << r.err;
 }
+
+TEST(Hook, ADeviceInD3coldIsRefusedBeforeQemuRuns) {
+  // Seed 002: an APU's functions in D3cold, config space all ones; QEMU aborted on them.
+  Fixture f;
+  const Device gpu = read_device(f.host_root(), parse_pci_address("0000:01:00.1"));
+  {
+    std::ofstream(f.host_root().host_path(gpu.sysfs_path + "/power_state")) << "D3cold\n";
+  }
+  const std::string before = host_state(f.host_root());
+  auto r = f.prepare(domain(
+      kUuid, pci_hostdev("0x01", "0x00", "0x0", true) + pci_hostdev("0x01", "0x00", "0x1", true)));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("0000:01:00.1 is in D3cold"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("d3cold_allowed"), std::string::npos) << r.err;
+  EXPECT_EQ(f.kernel.write_count(), 0u);
+  EXPECT_EQ(host_state(f.host_root()), before);
+  EXPECT_TRUE(f.journal().empty());
+}

@@ -297,3 +297,28 @@ TEST(ResetProbeCli, VfShowsFlrAndSharedBusIsNotPossibleAlone) {
             std::string::npos)
       << p.out;
 }
+
+// Seed 002 on the workstation: the audio function in D3cold, config space all ones, rev ff.
+// Neither it nor its group companion is assignable, and the reason names D3cold and the fix.
+TEST(ResetVerdict, ADeviceInD3coldAndItsCompanionAreNotAssignable) {
+  ptagent::testing::TempHost t = ptagent::testing::TempHost::copy_of("workstation");
+  const std::string dev = t.real("/sys/bus/pci/devices/0000:01:00.1");
+  std::ofstream(dev + "/power_state") << "D3cold\n";
+  std::ofstream(dev + "/revision") << "0xff\n";
+  std::ofstream(dev + "/config", std::ios::binary) << std::string(256, '\xff');
+  Inventory inv = Inventory::scan(t.root(), Naming::ids_only);
+  HostCritical hc = HostCritical::scan(t.root(), inv);
+  auto r = analyze_reset(inv, hc, A("01:00.1"));
+  EXPECT_EQ(r.verdict, Assignability::not_assignable);
+  EXPECT_NE(r.reason.find("is in D3cold"), std::string::npos) << r.reason;
+  EXPECT_NE(r.advice.find("d3cold_allowed"), std::string::npos) << r.advice;
+  ASSERT_EQ(r.health.size(), 2u);
+  EXPECT_EQ(r.health[1].code, "config-inaccessible");
+  EXPECT_FALSE(r.pm_reset) << "a config space of ff bytes has no PM capability to trust";
+  auto gpu = analyze_reset(inv, hc, A("01:00.0"));
+  EXPECT_EQ(gpu.verdict, Assignability::not_assignable);
+  EXPECT_NE(gpu.reason.find("together with 0000:01:00.1, and 0000:01:00.1 is in D3cold"),
+            std::string::npos)
+      << gpu.reason;
+  EXPECT_TRUE(gpu.health.empty());
+}
