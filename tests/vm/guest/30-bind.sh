@@ -11,6 +11,15 @@ g=$(group_of $a)
 expect "bind $a (e1000e, alone in group $g)" 0 "$PT" bind $a
 if [ "$(driver_of $a)" = vfio-pci ] && [ -c /dev/vfio/"$g" ]; then pass "bind $a: driver link is vfio-pci, /dev/vfio/$g exists"
 else fail "bind $a: kernel state" "driver '$(driver_of $a)', /dev/vfio/$g $(test -e /dev/vfio/$g && echo exists || echo missing)"; fi
+# vfio-pci idles an unused device in D3hot (the kernel's power_state): it still answers, so the
+# health check has nothing to say and the verdict stays.
+wait_for 10 grep -qx D3hot "$(sysdev $a)/power_state"
+ps=$(cat "$(sysdev $a)/power_state" 2>/dev/null)
+info "power_state of $a on vfio-pci, unused: $ps"
+j=$("$PT" --json show $a 2>&1)
+if echo "$j" | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d[0] if isinstance(d,list) else d; a=d["assignability"]; sys.exit(0 if a["health"]==[] and a["verdict"]!="not_assignable" else 1)'; then
+  pass "show $a on vfio-pci ($ps): no health finding, still assignable"
+else fail "show $a on vfio-pci ($ps)" "$j"; fi
 expect "restore $a" 0 "$PT" restore $a
 if [ "$(driver_of $a)" = "$before" ] && [ ! -e /dev/vfio/"$g" ] && [ -z "$(cat "$(sysdev $a)/driver_override")" -o "$(cat "$(sysdev $a)/driver_override")" = "(null)" ]; then
   pass "restore $a: back on $before, /dev/vfio/$g gone, driver_override cleared"
