@@ -69,7 +69,8 @@ TEST(SetupStatus, PersistedIommuMissingFromTheRunningCommandLineIsPending) {
   put(h, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz-6.1.0-13-amd64 ro quiet\n");
   SetupState s;
   s.iommu_added = {"intel_iommu=on", "iommu=pt"};
-  const auto* l = item(status_with(h, s), "iommu");
+  const auto l_lines = status_with(h, s);  // kept: item() points into it
+  const auto* l = item(l_lines, "iommu");
   ASSERT_NE(l, nullptr);
   EXPECT_EQ(l->state, SetupItemState::pending_reboot);
 }
@@ -80,19 +81,22 @@ TEST(SetupStatus, AnotherValueOfTheSameParameterIsNotActive) {
   put(h, "/proc/cmdline", "ro quiet intel_iommu=on iommu=nopt\n");
   SetupState s;
   s.iommu_added = {"intel_iommu=on", "iommu=pt"};
-  const auto* l = item(status_with(h, s), "iommu");
+  const auto l_lines = status_with(h, s);  // kept: item() points into it
+  const auto* l = item(l_lines, "iommu");
   ASSERT_NE(l, nullptr);
   EXPECT_EQ(l->state, SetupItemState::pending_reboot) << l->evidence;
 
   put(h, "/proc/cmdline", "ro intel_iommu=sm_on,on iommu=pt\n");
-  const auto* ok = item(status_with(h, s), "iommu");
+  const auto ok_lines = status_with(h, s);  // kept: item() points into it
+  const auto* ok = item(ok_lines, "iommu");
   ASSERT_NE(ok, nullptr);
   EXPECT_EQ(ok->state, SetupItemState::active) << "an option among comma-separated ones";
 }
 
 TEST(SetupStatus, LoadedVfioModulesThatNothingListsAreNotPersisted) {
   TempHost h = TempHost::copy_of("workstation");
-  const auto* l = item(status_with(h, SetupState{}), "modules");
+  const auto l_lines = status_with(h, SetupState{});  // kept: item() points into it
+  const auto* l = item(l_lines, "modules");
   ASSERT_NE(l, nullptr);
   EXPECT_EQ(l->state, SetupItemState::not_persisted);
   EXPECT_NE(l->what.find("vfio_pci"), std::string::npos) << l->what;
@@ -169,7 +173,8 @@ TEST(SetupStatus, SriovAndMdevNotYetThereArePending) {
 TEST(SetupStatus, AnMdevNobodyDefinedIsNotPersisted) {
   TempHost h = TempHost::copy_of("workstation");
   fs::create_directories(h.real("/sys/bus/mdev/devices/11111111-2222-3333-4444-555555555555"));
-  const auto* m = item(status_with(h, SetupState{}), "mdev:11111111-2222-3333-4444-555555555555");
+  const auto m_lines = status_with(h, SetupState{});  // kept: item() points into it
+  const auto* m = item(m_lines, "mdev:11111111-2222-3333-4444-555555555555");
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->state, SetupItemState::not_persisted);
 }

@@ -23,7 +23,9 @@ usage: tests/vm/run.sh [--build DIR] [--only PATTERN] [--keep] [--shell] [--cach
 Boots a nested host with a real IOMMU (Debian's 6.1 kernel under QEMU/TCG, q35 + intel-iommu) and runs
 the checks of tests/vm/guest/NN-*.sh inside it with the ptagent binaries of the build directory.
 Prints one "PASS name" / "FAIL name: why" line per check (and INFO lines with measured facts), then
-"N passed, M failed". Exits 0 when every check passed, 1 when one failed or the VM did not boot or
+"N passed, M failed". A scenario that needs the host rebooted (80-setup-reboot: ptagent setup, then
+what the next boot shows) asks for it; the host is then booted again on the same disks and that
+scenario goes on (up to 5 boots). Exits 0 when every check passed, 1 when one failed or the VM did not boot or
 finish in time, 2 on bad usage.
 
   --build DIR     build directory holding ptagent and hooks/ptagent-hook (default: build/)
