@@ -49,7 +49,8 @@ std::string format_seconds(double s) {
 }
 
 bool domain_has(const DomainInfo& info, const PciAddress& a) {
-  return std::any_of(info.pci.begin(), info.pci.end(), [&](const PciHostdev& h) { return h.address == a; });
+  return std::any_of(info.pci.begin(), info.pci.end(),
+                     [&](const PciHostdev& h) { return h.address == a; });
 }
 
 int run(Context& ctx, const Args& args, bool attach) {
@@ -62,7 +63,8 @@ int run(Context& ctx, const Args& args, bool attach) {
   if (attach) {
     desc.add_options()("unmanaged", po::bool_switch(&o.unmanaged),
                        "bind to vfio-pci with ptagent first and write managed='no'")(
-        "force", po::bool_switch(&o.force), "allow a host-critical device or a non-viable IOMMU group");
+        "force", po::bool_switch(&o.force),
+        "allow a host-critical device or a non-viable IOMMU group");
   }
   if (!attach) {
     desc.add_options()("wait", po::value(&o.wait),
@@ -74,23 +76,32 @@ int run(Context& ctx, const Args& args, bool attach) {
   po::positional_options_description pos;
   pos.add("args", -1);
   po::variables_map vm;
-  const std::string details =
-      attach ? "Checks the host-critical guard, IOMMU group viability (counting all DEVICEs together) and that\n"
-               "no other running domain uses the device, then calls virDomainAttachDeviceFlags with a\n"
-               "<hostdev managed='yes'> (libvirt detaches the device itself). Neither --live nor --config:\n"
-               "the domain's current state.\n"
-             : "Calls virDomainDetachDeviceFlags for each device; a device ptagent bound for an unmanaged\n"
-               "hostdev goes back to its original driver.\n"
-               "A live detach is only a request to the guest, which must release the device (PCI hotplug):\n"
-               "ptagent waits up to --wait seconds for it to leave the domain's live XML. A device still there\n"
-               "is reported as 'unplug requested, still pending' and the exit status is 3; it stays assigned\n"
-               "until the guest lets go (check 'virsh dumpxml DOMAIN'; run detach-from again, or shut down).\n";
-  if (!parse_options(ctx, command(name), desc, pos, args, vm, details + kRootNeedsConnect)) return 0;
+  const std::string details = attach ? "Checks the host-critical guard, IOMMU group viability "
+                                       "(counting all DEVICEs together) and that\n"
+                                       "no other running domain uses the device, then calls "
+                                       "virDomainAttachDeviceFlags with a\n"
+                                       "<hostdev managed='yes'> (libvirt detaches the device "
+                                       "itself). Neither --live nor --config:\n"
+                                       "the domain's current state.\n"
+                                     : "Calls virDomainDetachDeviceFlags for each device; a device "
+                                       "ptagent bound for an unmanaged\n"
+                                       "hostdev goes back to its original driver.\n"
+                                       "A live detach is only a request to the guest, which must "
+                                       "release the device (PCI hotplug):\n"
+                                       "ptagent waits up to --wait seconds for it to leave the "
+                                       "domain's live XML. A device still there\n"
+                                       "is reported as 'unplug requested, still pending' and the "
+                                       "exit status is 3; it stays assigned\n"
+                                       "until the guest lets go (check 'virsh dumpxml DOMAIN'; run "
+                                       "detach-from again, or shut down).\n";
+  if (!parse_options(ctx, command(name), desc, pos, args, vm, details + kRootNeedsConnect))
+    return 0;
   if (o.positional.size() < 2) {
     throw_usage(std::string("ptagent ") + name, "needs a DOMAIN and at least one DEVICE",
                 std::string("e.g. ptagent ") + name + " win10 0000:01:00.0 --config");
   }
-  if (!(o.timeout > 0 && o.timeout <= 3600)) throw_usage("--timeout", "must be between 0 and 3600 seconds");
+  if (!(o.timeout > 0 && o.timeout <= 3600))
+    throw_usage("--timeout", "must be between 0 and 3600 seconds");
   if (!(o.wait >= 0 && o.wait <= 3600)) throw_usage("--wait", "must be between 0 and 3600 seconds");
   const std::string domain = o.positional.front();
   const std::vector<std::string> device_args(o.positional.begin() + 1, o.positional.end());
@@ -115,7 +126,8 @@ int run(Context& ctx, const Args& args, bool attach) {
       } else {
         throw_refused(a.to_string(), v.explain(),
                       v.group ? "add the other devices to this call, or --force"
-                              : "enable the IOMMU first (run 'ptagent check'), or use --config to only change the definition");
+                              : "enable the IOMMU first (run 'ptagent check'), or use --config to "
+                                "only change the definition");
       }
     }
   }
@@ -124,8 +136,10 @@ int run(Context& ctx, const Args& args, bool attach) {
   if (ctx.global.dry_run) {
     ctx.out << "Plan (dry run, nothing changed; libvirt " << ctx.global.connect << "):\n";
     for (const auto& a : devices) {
-      if (attach && o.unmanaged) ctx.out << "  bind " << a.to_string() << " to vfio-pci (ptagent, journaled)\n";
-      ctx.out << "  " << (attach ? "attach to " : "detach from ") << domain << ":\n" << hostdev_for(a, managed);
+      if (attach && o.unmanaged)
+        ctx.out << "  bind " << a.to_string() << " to vfio-pci (ptagent, journaled)\n";
+      ctx.out << "  " << (attach ? "attach to " : "detach from ") << domain << ":\n"
+              << hostdev_for(a, managed);
     }
     return 0;
   }
@@ -145,8 +159,9 @@ int run(Context& ctx, const Args& args, bool attach) {
   if (attach) {
     for (const auto& a : devices) {
       if (domain_has(info, a)) {
-        throw_refused(a.to_string(), "is already a host device of domain '" + domain + "'",
-                      "nothing to do; 'ptagent detach-from " + domain + " " + a.to_string() + "' removes it");
+        throw_refused(
+            a.to_string(), "is already a host device of domain '" + domain + "'",
+            "nothing to do; 'ptagent detach-from " + domain + " " + a.to_string() + "' removes it");
       }
     }
     virt::refuse_held_devices(conn, devices, "attach", info.uuid);
@@ -172,10 +187,11 @@ int run(Context& ctx, const Args& args, bool attach) {
           }
         }
         if (o.unmanaged) restore_devices(root, writer, journal, devices);
-        throw Error(e.kind(), e.object(),
-                    e.cause() + (attached.empty() && !o.unmanaged ? std::string("; nothing was changed")
-                                                                  : std::string("; rolled back")),
-                    e.hint());
+        throw Error(
+            e.kind(), e.object(),
+            e.cause() + (attached.empty() && !o.unmanaged ? std::string("; nothing was changed")
+                                                          : std::string("; rolled back")),
+            e.hint());
       }
       attached.push_back(a);
       log.push_back(a.to_string() + ": attached to " + domain);
@@ -191,7 +207,8 @@ int run(Context& ctx, const Args& args, bool attach) {
     const auto wait = std::chrono::milliseconds(static_cast<long long>(o.wait * 1000));
     std::vector<PciAddress> gone;
     for (const auto& a : devices) {
-      auto it = std::find_if(info.pci.begin(), info.pci.end(), [&](const PciHostdev& h) { return h.address == a; });
+      auto it = std::find_if(info.pci.begin(), info.pci.end(),
+                             [&](const PciHostdev& h) { return h.address == a; });
       virt::detach_device(conn, dom, hostdev_for(a, it->managed ? YesNo::yes : YesNo::no), affect);
       if (live && !virt::wait_hostdev_gone(conn, dom, a, wait)) {
         pending.push_back(a);
@@ -241,7 +258,8 @@ int run(Context& ctx, const Args& args, bool attach) {
     for (const auto& a : pending) list += (list.empty() ? "" : " ") + a.to_string();
     ctx.err << "ptagent: the guest has not completed the unplug of " << list
             << "; it is still assigned to '" << domain << "'\n"
-            << "  fix: the guest must release it (PCI hotplug support, the device not in use inside the guest): "
+            << "  fix: the guest must release it (PCI hotplug support, the device not in use "
+               "inside the guest): "
                "check 'virsh dumpxml "
             << domain << "', wait longer (--wait SECONDS), or shut the guest down\n";
     for (const auto& a : pending_ours) {
@@ -255,7 +273,11 @@ int run(Context& ctx, const Args& args, bool attach) {
 
 }  // namespace
 
-int cmd_attach(Context& ctx, const Args& args) { return run(ctx, args, true); }
-int cmd_detach_from(Context& ctx, const Args& args) { return run(ctx, args, false); }
+int cmd_attach(Context& ctx, const Args& args) {
+  return run(ctx, args, true);
+}
+int cmd_detach_from(Context& ctx, const Args& args) {
+  return run(ctx, args, false);
+}
 
 }  // namespace ptagent::cli

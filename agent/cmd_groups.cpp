@@ -167,7 +167,7 @@ int cmd_groups(Context& ctx, const Args& args) {
     Table t({"ADDRESS", "KIND", "CLASS", "ID", "DRIVER", "VERDICT", "NAME"});
     for (std::size_t i = 0; i < g.members.size(); ++i) {
       const Device& d = inv.get(g.members[i]);
-      t.add({d.address.to_string(), kind_label(d), hex(d.class_code >> 8, 4), id_pair(d),
+      t.add({d.address.to_string(), kind_label(d), hex(d.class_code >> 8, 4), d.ids(),
              d.driver.value_or("-"), cell(g.analyses[i]), display_name(d)});
     }
     t.print(ctx.out, "  ");

@@ -13,9 +13,9 @@ namespace ptagent::cli {
 namespace {
 
 const std::vector<std::string> kClassKeywords = {
-    "gpu",    "display", "audio",  "multimedia", "net",      "storage",     "usb",   "serial-bus",
-    "bridge", "system",  "memory", "communication", "input", "wireless", "crypto", "signal",
-    "accelerator", "legacy", "other"};
+    "gpu",        "display", "audio",       "multimedia", "net",           "storage", "usb",
+    "serial-bus", "bridge",  "system",      "memory",     "communication", "input",   "wireless",
+    "crypto",     "signal",  "accelerator", "legacy",     "other"};
 
 bool class_matches(const std::string& want, std::uint32_t class_code) {
   const unsigned base = (class_code >> 16) & 0xff;
@@ -41,12 +41,14 @@ void validate_class(const std::string& want) {
   if ((h.size() == 2 || h.size() == 4 || h.size() == 6) && parse_hex_attr(h)) return;
   std::string all;
   for (const auto& k : kClassKeywords) all += (all.empty() ? "" : ", ") + k;
-  throw_usage("--class " + want, "unknown device class", "use one of: " + all + ", or a hex class such as 0300");
+  throw_usage("--class " + want, "unknown device class",
+              "use one of: " + all + ", or a hex class such as 0300");
 }
 
 std::uint16_t parse_vendor(const std::string& text) {
   auto v = parse_hex_attr(text);
-  if (!v || *v > 0xffff) throw_usage("--vendor " + text, "is not a 16-bit hex vendor ID", "e.g. --vendor 10de");
+  if (!v || *v > 0xffff)
+    throw_usage("--vendor " + text, "is not a 16-bit hex vendor ID", "e.g. --vendor 10de");
   return static_cast<std::uint16_t>(*v);
 }
 
@@ -55,7 +57,9 @@ std::uint16_t parse_vendor(const std::string& text) {
 int cmd_list(Context& ctx, const Args& args) {
   po::options_description desc("Options");
   std::string klass, vendor, driver;
-  desc.add_options()("class", po::value(&klass), "only this class: gpu, display, audio, net, storage, usb, bridge, ... or a hex class (0300)")(
+  desc.add_options()(
+      "class", po::value(&klass),
+      "only this class: gpu, display, audio, net, storage, usb, bridge, ... or a hex class (0300)")(
       "vendor", po::value(&vendor), "only this vendor ID (hex, e.g. 10de)")(
       "driver", po::value(&driver), "only devices bound to this driver ('none' for unbound)");
   po::variables_map vm;
@@ -83,11 +87,10 @@ int cmd_list(Context& ctx, const Args& args) {
     for (const Device* d : rows) out.push_back(device_json(*d, critical.reason(d->address)));
     ctx.out << out.dump(2) << "\n";
   } else {
-    Table t({"ADDRESS", "CLASS", "ID", "DRIVER", "GROUP", "SR-IOV", "MDEV", "RESET", "CRITICAL", "NAME"});
+    Table t({"ADDRESS", "CLASS", "ID", "DRIVER", "GROUP", "SR-IOV", "MDEV", "RESET", "CRITICAL",
+             "NAME"});
     for (const Device* d : rows) {
-      t.add({d->address.to_string(),
-             class_label(*d),
-             id_pair(*d), d->driver.value_or("-"),
+      t.add({d->address.to_string(), class_label(*d), d->ids(), d->driver.value_or("-"),
              d->iommu_group ? std::to_string(*d->iommu_group) : "-", sriov_role(*d),
              d->mdev ? std::to_string(d->mdev->types.size()) + " types" : "-", reset_summary(*d),
              critical.reason(d->address) ? "yes" : "-", display_name(*d)});

@@ -22,7 +22,9 @@ std::string join(const std::vector<PciAddress>& list, const char* sep = ", ") {
   return out;
 }
 
-std::string yes_no(bool b) { return b ? "yes" : "no"; }
+std::string yes_no(bool b) {
+  return b ? "yes" : "no";
+}
 
 }  // namespace
 
@@ -33,24 +35,34 @@ int cmd_probe(Context& ctx, const Args& args) {
   po::options_description desc("Options");
   desc.add_options()("device", po::value(&device), "the device to probe")(
       "no-live", po::bool_switch(&no_live), "static analysis only: change nothing")(
-      "keep-detached", po::bool_switch(&keep), "leave the device on vfio-pci after a successful live check")(
+      "keep-detached", po::bool_switch(&keep),
+      "leave the device on vfio-pci after a successful live check")(
       "timeout", po::value(&timeout_s), "seconds to wait for libvirtd per call (default 30)");
   po::positional_options_description pos;
   pos.add("device", 1);
   po::variables_map vm;
   const std::string details =
-      "Static part (no changes): reset_method, FLR and PM reset from config space, whether a secondary bus\n"
+      "Static part (no changes): reset_method, FLR and PM reset from config space, whether a "
+      "secondary bus\n"
       "reset is possible and who shares the bus, the IOMMU group verdict, host-critical status.\n"
-      "Live part (libvirt's check): detach to vfio, reset, then give the device back to the driver it had.\n"
-      "Before libvirt is asked, running domains whose live XML has the device as a <hostdev> (and processes\n"
-      "holding its VFIO group open) are looked for: a held device is 'in use by running domain NAME'.\n"
-      "Verdict: 'assignable alone' or 'assignable together with: …' (exit 0), 'not assignable: why' or\n"
-      "'in use by …' (exit 1), 'not checked: why' (exit 3: libvirt could not run its check — libvirtd\n"
+      "Live part (libvirt's check): detach to vfio, reset, then give the device back to the driver "
+      "it had.\n"
+      "Before libvirt is asked, running domains whose live XML has the device as a <hostdev> (and "
+      "processes\n"
+      "holding its VFIO group open) are looked for: a held device is 'in use by running domain "
+      "NAME'.\n"
+      "Verdict: 'assignable alone' or 'assignable together with: …' (exit 0), 'not assignable: "
+      "why' or\n"
+      "'in use by …' (exit 1), 'not checked: why' (exit 3: libvirt could not run its check — "
+      "libvirtd\n"
       "unreachable, or no node device for the device; the static analysis is shown).\n"
-      "With --root, the live check needs an explicit --connect URI (it would act on this host's libvirtd).\n";
+      "With --root, the live check needs an explicit --connect URI (it would act on this host's "
+      "libvirtd).\n";
   if (!parse_options(ctx, command("probe"), desc, pos, args, vm, details)) return 0;
-  if (device.empty()) throw_usage("ptagent probe", "needs a DEVICE", "e.g. ptagent probe 0000:01:00.0");
-  if (!(timeout_s > 0 && timeout_s <= 3600)) throw_usage("--timeout", "must be between 0 and 3600 seconds");
+  if (device.empty())
+    throw_usage("ptagent probe", "needs a DEVICE", "e.g. ptagent probe 0000:01:00.0");
+  if (!(timeout_s > 0 && timeout_s <= 3600))
+    throw_usage("--timeout", "must be between 0 and 3600 seconds");
   const DeviceSpec spec = parse_device_spec(device);
 
   const Root& root = ctx.root();
@@ -110,7 +122,8 @@ int cmd_probe(Context& ctx, const Args& args) {
                    {"reset_by", reset_means_name(r.means)},
                    {"reset_passed_over", r.means_note},
                    {"group", verdict_json(r.group)},
-                   {"host_critical", r.host_critical ? nlohmann::json(*r.host_critical) : nlohmann::json(nullptr)},
+                   {"host_critical",
+                    r.host_critical ? nlohmann::json(*r.host_critical) : nlohmann::json(nullptr)},
                    {"health", health_json(r.health)}};
     for (const auto& s : r.bus_sharers) j["static"]["bus_sharers"].push_back(s.to_string());
     j["live"] = {{"ran", live_ran}, {"steps", live ? live->steps : std::vector<std::string>{}}};
@@ -129,9 +142,11 @@ int cmd_probe(Context& ctx, const Args& args) {
     j["summary"] = verdict_line;
     ctx.out << j.dump(2) << "\n";
   } else {
-    ctx.out << "Device:          " << addr.to_string() << " (" << dev.driver.value_or("no driver") << ")\n";
+    ctx.out << "Device:          " << addr.to_string() << " (" << dev.driver.value_or("no driver")
+            << ")\n";
     ctx.out << "Reset methods:   "
-            << (r.kernel_methods_known ? (r.kernel_methods.empty() ? std::string("none") : join_words(r.kernel_methods))
+            << (r.kernel_methods_known ? (r.kernel_methods.empty() ? std::string("none")
+                                                                   : join_words(r.kernel_methods))
                                        : std::string("none listed by the kernel"))
             << "\n";
     ctx.out << "FLR:             " << yes_no(r.flr) << "\n";
@@ -142,7 +157,8 @@ int cmd_probe(Context& ctx, const Args& args) {
       ctx.out << " alone; a secondary bus reset together with " << join(r.bus_sharers);
     }
     ctx.out << "\n";
-    if (!r.means_note.empty()) ctx.out << "                 (passed over: " << r.means_note << ")\n";
+    if (!r.means_note.empty())
+      ctx.out << "                 (passed over: " << r.means_note << ")\n";
     ctx.out << "IOMMU group:     " << r.group.explain() << "\n";
     ctx.out << "Host-critical:   " << r.host_critical.value_or("no") << "\n";
     for (const auto& f : r.health) ctx.out << "Health:          " << f.evidence << "\n";

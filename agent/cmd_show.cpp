@@ -25,7 +25,7 @@ void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
   line("Address",
        d.address.to_string() + "  (libvirt node device " + d.address.nodedev_name() + ")");
   line("Class", d.class_name + " [" + hex(d.class_code, 6) + "]");
-  line("Device", display_name(d) + " [" + id_pair(d) + "] (rev " + hex(d.revision, 2) + ")");
+  line("Device", display_name(d) + " [" + d.ids() + "] (rev " + hex(d.revision, 2) + ")");
   line("Subsystem", (d.subsys_name.empty() ? std::string("-") : d.subsys_name) + " [" +
                         hex(d.subsys_vendor_id, 4) + ":" + hex(d.subsys_device_id, 4) + "]");
   line("Driver in use", d.driver.value_or("none"));

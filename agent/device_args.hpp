@@ -9,7 +9,7 @@
 namespace ptagent {
 class Inventory;
 class HostCritical;
-}
+}  // namespace ptagent
 
 namespace ptagent::cli {
 
@@ -18,7 +18,8 @@ enum class Force { no, yes };
 
 // Parses every argument (all input forms, slot shorthand expanded), optionally adds every
 // non-bridge endpoint of each device's IOMMU group, removes duplicates, keeps order.
-std::vector<PciAddress> resolve_devices(const Inventory& inventory, const std::vector<std::string>& args,
+std::vector<PciAddress> resolve_devices(const Inventory& inventory,
+                                        const std::vector<std::string>& args,
                                         GroupExpansion expansion);
 
 // One function for the commands that take one DEVICE: a slot (01:00) is that function when it
@@ -27,7 +28,7 @@ PciAddress resolve_one_device(const Inventory& inventory, const DeviceSpec& spec
                               const std::string& command);
 
 // Refuses (Error refused, exit 1) a host-critical device unless forced, before anything changes.
-void guard_host_critical(const HostCritical& critical, const std::vector<PciAddress>& devices, Force force,
-                         const std::string& operation);
+void guard_host_critical(const HostCritical& critical, const std::vector<PciAddress>& devices,
+                         Force force, const std::string& operation);
 
 }  // namespace ptagent::cli

@@ -13,10 +13,6 @@ std::string hex(std::uint32_t value, int digits) {
   return buf;
 }
 
-std::string id_pair(const Device& d) {
-  return hex(d.vendor_id, 4) + ":" + hex(d.device_id, 4);
-}
-
 std::string display_name(const Device& d) {
   std::string v = d.vendor_name.empty() ? "Vendor " + hex(d.vendor_id, 4) : d.vendor_name;
   std::string n = d.device_name.empty() ? "Device " + hex(d.device_id, 4) : d.device_name;

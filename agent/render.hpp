@@ -15,7 +15,6 @@
 namespace ptagent::cli {
 
 std::string hex(std::uint32_t value, int digits);  // hex(0x10de, 4) -> "10de"
-std::string id_pair(const Device& d);              // "10de:1b81"
 std::string display_name(const Device& d);         // "NVIDIA Corporation GP104 [GeForce GTX 1070]"
 std::string sriov_role(const Device& d);           // "PF 4/63", "VF of 0000:01:00.0", "-"
 std::string reset_summary(const Device& d);

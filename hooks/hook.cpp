@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
-#include <chrono>
 #include <ostream>
 #include <set>
 #include <thread>
@@ -37,7 +37,9 @@ namespace {
 
 constexpr const char* kJournalDir = "/run/ptagent";
 
-std::string owner_of(const std::string& uuid) { return "domain:" + uuid; }
+std::string owner_of(const std::string& uuid) {
+  return "domain:" + uuid;
+}
 
 // Serializes the check-and-act phase of concurrent hooks (two domains racing for the last mdev
 // instance): the second one sees the first one's result. Released when the fd closes.
@@ -48,12 +50,15 @@ class HookLock {
     if (run >= 0) {
       if (mkdirat(run, "ptagent", 0700) != 0 && errno != EEXIST) {
         ::close(run);
-        throw_failed(kJournalDir, std::string("cannot create the state directory: ") + std::strerror(errno));
+        throw_failed(kJournalDir,
+                     std::string("cannot create the state directory: ") + std::strerror(errno));
       }
       ::close(run);
     }
     fd_ = root.open_in_root(std::string(kJournalDir) + "/hook.lock", O_RDWR | O_CREAT, 0600);
-    if (fd_ < 0) throw_failed(std::string(kJournalDir) + "/hook.lock", std::string("cannot open: ") + std::strerror(-fd_));
+    if (fd_ < 0)
+      throw_failed(std::string(kJournalDir) + "/hook.lock",
+                   std::string("cannot open: ") + std::strerror(-fd_));
     while (flock(fd_, LOCK_EX) != 0) {
       if (errno != EINTR) throw_failed(std::string(kJournalDir) + "/hook.lock", "cannot lock");
     }
@@ -96,8 +101,10 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
   for (const auto& h : info.pci) add(h.address);
   for (const auto& p : meta.pci) {
     const Device* d = inv.find(p.address);
-    if (!d) throw_not_found(p.address.to_string(), "is named in the ptagent metadata but is not on this host",
-                            "fix the <ptagent:pci address=…> entry of the domain");
+    if (!d)
+      throw_not_found(p.address.to_string(),
+                      "is named in the ptagent metadata but is not on this host",
+                      "fix the <ptagent:pci address=…> entry of the domain");
     add(p.address);
     if (p.group == GroupPolicy::whole && d->iommu_group) {
       for (const auto& m : inv.group_members(*d->iommu_group)) {
@@ -112,10 +119,12 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
                       "remove it from the domain or check the address ('ptagent list')");
     }
     if (is_infrastructure(*d)) {
-      throw_refused(a.to_string(), infrastructure_cause(*d), "remove this <hostdev> from the domain");
+      throw_refused(a.to_string(), infrastructure_cause(*d),
+                    "remove this <hostdev> from the domain");
     }
     if (auto why = critical.reason(a)) {
-      throw_refused(a.to_string(), *why + ": the host needs it", "remove this <hostdev> from the domain");
+      throw_refused(a.to_string(), *why + ": the host needs it",
+                    "remove this <hostdev> from the domain");
     }
     // A device that does not answer (D3cold, config space all ones): QEMU would fail on it.
     for (const auto& f : device_health(*d, d->upstream ? inv.find(*d->upstream) : nullptr)) {
@@ -131,16 +140,21 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
                     "remove this <hostdev> from the domain: its group stays with the host");
     }
     if (!v.viable) {
-      throw_refused(a.to_string(), "IOMMU group " + std::to_string(*v.group) + " is not viable: it also holds " +
-                                       join(v.blockers()) + " on host drivers",
-                    "add them to this domain, add group=\"whole\" to its <ptagent:pci> entry, or bind them "
-                    "to vfio-pci first ('ptagent bind --group " + a.to_string() + "')");
+      throw_refused(
+          a.to_string(),
+          "IOMMU group " + std::to_string(*v.group) + " is not viable: it also holds " +
+              join(v.blockers()) + " on host drivers",
+          "add them to this domain, add group=\"whole\" to its <ptagent:pci> entry, or bind them "
+          "to vfio-pci first ('ptagent bind --group " +
+              a.to_string() + "')");
     }
   }
   for (const auto& p : meta.pci) {
-    auto it = std::find_if(info.pci.begin(), info.pci.end(), [&](const PciHostdev& h) { return h.address == p.address; });
+    auto it = std::find_if(info.pci.begin(), info.pci.end(),
+                           [&](const PciHostdev& h) { return h.address == p.address; });
     if (it != info.pci.end() && it->managed) {
-      throw_refused(p.address.to_string(), "is managed='yes': libvirt detaches it itself, ptagent must not bind it",
+      throw_refused(p.address.to_string(),
+                    "is managed='yes': libvirt detaches it itself, ptagent must not bind it",
                     "set managed='no' on the <hostdev>, or drop its <ptagent:pci> entry");
     }
   }
@@ -151,14 +165,16 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
   for (const auto& a : assigned) {
     for (const auto& c : journal) {
       if (c.kind == ChangeKind::bind && c.address == a && c.owner != self) {
-        throw_refused(a.to_string(), "is in use: ptagent bound it for " + c.owner,
-                      "stop that domain first, or 'ptagent restore " + a.to_string() + "' if it is gone");
+        throw_refused(
+            a.to_string(), "is in use: ptagent bound it for " + c.owner,
+            "stop that domain first, or 'ptagent restore " + a.to_string() + "' if it is gone");
       }
     }
     for (const auto& d : running.domains) {
       if (d.uuid == info.uuid) continue;
       if (std::find(d.pci.begin(), d.pci.end(), a) != d.pci.end()) {
-        throw_refused(a.to_string(), "is in use by the running domain '" + printable_name(d.name) + "'",
+        throw_refused(a.to_string(),
+                      "is in use by the running domain '" + printable_name(d.name) + "'",
                       "shut that domain down first");
       }
     }
@@ -169,7 +185,8 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
     for (const auto& d : running.domains) {
       if (d.uuid == info.uuid) continue;
       if (std::find(d.mdevs.begin(), d.mdevs.end(), uuid) != d.mdevs.end()) {
-        throw_refused("mdev " + uuid, "is in use by the running domain '" + printable_name(d.name) + "'",
+        throw_refused("mdev " + uuid,
+                      "is in use by the running domain '" + printable_name(d.name) + "'",
                       "give this domain its own mdev UUID");
       }
     }
@@ -189,9 +206,13 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
   for (const auto& m : info.mdevs) {
     check_mdev_free(m.uuid);
     if (!meta_uuids.count(m.uuid) && !find_mdev(root, m.uuid)) {
-      throw_not_found("mdev " + m.uuid, "does not exist and the domain's ptagent metadata does not say how to create it",
-                      "add <ptagent:mdev uuid=\"" + m.uuid + "\" parent=\"…\" type=\"…\"/> to the domain's "
-                      "metadata ('ptagent gen-xml --mdev … --metadata'), or create it ('ptagent mdev create')");
+      throw_not_found(
+          "mdev " + m.uuid,
+          "does not exist and the domain's ptagent metadata does not say how to create it",
+          "add <ptagent:mdev uuid=\"" + m.uuid +
+              "\" parent=\"…\" type=\"…\"/> to the domain's "
+              "metadata ('ptagent gen-xml --mdev … --metadata'), or create it ('ptagent mdev "
+              "create')");
     }
   }
   for (const auto& m : meta.mdevs) {
@@ -219,7 +240,8 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
     auto consider = [&](const PciAddress& a) {
       const Device& d = inv.get(a);
       if (d.driver && *d.driver == "vfio-pci") return;  // nothing to do, nothing to undo
-      if (std::find(plan.bind.begin(), plan.bind.end(), a) == plan.bind.end()) plan.bind.push_back(a);
+      if (std::find(plan.bind.begin(), plan.bind.end(), a) == plan.bind.end())
+        plan.bind.push_back(a);
     };
     consider(p.address);
     const Device& d = inv.get(p.address);
@@ -233,7 +255,8 @@ DomainPlan check_domain(const Root& root, const DomainInfo& info, const Passthro
     BindRequest req;
     req.devices = plan.bind;
     req.owner = self;
-    req.partial = PartialGroup::checked_by_caller;  // check_domain counted every device of the domain
+    req.partial =
+        PartialGroup::checked_by_caller;  // check_domain counted every device of the domain
     plan_bind(root, Journal(root, kJournalDir), req, PlanMode::execute);
   }
   return plan;
@@ -257,7 +280,8 @@ std::vector<std::string> undo_domain(HookDeps& deps, const std::string& uuid) {
         break;
       } catch (const Error& e) {
         // An mdev QEMU has not let go of yet: retry within the bound.
-        const bool busy = e.sys_errno() == EBUSY || std::string(e.what()).find("busy") != std::string::npos ||
+        const bool busy = e.sys_errno() == EBUSY ||
+                          std::string(e.what()).find("busy") != std::string::npos ||
                           std::string(e.what()).find("held open") != std::string::npos;
         if (busy && std::chrono::steady_clock::now() < deadline) {
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -277,7 +301,8 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
   PassthroughMetadata meta;
   try {
     info = parse_domain_xml(xml);
-    if (info.uuid.empty()) throw_usage("domain XML", "has no <uuid>: ptagent keys everything on it");
+    if (info.uuid.empty())
+      throw_usage("domain XML", "has no <uuid>: ptagent keys everything on it");
     if (info.ptagent_metadata) {
       // The strict reader first (its messages name the attribute and the fix), then the schema
       // in xml/ (libxml2 is loaded only now, for domains that carry metadata), which holds the
@@ -285,9 +310,10 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
       meta = parse_metadata(*info.ptagent_metadata);
       const ValidationResult v = validate_xml(SchemaKind::metadata, *info.ptagent_metadata);
       if (v.status == ValidationStatus::invalid) {
-        throw_usage("the domain's ptagent metadata", "does not match ptagent-metadata.rng: " + v.summary(),
-                    "write addresses as DDDD:BB:SS.F, UUIDs as 8-4-4-4-12 hex digits and no other "
-                    "elements or attributes ('ptagent gen-xml … --metadata' writes it), then 'virsh edit'");
+        throw_usage(
+            "the domain's ptagent metadata", "does not match ptagent-metadata.rng: " + v.summary(),
+            "write addresses as DDDD:BB:SS.F, UUIDs as 8-4-4-4-12 hex digits and no other "
+            "elements or attributes ('ptagent gen-xml … --metadata' writes it), then 'virsh edit'");
       }
       if (v.status == ValidationStatus::unavailable) {
         deps.log("domain " + info.uuid + ": metadata not checked against ptagent-metadata.rng (" +
@@ -295,7 +321,8 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
       }
     }
   } catch (const Error& e) {
-    deps.err << "ptagent: domain '" << printable_name(inv.name) << "' cannot start: " << e.what() << "\n";
+    deps.err << "ptagent: domain '" << printable_name(inv.name) << "' cannot start: " << e.what()
+             << "\n";
     if (!e.hint().empty()) deps.err << "  fix: " << e.hint() << "\n";
     deps.log("prepare refused (bad domain XML): " + std::string(e.what()));
     return 1;
@@ -315,11 +342,13 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
     try {
       for (const auto& m : plan.mdevs) {
         if (m.reuse) {
-          deps.log("domain " + info.uuid + ": reusing mdev " + m.uuid + " (" + m.type + " on " + m.parent + ")");
+          deps.log("domain " + info.uuid + ": reusing mdev " + m.uuid + " (" + m.type + " on " +
+                   m.parent + ")");
           continue;
         }
         create_mdev(deps.root, deps.writer, journal, m, self);
-        deps.log("domain " + info.uuid + ": created mdev " + m.uuid + " (" + m.type + " on " + m.parent + ")");
+        deps.log("domain " + info.uuid + ": created mdev " + m.uuid + " (" + m.type + " on " +
+                 m.parent + ")");
       }
       if (!plan.bind.empty()) {
         BindRequest req;
@@ -336,7 +365,8 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
       throw;
     }
   } catch (const Error& e) {
-    deps.err << "ptagent: domain '" << printable_name(inv.name) << "' cannot start: " << e.what() << "\n";
+    deps.err << "ptagent: domain '" << printable_name(inv.name) << "' cannot start: " << e.what()
+             << "\n";
     if (!e.hint().empty()) deps.err << "  fix: " << e.hint() << "\n";
     deps.log("domain " + info.uuid + ": prepare refused: " + e.what());
     return 1;
@@ -357,7 +387,8 @@ int release(HookDeps& deps, const Invocation& inv, std::string_view xml) {
     HookLock lock(deps.root);
     auto left = undo_domain(deps, info.uuid);
     if (!left.empty()) {
-      for (const auto& l : left) deps.err << "ptagent: domain " << info.uuid << ": could not undo " << l << "\n";
+      for (const auto& l : left)
+        deps.err << "ptagent: domain " << info.uuid << ": could not undo " << l << "\n";
       deps.err << "  fix: run 'ptagent restore --all' once the devices are free\n";
       return 1;
     }
@@ -395,27 +426,34 @@ Invocation parse_invocation(const std::vector<std::string>& args) {
   inv.op_text = args[1];
   inv.sub_op = args[2];
   if (args.size() > 3) inv.extra = args[3];
-  if (inv.op_text == "prepare" && inv.sub_op == "begin") inv.op = Operation::prepare;
-  else if (inv.op_text == "release" && inv.sub_op == "end") inv.op = Operation::release;
-  else if (inv.op_text == "stopped" && inv.sub_op == "end") inv.op = Operation::stopped;
-  else if (inv.op_text == "reconnect") inv.op = Operation::reconnect;
+  if (inv.op_text == "prepare" && inv.sub_op == "begin")
+    inv.op = Operation::prepare;
+  else if (inv.op_text == "release" && inv.sub_op == "end")
+    inv.op = Operation::release;
+  else if (inv.op_text == "stopped" && inv.sub_op == "end")
+    inv.op = Operation::stopped;
+  else if (inv.op_text == "reconnect")
+    inv.op = Operation::reconnect;
   return inv;
 }
 
 bool nothing_to_do(const Invocation& inv, std::string_view xml, const Root& root) {
   switch (inv.op) {
-    case Operation::prepare: return !domain_xml_mentions_passthrough(xml);
+    case Operation::prepare:
+      return !domain_xml_mentions_passthrough(xml);
     case Operation::release:
     case Operation::stopped:
       // Nothing to undo when ptagent never journaled anything on this host.
       return !root.exists(std::string(kJournalDir) + "/journal.json");
-    default: return true;
+    default:
+      return true;
   }
 }
 
 int run_hook(const std::vector<std::string>& args, std::string_view xml, HookDeps& deps) {
   if (args.size() < 3) {
-    deps.err << "ptagent-hook: usage: qemu NAME OPERATION SUB-OPERATION [EXTRA] (libvirt's hook contract), "
+    deps.err << "ptagent-hook: usage: qemu NAME OPERATION SUB-OPERATION [EXTRA] (libvirt's hook "
+                "contract), "
                 "domain XML on stdin\n";
     return 2;
   }
@@ -423,10 +461,13 @@ int run_hook(const std::vector<std::string>& args, std::string_view xml, HookDep
   if (nothing_to_do(inv, xml, deps.root)) return 0;
   try {
     switch (inv.op) {
-      case Operation::prepare: return prepare(deps, inv, xml);
+      case Operation::prepare:
+        return prepare(deps, inv, xml);
       case Operation::release:
-      case Operation::stopped: return release(deps, inv, xml);
-      default: return 0;
+      case Operation::stopped:
+        return release(deps, inv, xml);
+      default:
+        return 0;
     }
   } catch (const std::exception& e) {
     // Never let an unexpected failure escape: refuse at prepare, report elsewhere.

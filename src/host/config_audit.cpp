@@ -36,11 +36,9 @@ std::vector<std::string> split_commas(const std::string& s) {
 
 // "10de:1b80" or "10de:1b80:ffffffff:ffffffff…" matches the device's vendor and device.
 bool id_matches(const std::string& id, const Device& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04x:%04x", d.vendor_id, d.device_id);
   std::string lower = id;
   std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  return lower.rfind(buf, 0) == 0;
+  return lower.rfind(d.ids(), 0) == 0;
 }
 
 std::string module_of(const Root& root, const Device& d) {

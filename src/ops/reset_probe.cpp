@@ -67,8 +67,8 @@ void decide_verdict(const Inventory& inv, const HostCritical& critical, const De
     const Device& ed = inv.get(e);
     for (const auto& f : device_health(ed, ed.upstream ? inv.find(*ed.upstream) : nullptr)) {
       if (f.blocks) {
-        r.reason = "it would have to be assigned together with " + e.to_string() + ", and " +
-                   f.evidence;
+        r.reason =
+            "it would have to be assigned together with " + e.to_string() + ", and " + f.evidence;
         r.advice = f.fix;
         return;
       }
@@ -131,8 +131,7 @@ void decide_verdict(const Inventory& inv, const HostCritical& critical, const De
            "only a secondary bus reset is available and it also resets " + join(r.bus_sharers);
   } else if (r.bus_reset_shared) {
     why += std::string(why.empty() ? "" : "; ") + "the kernel cannot reset it alone (" +
-           r.means_note + "): only a secondary bus reset, which also resets " +
-           join(r.bus_sharers);
+           r.means_note + "): only a secondary bus reset, which also resets " + join(r.bus_sharers);
   }
   if (r.group.all_on_vfio()) {
     why += std::string(why.empty() ? "" : "; ") +

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "pci/health.hpp"
 #include "pci/address.hpp"
 #include "pci/device.hpp"
+#include "pci/health.hpp"
 #include "pci/iommu_group.hpp"
 
 namespace ptagent {

@@ -1,6 +1,7 @@
 #include "pci/device.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "error.hpp"
 #include "sysfs/dir.hpp"
@@ -87,6 +88,12 @@ std::optional<PciAddress> pci_ancestor(std::string_view path) {
     start = slash + 1;
   }
   return found;
+}
+
+std::string Device::ids() const {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04x:%04x", vendor_id, device_id);
+  return buf;
 }
 
 Device read_device(const Root& root, const PciAddress& address, DeviceDetail detail) {

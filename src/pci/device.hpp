@@ -57,6 +57,7 @@ struct Device {
   std::vector<std::string> problems;  // attributes that were missing or unreadable
 
   std::string sysfs_link() const { return "/sys/bus/pci/devices/" + address.to_string(); }
+  std::string ids() const;  // "10de:1b81": vendor and device as lspci -n prints them
   std::uint8_t base_class() const { return static_cast<std::uint8_t>(class_code >> 16); }
   std::uint8_t sub_class() const { return static_cast<std::uint8_t>(class_code >> 8); }
   bool is_vga() const { return (class_code >> 8) == 0x0300; }
@@ -88,7 +89,8 @@ std::string infrastructure_refusal(const Device& device);
 
 // How much of a device to read.
 //  full:    everything above.
-//  listing: what `ptagent list` shows (groups reads full detail for its verdicts): class and IDs from uevent (one file instead of
+//  listing: what `ptagent list` shows (groups reads full detail for its verdicts): class and IDs
+//  from uevent (one file instead of
 //           five), driver, group, reset methods, SR-IOV, mdev types. Not read: config (on real
 //           hardware each read of it is config cycles on the bus), revision, driver_override,
 //           modalias, numa_node, which keep their defaults. A PF's VF list (one link per VF) is

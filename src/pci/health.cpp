@@ -1,16 +1,8 @@
 #include "pci/health.hpp"
 
-#include <cstdio>
-
 namespace ptagent {
 
 namespace {
-
-std::string ids(const Device& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04x:%04x", d.vendor_id, d.device_id);
-  return buf;
-}
 
 // Out of D3cold and kept out of it: on the device and on the bridge above.
 std::string wake_fix(const Device& d, const Device* upstream) {
@@ -39,10 +31,11 @@ std::vector<HealthFinding> device_health(const Device& d, const Device* upstream
     out.push_back(
         {"config-inaccessible", true,
          a + "'s config space reads all ones (lspci: rev ff) while sysfs still names it " +
-             ids(d) + ": the device does not answer",
+             d.ids() + ": the device does not answer",
          "bring it back with 'echo 1 > " + d.sysfs_link() +
              "/remove' then 'echo 1 > /sys/bus/pci/rescan' (if it still reads ff, power-cycle "
-             "the host: a reboot may not be enough); then " + wake_fix(d, upstream)});
+             "the host: a reboot may not be enough); then " +
+             wake_fix(d, upstream)});
   }
   if (upstream && upstream->power_state && *upstream->power_state == "D3cold") {
     out.push_back({"bridge-d3cold", true,

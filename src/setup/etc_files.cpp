@@ -45,9 +45,8 @@ std::string host_dir(const Root& root, const std::string& dir, int depth) {
   const std::string here = (up == "/" ? "" : up) + "/" + name_of(dir);
   if (auto target = root.read_link(here)) {
     const std::filesystem::path t(*target);
-    const std::string next = (t.is_absolute() ? t : std::filesystem::path(up) / t)
-                                 .lexically_normal()
-                                 .string();
+    const std::string next =
+        (t.is_absolute() ? t : std::filesystem::path(up) / t).lexically_normal().string();
     return host_dir(root, next.empty() ? "/" : next, depth + 1);
   }
   const std::string real = root.host_path(here);

@@ -16,10 +16,10 @@ class Root;
 class CommandRunner;
 
 struct ApplyReport {
-  std::vector<std::string> written;  // files written or removed
-  std::vector<std::string> backups;  // backup copies made
-  std::vector<std::string> ran;      // commands run, in order
-  std::vector<std::string> not_run;  // commands left to the administrator (no runner)
+  std::vector<std::string> written;   // files written or removed
+  std::vector<std::string> backups;   // backup copies made
+  std::vector<std::string> ran;       // commands run, in order
+  std::vector<std::string> not_run;   // commands left to the administrator (no runner)
   std::vector<std::string> warnings;  // best-effort commands that failed, with their output
 };
 

@@ -284,12 +284,6 @@ void describe_cmdline(const CmdlineEdit& edit, const std::string& where, SetupPl
   }
 }
 
-std::string device_ids(const Device& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04x:%04x", d.vendor_id, d.device_id);
-  return buf;
-}
-
 std::string host_module_of(const Root& root, const Device& d, const ModuleAliases& aliases) {
   if (d.driver && !d.on_vfio()) {
     if (auto m = root.link_name("/sys/bus/pci/drivers/" + *d.driver + "/module")) {
@@ -342,7 +336,6 @@ SetupHost read_setup_host(const Root& root) {
   for (const auto& v : root.list("/lib/modules")) {
     if (auto k = parse_kernel_release(v)) h.installed.push_back(*k);
   }
-  h.driverctl = host_has_program(root, "driverctl");
   h.mdevctl = host_has_program(root, "mdevctl");
   h.state = load_setup_state(root);
   return h;
@@ -549,7 +542,7 @@ SetupPlan plan_setup_bind(const Root& root, const SetupHost& host, const Invento
     b.address = a;
     b.method = request.method;
     if (request.method == BindMethod::by_id) {
-      b.ids = device_ids(d);
+      b.ids = d.ids();
       std::vector<std::string> unnamed;
       for (const auto& o : inv.devices()) {
         if (o.vendor_id == d.vendor_id && o.device_id == d.device_id &&

@@ -52,7 +52,6 @@ struct SetupHost {
   CpuVendor vendor = CpuVendor::other;
   std::optional<KernelVersion> kernel;   // the running kernel
   std::vector<KernelVersion> installed;  // /lib/modules/*
-  bool driverctl = false;
   bool mdevctl = false;
   SetupState state;
 };
