@@ -4,11 +4,11 @@
 #include "agent/commands.hpp"
 #include "agent/render.hpp"
 #include "agent/writer_commands.hpp"
+#include "domain/holders.hpp"
 #include "error.hpp"
 #include "ops/journal.hpp"
 #include "ops/mdev.hpp"
 #include "sysfs/root.hpp"
-#include "xml/domain_status.hpp"
 
 namespace ptagent::cli {
 
@@ -58,16 +58,12 @@ std::string one_line(const std::string& text) {
   return out;
 }
 
+// Who holds each mdev (the journal, libvirt's status files); unreadable status files warned about.
 MdevHolders collect_holders(Context& ctx, const Root& root, const std::vector<Change>& journal) {
-  MdevHolders holders = journal_mdev_holders(journal);
-  const RunningDomains running = read_running_domains(root);
-  for (const auto& p : running.problems)
+  const domain::DeviceHolders holders = domain::DeviceHolders::read(root, journal);
+  for (const auto& p : holders.problems())
     ctx.warn("libvirt status file " + p + " (ignored for the in-use check)");
-  for (auto& [uuid, why] : status_mdev_holders(running)) {
-    auto& list = holders[uuid];
-    list.insert(list.end(), why.begin(), why.end());
-  }
-  return holders;
+  return holders.mdev_reasons();
 }
 
 int do_types(Context& ctx, const Args& args) {

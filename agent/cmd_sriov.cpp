@@ -4,11 +4,11 @@
 #include "agent/commands.hpp"
 #include "agent/render.hpp"
 #include "agent/writer_commands.hpp"
+#include "domain/holders.hpp"
 #include "error.hpp"
 #include "ops/journal.hpp"
 #include "ops/sriov.hpp"
 #include "sysfs/root.hpp"
-#include "xml/domain_status.hpp"
 
 namespace ptagent::cli {
 
@@ -124,16 +124,13 @@ json plan_json(const SriovPlan& plan) {
           {"forced", plan.forced}};
 }
 
+// Who holds each function (the journal, libvirt's status files); unreadable status files warned
+// about.
 PciHolders collect_holders(Context& ctx, const Root& root) {
-  PciHolders holders = journal_pci_holders(Journal(root).load());
-  const RunningDomains running = read_running_domains(root);
-  for (const auto& p : running.problems)
+  const domain::DeviceHolders holders = domain::DeviceHolders::read(root);
+  for (const auto& p : holders.problems())
     ctx.warn("libvirt status file " + p + " (ignored for the in-use check)");
-  for (auto& [addr, why] : status_pci_holders(running)) {
-    auto& list = holders[addr];
-    list.insert(list.end(), why.begin(), why.end());
-  }
-  return holders;
+  return holders.pci_reasons();
 }
 
 }  // namespace

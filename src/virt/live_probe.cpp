@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
+#include "domain/holders.hpp"
 #include "error.hpp"
 #include "ops/vfio_holders.hpp"
 #include "pci/device.hpp"
 #include "virt/connection.hpp"
 #include "virt/domain_holders.hpp"
 #include "virt/nodedev_ops.hpp"
-#include "xml/domain_status.hpp"
 
 namespace ptagent::virt {
 
@@ -54,9 +54,9 @@ LiveProbe run_live_probe(const Root& root, const Device& device, const LiveProbe
     }
   }
   // libvirt's status files say the same without libvirtd (when it is down, or not readable).
-  for (const auto& d : read_running_domains(root).domains) {
-    if (std::find(d.pci.begin(), d.pci.end(), addr) != d.pci.end()) live.holders.push_back(d.name);
-  }
+  // (ptagent's journal is not asked: a device it bound for nobody running is free to probe.)
+  const domain::DeviceHolders status({}, read_running_domains(root));
+  for (const auto& h : status.of_pci(addr)) live.holders.push_back(h.who);
   if (!live.holders.empty()) {
     live.outcome = LiveOutcome::in_use;
     live.why = std::string("in use by running domain") + (live.holders.size() > 1 ? "s " : " ") +
