@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/domain_name.hpp"
 #include "hooks/config.hpp"
 
 namespace ptagent {
@@ -21,21 +22,25 @@ struct HookDeps {
   const Root& root;
   SysfsWriter& writer;
   HookConfig config;
-  std::ostream& err;                                // the paragraph libvirt shows the user
-  std::function<void(const std::string&)> log;      // one line per action (syslog in production)
+  std::ostream& err;                            // the paragraph libvirt shows the user
+  std::function<void(const std::string&)> log;  // one line per action (syslog in production)
 };
 
 // What libvirt asks for, from argv (without the program name): NAME OPERATION SUB-OPERATION EXTRA.
 enum class Operation { prepare, release, stopped, reconnect, other };
 
 struct Invocation {
-  std::string name;  // the domain name: for messages only, never for paths
+  bool complete = false;  // NAME, OPERATION and SUB-OPERATION were given
+  std::string name;       // the domain name: for messages only, never for paths
   Operation op = Operation::other;
   std::string op_text, sub_op, extra;
 };
 
 // Throws nothing. A missing argument gives exit 2 with a usage line on deps.err.
 int run_hook(const std::vector<std::string>& args, std::string_view domain_xml, HookDeps& deps);
+// The same for an invocation parsed once, whose do-nothing path (nothing_to_do) the caller has
+// already taken or ruled out.
+int run_hook(const Invocation& inv, std::string_view domain_xml, HookDeps& deps);
 
 // True when this invocation cannot concern ptagent: the do-nothing path, decided without parsing.
 bool nothing_to_do(const Invocation& inv, std::string_view domain_xml, const Root& root);
@@ -43,6 +48,6 @@ bool nothing_to_do(const Invocation& inv, std::string_view domain_xml, const Roo
 Invocation parse_invocation(const std::vector<std::string>& args);
 
 // Control characters and quotes escaped, capped at 200 bytes: safe in one log line.
-std::string printable_name(std::string_view name);
+using domain::printable_name;
 
 }  // namespace ptagent::hook

@@ -71,16 +71,19 @@ int main(int argc, char** argv) {
   try {
     ptagent::Root root(env_root && *env_root ? env_root : "/");
     ptagent::hook::Invocation inv = ptagent::hook::parse_invocation(args);
-    if (args.size() >= 3 && ptagent::hook::nothing_to_do(inv, xml, root)) return 0;
+    if (inv.complete && ptagent::hook::nothing_to_do(inv, xml, root)) return 0;
 
     ptagent::hook::HookConfig config;
-    if (auto text = root.read("/etc/ptagent/ptagent.conf", 1 << 16)) config = ptagent::hook::parse_config(*text);
+    if (auto text = root.read("/etc/ptagent/ptagent.conf", 1 << 16))
+      config = ptagent::hook::parse_config(*text);
 
     // The whole hook is bounded: libvirtd waits for us.
     const bool at_prepare = inv.op == ptagent::hook::Operation::prepare;
     std::thread([deadline = config.deadline, at_prepare] {
       std::this_thread::sleep_for(deadline);
-      static const char msg[] = "ptagent-hook: deadline reached, giving up (see /etc/ptagent/ptagent.conf hook_timeout)\n";
+      static const char msg[] =
+          "ptagent-hook: deadline reached, giving up (see /etc/ptagent/ptagent.conf "
+          "hook_timeout)\n";
       (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
       std::_Exit(at_prepare ? 1 : 0);
     }).detach();
@@ -90,7 +93,8 @@ int main(int argc, char** argv) {
     auto log = [&logger, &log_file](const std::string& line) {
       if (!logger) {
         std::vector<spdlog::sink_ptr> sinks;
-        sinks.push_back(std::make_shared<spdlog::sinks::syslog_sink_mt>("ptagent-hook", LOG_PID, LOG_DAEMON, false));
+        sinks.push_back(std::make_shared<spdlog::sinks::syslog_sink_mt>("ptagent-hook", LOG_PID,
+                                                                        LOG_DAEMON, false));
         if (!log_file.empty()) {
           try {
             sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(log_file));
@@ -120,7 +124,7 @@ int main(int argc, char** argv) {
     ptagent::RealSysfsWriter writer(root, config.write_timeout);
 #endif
     ptagent::hook::HookDeps deps{root, writer, config, std::cerr, log};
-    int rc = ptagent::hook::run_hook(args, xml, deps);
+    int rc = ptagent::hook::run_hook(inv, xml, deps);
     std::cerr.flush();
     std::_Exit(rc);  // detached watchdog thread: leave without unwinding it
   } catch (const std::exception& e) {

@@ -324,8 +324,15 @@ BindPlan plan_bind(const Root& root, const Journal& journal, const BindRequest& 
   if (request.devices.empty())
     throw_usage("DEVICE", "no device given", "name at least one device, e.g. 0000:01:00.0");
   check_driver_name(request.driver);
+  return plan_bind(root, Inventory::scan(root), journal, request, mode);
+}
+
+BindPlan plan_bind(const Root& root, const Inventory& inv, const Journal& journal,
+                   const BindRequest& request, PlanMode mode) {
+  if (request.devices.empty())
+    throw_usage("DEVICE", "no device given", "name at least one device, e.g. 0000:01:00.0");
+  check_driver_name(request.driver);
   const std::string& driver = request.driver;
-  Inventory inv = Inventory::scan(root);
 
   BindPlan plan;
   plan.driver = driver;
@@ -450,7 +457,12 @@ BindPlan plan_bind(const Root& root, const Journal& journal, const BindRequest& 
 
 BindPlan bind_devices(const Root& root, SysfsWriter& writer, Journal& journal,
                       const BindRequest& request) {
-  BindPlan plan = plan_bind(root, journal, request, PlanMode::execute);
+  return bind_devices(root, writer, journal, request,
+                      plan_bind(root, journal, request, PlanMode::execute));
+}
+
+BindPlan bind_devices(const Root& root, SysfsWriter& writer, Journal& journal,
+                      const BindRequest& request, BindPlan plan) {
   if (plan.devices.empty()) return plan;
 
   // Recorded before any change, under the journal's lock (a concurrent bind of the same device

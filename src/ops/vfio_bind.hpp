@@ -15,6 +15,7 @@ namespace ptagent {
 
 class Root;
 class SysfsWriter;
+class Inventory;
 
 enum class GroupMode { named_only, whole_group };  // whole_group: every non-bridge endpoint
 enum class CriticalGuard { refuse, force };        // host-critical devices
@@ -61,6 +62,9 @@ struct BindPlan {
 // become warnings, so the plan can be shown on a host that is not ready yet.
 BindPlan plan_bind(const Root& root, const Journal& journal, const BindRequest& request,
                    PlanMode mode);
+// The same on an inventory the caller scanned (the hook's prepare scans once).
+BindPlan plan_bind(const Root& root, const Inventory& inventory, const Journal& journal,
+                   const BindRequest& request, PlanMode mode);
 
 // Checks (as plan_bind), records every device in the journal (pending), then for all devices in
 // turn: writes the driver to driver_override, unbinds from the current driver, writes the address
@@ -70,6 +74,10 @@ BindPlan plan_bind(const Root& root, const Journal& journal, const BindRequest& 
 // nouveau failed: Device or resource busy (EBUSY)"). Returns the plan that was carried out.
 BindPlan bind_devices(const Root& root, SysfsWriter& writer, Journal& journal,
                       const BindRequest& request);
+// Carries out a plan that plan_bind made for `request` (PlanMode::execute) while nothing else
+// could change the devices (the hook holds its lock from the check to the start).
+BindPlan bind_devices(const Root& root, SysfsWriter& writer, Journal& journal,
+                      const BindRequest& request, BindPlan plan);
 
 struct DeviceRestore {
   PciAddress address;

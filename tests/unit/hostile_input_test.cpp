@@ -171,8 +171,8 @@ std::string xml_text(const std::string& s) {
   return out;
 }
 
-std::string domain(const std::string& name, const std::string& devices,
-                   const std::string& metadata = {}, const std::string& uuid = kUuid) {
+std::string domain_doc(const std::string& name, const std::string& devices,
+                       const std::string& metadata = {}, const std::string& uuid = kUuid) {
   return "<domain type='qemu'><name>" + xml_text(name) + "</name><uuid>" + uuid + "</uuid>" +
          (metadata.empty() ? std::string() : "<metadata>" + metadata + "</metadata>") +
          "<devices>" + devices + "</devices></domain>";
@@ -232,14 +232,15 @@ TEST(HostileInput, DomainNamesAreOnlyEverShownEscaped) {
     Host h;
     const std::string start = host_state(h.host.root());
     // Handled: the name is for messages only; everything is keyed on the UUID.
-    const std::string xml = domain(name, mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4"));
+    const std::string xml =
+        domain_doc(name, mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4"));
     std::string err;
     EXPECT_EQ(h.prepare(xml, &err, name), 0) << where << ": " << err;
     EXPECT_TRUE(h.host.root().exists(std::string("/sys/bus/mdev/devices/") + kMdev)) << where;
     EXPECT_EQ(h.hook({name, "release", "end", "-"}, xml, &err), 0) << where << ": " << err;
     EXPECT_EQ(host_state(h.host.root()), start) << where;
     // Refused: the message carries the name escaped and cut short, on one line.
-    EXPECT_EQ(h.prepare(domain(name, pci_hostdev("0x01")), &err, name), 1) << where;
+    EXPECT_EQ(h.prepare(domain_doc(name, pci_hostdev("0x01")), &err, name), 1) << where;
     EXPECT_NE(err.find("cannot start"), std::string::npos) << err.substr(0, 400);
     EXPECT_LT(err.size(), 4000u) << where;
     if (name.find('\n') != std::string::npos) {
@@ -302,24 +303,25 @@ TEST(HostileInput, HugeAttributesAndDocuments) {
   };
   const std::vector<Case> cases = {
       // A 10 MB bus number: refused, and the message quotes only its start.
-      {domain("g",
-              "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
-              "bus='" +
-                  big + "' slot='0' function='0'/></source></hostdev>"),
+      {domain_doc(
+           "g",
+           "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
+           "bus='" +
+               big + "' slot='0' function='0'/></source></hostdev>"),
        1},
       // A 10 MB attribute ptagent does not read: handled (nothing to do for a managed device that
       // is free and viable is still checked; the NVIDIA pair is viable).
-      {domain("g",
-              "<hostdev mode='subsystem' type='pci' managed='yes' x='" + big +
-                  "'><source><address domain='0x0000' bus='0x01' slot='0x00' "
-                  "function='0x0'/></source></hostdev>" +
-                  "<hostdev mode='subsystem' type='pci' managed='yes'><source><address "
-                  "domain='0x0000' bus='0x01' slot='0x00' function='0x1'/></source></hostdev>"),
+      {domain_doc("g",
+                  "<hostdev mode='subsystem' type='pci' managed='yes' x='" + big +
+                      "'><source><address domain='0x0000' bus='0x01' slot='0x00' "
+                      "function='0x0'/></source></hostdev>" +
+                      "<hostdev mode='subsystem' type='pci' managed='yes'><source><address "
+                      "domain='0x0000' bus='0x01' slot='0x00' function='0x1'/></source></hostdev>"),
        0},
       // A 10 MB mdev type in the metadata: the element is over its 1 MiB limit.
-      {domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, big)), 1},
+      {domain_doc("g", mdev_hostdev(kMdev), mdev_meta(kMdev, big)), 1},
       // A document over 16 MiB.
-      {domain("g", "<hostdev/>" + std::string(17u << 20, ' ')), 1},
+      {domain_doc("g", "<hostdev/>" + std::string(17u << 20, ' ')), 1},
   };
   for (const auto& c : cases) {
     Host h;
@@ -342,12 +344,12 @@ TEST(HostileInput, DeepNestingNeitherCrashesNorRecursesWithoutBound) {
     close += "</a>";
   }
   const std::vector<std::string> docs = {
-      domain("g", open + close + pci_hostdev("0x09")),
-      domain("g", pci_hostdev("0x09"), "<x>" + open + close + "</x>"),
-      domain("g", mdev_hostdev(kMdev), meta(open + close)),
-      domain("g", mdev_hostdev(kMdev),
-             "<ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">" + open + close +
-                 "</ptagent:passthrough>"),
+      domain_doc("g", open + close + pci_hostdev("0x09")),
+      domain_doc("g", pci_hostdev("0x09"), "<x>" + open + close + "</x>"),
+      domain_doc("g", mdev_hostdev(kMdev), meta(open + close)),
+      domain_doc("g", mdev_hostdev(kMdev),
+                 "<ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">" + open +
+                     close + "</ptagent:passthrough>"),
       "<domstatus>" + open + close + "<domain><uuid>" + kUuid + "</uuid><devices>" +
           pci_hostdev("0x09") + "</devices></domain></domstatus>",
   };
@@ -381,15 +383,15 @@ TEST(HostileInput, UuidsTypesAndParentsThatTryPathTraversal) {
   const std::string escape = "../../../../../../../.." + outside.dir;
   // Through the hook's metadata and domain XML.
   const std::vector<std::string> docs = {
-      domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, escape + "/type")),
-      domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "../i915-GVTg_V5_4")),
-      domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4/../../x")),
-      domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, ".hidden")),
-      domain("g", mdev_hostdev(kMdev),
-             mdev_meta("../../../../tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "i915-GVTg_V5_4")),
-      domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4", "../../../..")),
-      domain("g", mdev_hostdev("../../../../../../../../etc/passwd0000000000")),
-      domain("g", mdev_hostdev(kMdev), {}, "../../../../run/ptagent/journal.json"),
+      domain_doc("g", mdev_hostdev(kMdev), mdev_meta(kMdev, escape + "/type")),
+      domain_doc("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "../i915-GVTg_V5_4")),
+      domain_doc("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4/../../x")),
+      domain_doc("g", mdev_hostdev(kMdev), mdev_meta(kMdev, ".hidden")),
+      domain_doc("g", mdev_hostdev(kMdev),
+                 mdev_meta("../../../../tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaa", "i915-GVTg_V5_4")),
+      domain_doc("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4", "../../../..")),
+      domain_doc("g", mdev_hostdev("../../../../../../../../etc/passwd0000000000")),
+      domain_doc("g", mdev_hostdev(kMdev), {}, "../../../../run/ptagent/journal.json"),
   };
   for (const auto& doc : docs) {
     Host h;
@@ -493,13 +495,14 @@ TEST(HostileInput, EmbeddedNulBytes) {
   // then ends there, which is still a well-formed address or a refusal, never a longer path.
   std::string err;
   const int rc = h.prepare(
-      domain("g",
-             "<hostdev mode='subsystem' type='pci' managed='yes'><source><address "
-             "domain='0x0000' bus='0x01&#0;/../x' slot='0x00' function='0x0'/></source></hostdev>"),
+      domain_doc(
+          "g",
+          "<hostdev mode='subsystem' type='pci' managed='yes'><source><address "
+          "domain='0x0000' bus='0x01&#0;/../x' slot='0x00' function='0x0'/></source></hostdev>"),
       &err);
   EXPECT_TRUE(rc == 0 || rc == 1) << err;
-  EXPECT_EQ(h.prepare(domain("g", mdev_hostdev(kMdev),
-                             meta("<ptagent:pci address=\"0000:01:00.0&#0;\"/>")),
+  EXPECT_EQ(h.prepare(domain_doc("g", mdev_hostdev(kMdev),
+                                 meta("<ptagent:pci address=\"0000:01:00.0&#0;\"/>")),
                       &err),
             1)
       << err;
@@ -593,7 +596,7 @@ TEST(HostileInput, APlantedMdevTypeDirectoryOutsideTheHostIsNotUsed) {
     });
     EXPECT_NE(r.code, 0) << r.err;
     std::string herr;
-    EXPECT_EQ(h.prepare(domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "evil")), &herr), 1);
+    EXPECT_EQ(h.prepare(domain_doc("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "evil")), &herr), 1);
     EXPECT_EQ(h.kernel.write_count(), 0u);
     h.expect_unchanged("mdev type link");
   }
@@ -602,7 +605,7 @@ TEST(HostileInput, APlantedMdevTypeDirectoryOutsideTheHostIsNotUsed) {
 
 TEST(HostileInput, PlantedLinksInThePtagentDirectoryAreRefused) {
   Outside outside;
-  const std::string xml = domain("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4"));
+  const std::string xml = domain_doc("g", mdev_hostdev(kMdev), mdev_meta(kMdev, "i915-GVTg_V5_4"));
   struct Case {
     const char* what;
     std::function<void(const TempHost&)> plant;
