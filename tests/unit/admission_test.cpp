@@ -138,7 +138,7 @@ TEST(Admission, DevicesHeldByOthersAreRefused) {
   const std::string both =
       pci_hostdev("0x01", "0x00", "0x0", true) + pci_hostdev("0x01", "0x00", "0x1", true);
   Error e = f.refusal(domain_xml(kUuid, both));
-  EXPECT_EQ(msg(e), std::string("0000:01:00.0 is in use: ptagent bound it for domain:") + kUuid2 +
+  EXPECT_EQ(msg(e), std::string("0000:01:00.0: is in use: ptagent bound it for domain:") + kUuid2 +
                         " | fix: stop that domain first, or 'ptagent restore 0000:01:00.0' if "
                         "it is gone");
   // Not against the domain itself.
@@ -158,7 +158,7 @@ TEST(Admission, DevicesHeldByOthersAreRefused) {
       << "</domstatus>";
   e = f.refusal(domain_xml(kUuid, mdev_hostdev(kMdev1), meta(meta_mdev(kMdev1))));
   EXPECT_EQ(msg(e), std::string("mdev ") + kMdev1 +
-                        " is in use by the running domain 'other' | fix: give this domain its own "
+                        ": is in use by the running domain 'other' | fix: give this domain its own "
                         "mdev UUID");
 }
 

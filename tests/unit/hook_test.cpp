@@ -115,7 +115,7 @@ TEST(Hook, RefusalsArePrintedForLibvirtWithTheFix) {
   auto r = f.prepare(domain_xml(kUuid, pci_hostdev("0x09", "0x00", "0x0", true)));
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err,
-            "ptagent: domain 'guest' cannot start: 0000:09:00.0 is a <hostdev> of this domain but "
+            "ptagent: domain 'guest' cannot start: 0000:09:00.0: is a <hostdev> of this domain but "
             "is not on this host\n  fix: remove it from the domain or check the address ('ptagent "
             "list')\n");
   ASSERT_FALSE(r.log.empty());
