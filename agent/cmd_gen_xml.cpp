@@ -15,6 +15,7 @@
 #include "printable.hpp"
 #include "sysfs/root.hpp"
 #include "xml/hostdev.hpp"
+#include "xml/hostdev_plan.hpp"
 #include "xml/metadata.hpp"
 #include "xml/nodedev.hpp"
 #include "xml/schema.hpp"
@@ -252,6 +253,26 @@ void warn_about_host(Context& ctx, const Inventory* inv, const std::vector<PciAd
   }
 }
 
+constexpr auto kRepeated = HostdevRequestProblem::Kind::repeated_device;
+
+// A request the gen-xml rules refuse, in terms of the options.
+[[noreturn]] void throw_problem(const HostdevRequestProblem& p) {
+  switch (p.kind) {
+    case HostdevRequestProblem::Kind::repeated_device:
+      throw_usage(p.device.to_string(), "is given twice", "libvirt refuses a device listed twice");
+    case HostdevRequestProblem::Kind::guest_slot_spans_slots:
+      throw_usage("--guest-address",
+                  "puts every device in one guest slot, but " + p.device.to_string() + " and " +
+                      p.first.to_string() + " are in different host slots",
+                  "generate devices of different slots in separate calls");
+    case HostdevRequestProblem::Kind::guest_slot_lacks_function0:
+      throw_usage("--guest-address",
+                  "needs function 0 of the slot: a guest does not see a slot without it",
+                  "add " + p.first.slot_string() + ".0");
+  }
+  throw std::logic_error("unknown gen-xml request problem");
+}
+
 const Command& self_command() {
   for (const auto& c : commands()) {
     if (std::string_view(c.name) == "gen-xml") return c;
@@ -332,18 +353,15 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
   const char* const pci_only[] = {"managed", "driver", "functions", "bind-group"};
 
   // Options common to both kinds.
-  HostdevSpec common;
-  if (given("rom-bar")) common.rom_bar = parse_on_off(rom_bar, "--rom-bar");
-  if (given("rom-file")) common.rom_file = parse_rom_file(rom_file);
-  if (given("boot-order")) common.boot_order = parse_boot_order(boot_order);
-  if (given("alias")) common.alias = parse_alias(alias);
-  std::optional<GuestPciAddress> guest;
-  if (given("guest-address")) guest = parse_guest_address(guest_address);
+  HostdevRequest request;
+  if (given("rom-bar")) request.rom_bar = parse_on_off(rom_bar, "--rom-bar");
+  if (given("rom-file")) request.rom_file = parse_rom_file(rom_file);
+  if (given("boot-order")) request.boot_order = parse_boot_order(boot_order);
+  if (given("alias")) request.alias = parse_alias(alias);
+  if (given("guest-address")) request.guest = parse_guest_address(guest_address);
+  request.metadata = metadata;
 
-  std::vector<HostdevSpec> specs;
-  std::vector<PciAddress> pci_devices;
-  std::optional<MetadataMdev> mdev_meta;
-  PassthroughMetadata md;
+  std::vector<PciAddress>& pci_devices = request.pci;
   std::optional<Inventory> inventory;
   bool inventory_tried = false;
   auto host_inventory = [&]() -> const Inventory* {
@@ -394,16 +412,9 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
                   "ptagent never makes up a random UUID; 'cat /proc/sys/kernel/random/uuid' prints "
                   "a new one");
     }
-    HostdevMdevSource src;
-    src.uuid = m.uuid;
-    if (given("display")) src.display = parse_on_off(display, "--display");
-    if (given("ramfb")) src.ramfb = parse_on_off(ramfb, "--ramfb");
-    HostdevSpec s = common;
-    s.source = src;
-    if (guest) s.guest_address = GuestPciAddress{guest->bus, guest->slot, 0, false};
-    specs.push_back(s);
-    mdev_meta = m;
-    md.mdevs.push_back(m);
+    if (given("display")) request.mdev_display = parse_on_off(display, "--display");
+    if (given("ramfb")) request.mdev_ramfb = parse_on_off(ramfb, "--ramfb");
+    request.mdev = m;
   } else {
     for (const char* o : mdev_only) {
       if (given(o)) throw_usage(std::string("--") + o, "applies to --mdev only");
@@ -458,69 +469,31 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
       throw_usage("ptagent gen-xml", "needs a device",
                   "e.g. ptagent gen-xml 0000:01:00.0, or --mdev --parent … --type …");
     }
-    std::set<PciAddress> seen;
-    for (const auto& a : pci_devices) {
-      if (!seen.insert(a).second)
-        throw_usage(a.to_string(), "is given twice", "libvirt refuses a device listed twice");
-    }
+    // A repeated device is reported before the options below are read.
+    if (auto twice = repeated_device(pci_devices)) throw_problem({kRepeated, *twice, *twice});
 
-    HostdevPciSource base;
-    if (given("managed")) base.managed = parse_yes_no(managed, "--managed");
+    if (given("managed")) request.managed = parse_yes_no(managed, "--managed");
     if (given("driver")) {
       if (driver != "vfio") {
         throw_usage("--driver '" + printable(driver, 64) + "'", "is not supported",
                     "vfio is the only PCI assignment backend QEMU has");
       }
-      base.driver_vfio = true;
+      request.driver_vfio = true;
     }
-    if (guest && pci_devices.size() > 1) {
-      for (const auto& a : pci_devices) {
-        if (a.slot_string() != pci_devices.front().slot_string()) {
-          throw_usage("--guest-address",
-                      "puts every device in one guest slot, but " + a.to_string() + " and " +
-                          pci_devices.front().to_string() + " are in different host slots",
-                      "generate devices of different slots in separate calls");
-        }
-      }
-      if (std::none_of(pci_devices.begin(), pci_devices.end(),
-                       [](const PciAddress& a) { return a.function == 0; })) {
-        throw_usage("--guest-address",
-                    "needs function 0 of the slot: a guest does not see a slot without it",
-                    "add " + pci_devices.front().slot_string() + ".0");
-      }
-    }
-    for (std::size_t i = 0; i < pci_devices.size(); ++i) {
-      HostdevSpec s;
-      HostdevPciSource src = base;
-      src.address = pci_devices[i];
-      s.source = src;
-      s.rom_bar = common.rom_bar;
-      if (i == 0) {
-        s.rom_file = common.rom_file;
-        s.boot_order = common.boot_order;
-      }
-      if (common.alias) s.alias = i == 0 ? *common.alias : *common.alias + "-" + std::to_string(i);
-      if (guest) {
-        GuestPciAddress g = *guest;
-        g.function = pci_devices.size() == 1 ? 0 : pci_devices[i].function;
-        g.multifunction = pci_devices.size() > 1 && g.function == 0;
-        s.guest_address = g;
-      }
-      if (s.alias) parse_alias(*s.alias);  // a long base alias may overflow with its suffix
-      specs.push_back(s);
-      if (metadata && src.managed == YesNo::no) {
-        MetadataPci p;
-        p.address = src.address;
-        if (given("bind-group")) p.group = parse_group_policy(bind_group, "--bind-group");
-        md.pci.push_back(p);
-      }
-    }
-    if (metadata && md.pci.empty()) {
-      ctx.warn(
-          "--metadata: managed='yes' devices are detached by libvirt itself, so the hook has "
-          "nothing to do for "
-          "them; use --managed no to have the hook bind them");
-    }
+    // Read only when there is an unmanaged function for the metadata to list.
+    if (metadata && given("bind-group") && request.managed == YesNo::no)
+      request.group = parse_group_policy(bind_group, "--bind-group");
+  }
+
+  if (auto problem = check_hostdev_request(request)) throw_problem(*problem);
+  const HostdevPlan plan = plan_hostdevs(request);
+  const std::vector<HostdevSpec>& specs = plan.hostdevs;
+  const std::optional<MetadataMdev>& mdev_meta = request.mdev;
+  if (plan.metadata_has_nothing) {
+    ctx.warn(
+        "--metadata: managed='yes' devices are detached by libvirt itself, so the hook has "
+        "nothing to do for "
+        "them; use --managed no to have the hook bind them");
   }
 
   // Validate everything before printing anything.
@@ -530,9 +503,9 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
                                      : "<hostdev> for mdev " + s.mdev()->uuid.to_string();
     validator.check(SchemaKind::hostdev, hostdev_xml(s), what);
   }
-  const bool print_metadata = metadata && !md.empty();
+  const bool print_metadata = plan.metadata.has_value();
   if (print_metadata)
-    validator.check(SchemaKind::metadata, metadata_xml(md), "ptagent metadata element");
+    validator.check(SchemaKind::metadata, metadata_xml(*plan.metadata), "ptagent metadata element");
 
   // Devices that exist on this host: warn about host-critical ones and groups that are not viable.
   if (!pci_devices.empty() || mdev_meta) {
@@ -544,10 +517,11 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
     case Format::xml:
       if (wrap) {
         ctx.out << devices_xml(specs);
-        if (print_metadata) ctx.out << "<metadata>\n" << metadata_xml(md, 1) << "</metadata>\n";
+        if (print_metadata)
+          ctx.out << "<metadata>\n" << metadata_xml(*plan.metadata, 1) << "</metadata>\n";
       } else {
         for (const auto& s : specs) ctx.out << hostdev_xml(s);
-        if (print_metadata) ctx.out << metadata_xml(md);
+        if (print_metadata) ctx.out << metadata_xml(*plan.metadata);
       }
       break;
     case Format::qemu:
