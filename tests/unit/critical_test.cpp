@@ -1,5 +1,6 @@
 #include "host/critical.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,16 +8,16 @@
 
 #include "pci/inventory.hpp"
 #include "support/cli_runner.hpp"
+#include "support/pci_address.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::A;
 namespace fs = std::filesystem;
 
-namespace {
+using ::testing::HasSubstr;
 
-PciAddress A(const char* s) {
-  return parse_pci_address(s);
-}
+namespace {
 
 TEST(HostCritical, Workstation) {
   Root root(test::fixture_host("workstation"));
@@ -145,13 +146,11 @@ TEST(HostCritical, AnOverlayIsHeldByTheMountsUnderItsDirectories) {
   Inventory inv = Inventory::scan(root, Naming::ids_only);
   HostCritical hc = HostCritical::scan(root, inv);
   auto r = hc.reason(A("00:17.0")).value_or("");
-  EXPECT_NE(r.find("holds the root filesystem (an overlay over 9p root9p on /lower)"),
-            std::string::npos)
-      << r;
-  EXPECT_NE(r.find("holds the filesystem on /lower (9p root9p)"), std::string::npos) << r;
+  EXPECT_THAT(r, HasSubstr("holds the root filesystem (an overlay over 9p root9p on /lower)")) << r;
+  EXPECT_THAT(r, HasSubstr("holds the filesystem on /lower (9p root9p)"));
   auto n = hc.reason(A("02:00.0")).value_or("");
-  EXPECT_NE(n.find("holds the filesystem on /data (an overlay over /dev/nvme0n1p2 on /mnt/a)"),
-            std::string::npos)
+  EXPECT_THAT(n,
+              HasSubstr("holds the filesystem on /data (an overlay over /dev/nvme0n1p2 on /mnt/a)"))
       << n;
   fs::remove_all(tmpl);
 }

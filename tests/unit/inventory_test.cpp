@@ -8,16 +8,14 @@
 
 #include "error.hpp"
 #include "support/cli_runner.hpp"
+#include "support/pci_address.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::A;
 
 namespace {
-
-PciAddress A(const char* s) {
-  return parse_pci_address(s);
-}
 
 TEST(Inventory, WorkstationSnapshot) {
   Root root(test::fixture_host("workstation"));

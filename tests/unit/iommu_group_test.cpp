@@ -4,15 +4,13 @@
 
 #include "pci/inventory.hpp"
 #include "support/cli_runner.hpp"
+#include "support/pci_address.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::A;
 
 namespace {
-
-PciAddress A(const char* s) {
-  return parse_pci_address(s);
-}
 
 TEST(IommuGroup, GpuNeedsItsAudioFunction) {
   Root root(test::fixture_host("workstation"));

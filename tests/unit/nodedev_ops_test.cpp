@@ -10,10 +10,12 @@
 #include "pci/device.hpp"
 #include "support/error_of.hpp"
 #include "support/kernel_double.hpp"
+#include "support/pci_address.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::A;
 using ptagent::testing::error_of;
 using ptagent::testing::KernelDouble;
 using ptagent::testing::TempHost;
@@ -21,10 +23,6 @@ using ptagent::testing::TempHost;
 namespace {
 
 const std::string kDev = "/sys/bus/pci/devices/";
-
-PciAddress A(const char* s) {
-  return parse_pci_address(s);
-}
 
 // server: 01:00.1 is an ixgbe PF; two VFs at 01:10.1 and 01:10.3 once enabled.
 struct VfHost {

@@ -9,16 +9,14 @@
 #include "pci/inventory.hpp"
 #include "support/cli_runner.hpp"
 #include "support/kernel_double.hpp"
+#include "support/pci_address.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::A;
 
 namespace {
-
-PciAddress A(const char* s) {
-  return parse_pci_address(s);
-}
 
 struct Host {
   explicit Host(const std::string& name)

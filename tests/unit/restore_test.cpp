@@ -9,10 +9,12 @@
 #include "ops/journal.hpp"
 #include "ops/vfio_bind.hpp"
 #include "support/kernel_double.hpp"
+#include "support/pci_address.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::A;
 using ptagent::testing::host_state;
 using ptagent::testing::KernelDouble;
 using ptagent::testing::TempHost;
@@ -21,10 +23,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kDev = "/sys/bus/pci/devices/";
-
-PciAddress A(const char* s) {
-  return parse_pci_address(s);
-}
 
 BindRequest group_of(const char* addr) {
   BindRequest r;

@@ -9,10 +9,12 @@
 #include "ops/journal.hpp"
 #include "support/error_of.hpp"
 #include "support/kernel_double.hpp"
+#include "support/pci_address.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
+using ptagent::testing::A;
 using ptagent::testing::error_of;
 using ptagent::testing::host_state;
 using ptagent::testing::KernelDouble;
@@ -22,10 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kDev = "/sys/bus/pci/devices/";
-
-PciAddress A(const char* s) {
-  return parse_pci_address(s);
-}
 
 std::string driver_of(const TempHost& h, const char* addr) {
   return h.root().link_name(kDev + addr + "/driver").value_or("-");
