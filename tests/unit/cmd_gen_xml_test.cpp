@@ -1,4 +1,5 @@
 // ptagent gen-xml driven through the CLI entry point: every input form, option and error.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -11,6 +12,9 @@
 #include "support/temp_host.hpp"
 
 namespace fs = std::filesystem;
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -120,13 +124,13 @@ TEST(GenXml, EveryInputFormGivesTheSameXml) {
 TEST(GenXml, DecimalAndHexNeverMix) {
   // --bus 16 is decimal 16 = 0x10; the address form 16:00.0 is hex 0x16.
   auto dec = gen(on("workstation", {"--bus", "16", "--slot", "0", "--function", "0"}));
-  EXPECT_NE(dec.out.find("bus='0x10'"), std::string::npos) << dec.out;
+  EXPECT_THAT(dec.out, HasSubstr("bus='0x10'"));
   auto hex = gen(on("workstation", {"16:00.0"}));
-  EXPECT_NE(hex.out.find("bus='0x16'"), std::string::npos) << hex.out;
+  EXPECT_THAT(hex.out, HasSubstr("bus='0x16'"));
   auto refused = gen(on("workstation", {"--bus", "0x10", "--slot", "0", "--function", "0"}));
   EXPECT_EQ(refused.code, 2);
-  EXPECT_NE(refused.err.find("--bus '0x10'"), std::string::npos) << refused.err;
-  EXPECT_NE(refused.err.find("decimal"), std::string::npos) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("--bus '0x10'"));
+  EXPECT_THAT(refused.err, HasSubstr("decimal"));
 }
 
 TEST(GenXml, SeveralDevicesInOrder) {
@@ -155,7 +159,7 @@ TEST(GenXml, SlotShorthandFromTheHost) {
   }
   auto missing = gen(on("workstation", {"03:00"}));
   EXPECT_EQ(missing.code, 1);
-  EXPECT_NE(missing.err.find("0000:03:00"), std::string::npos) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("0000:03:00"));
   EXPECT_EQ(missing.out, "");
 }
 
@@ -169,11 +173,11 @@ TEST(GenXml, SlotShorthandOffline) {
   for (const char* bad : {"8", "0,0", "", "0,", "a", "0;1", "00"}) {
     auto b = gen(on("workstation", {"ff:17", "--functions", bad}));
     EXPECT_EQ(b.code, 2) << bad;
-    EXPECT_NE(b.err.find("--functions"), std::string::npos) << b.err;
+    EXPECT_THAT(b.err, HasSubstr("--functions"));
   }
   auto without_slot = gen(on("workstation", {"ff:17.6", "--functions", "0"}));
   EXPECT_EQ(without_slot.code, 2);
-  EXPECT_NE(without_slot.err.find("slot shorthand"), std::string::npos) << without_slot.err;
+  EXPECT_THAT(without_slot.err, HasSubstr("slot shorthand"));
 }
 
 TEST(GenXml, Options) {
@@ -205,7 +209,7 @@ TEST(GenXml, Options) {
     auto r = gen(on("workstation", c.args));
     EXPECT_EQ(r.code, 0) << c.args[0] << " " << c.args[1] << ": " << r.err;
     for (const auto& e : c.expect)
-      EXPECT_NE(r.out.find(e), std::string::npos) << "missing " << e << " in\n" << r.out;
+      EXPECT_THAT(r.out, HasSubstr(e)) << "missing " << e << " in\n" << r.out;
   }
   // --wrap around several devices.
   auto w = gen(on("workstation", {"ff:17", "--functions", "0,1", "--wrap"}));
@@ -221,13 +225,13 @@ TEST(GenXml, Options) {
 TEST(GenXml, GuestAddressRules) {
   auto other_slot = gen(on("workstation", {"ff:17.0", "ff:18.0", "--guest-address", "00:05"}));
   EXPECT_EQ(other_slot.code, 2);
-  EXPECT_NE(other_slot.err.find("different host slots"), std::string::npos) << other_slot.err;
+  EXPECT_THAT(other_slot.err, HasSubstr("different host slots"));
   auto no_f0 = gen(on("workstation", {"ff:17", "--functions", "1,2", "--guest-address", "00:05"}));
   EXPECT_EQ(no_f0.code, 2);
-  EXPECT_NE(no_f0.err.find("function 0"), std::string::npos) << no_f0.err;
+  EXPECT_THAT(no_f0.err, HasSubstr("function 0"));
   // A single function lands on function 0 of the guest slot.
   auto single = gen(on("workstation", {"ff:17.6", "--guest-address", "00:07"}));
-  EXPECT_NE(single.out.find("slot='0x07' function='0x0'/>"), std::string::npos) << single.out;
+  EXPECT_THAT(single.out, HasSubstr("slot='0x07' function='0x0'/>"));
 }
 
 TEST(GenXml, Mdev) {
@@ -248,8 +252,7 @@ TEST(GenXml, Mdev) {
              {"--mdev", "--parent", "pci_0000_00_02_0", "--type", "i915-GVTg_V5_4", "--domain-uuid",
               "a3cff1f5-1346-4f87-b7bf-3f241d999bb2", "--index", "0", "--metadata"}));
   ASSERT_EQ(md.code, 0) << md.err;
-  EXPECT_NE(md.out.find("<address uuid='0f638dd0-6188-5cab-aa2c-4830cb30a04b'/>"),
-            std::string::npos)
+  EXPECT_THAT(md.out, HasSubstr("<address uuid='0f638dd0-6188-5cab-aa2c-4830cb30a04b'/>"))
       << md.out;
   EXPECT_NE(
       md.out.find(
@@ -262,17 +265,17 @@ TEST(GenXml, Mdev) {
   auto again = gen(
       on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "i915-GVTg_V5_4",
                          "--domain-uuid", "a3cff1f5-1346-4f87-b7bf-3f241d999bb2", "--index", "0"}));
-  EXPECT_NE(again.out.find("0f638dd0-6188-5cab-aa2c-4830cb30a04b"), std::string::npos);
+  EXPECT_THAT(again.out, HasSubstr("0f638dd0-6188-5cab-aa2c-4830cb30a04b"));
   auto other = gen(
       on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "i915-GVTg_V5_4",
                          "--domain-uuid", "a3cff1f5-1346-4f87-b7bf-3f241d999bb2", "--index", "1"}));
   EXPECT_EQ(other.code, 0);
-  EXPECT_EQ(other.out.find("0f638dd0-6188-5cab-aa2c-4830cb30a04b"), std::string::npos);
+  EXPECT_THAT(other.out, Not(HasSubstr("0f638dd0-6188-5cab-aa2c-4830cb30a04b")));
 
   auto wrapped =
       gen(on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "i915-GVTg_V5_4", "--uuid",
                              "4b20d080-1b54-4048-85b3-a6a62d165c01", "--metadata", "--wrap"}));
-  EXPECT_NE(wrapped.out.find("</devices>\n<metadata>\n  <ptagent:passthrough "), std::string::npos)
+  EXPECT_THAT(wrapped.out, HasSubstr("</devices>\n<metadata>\n  <ptagent:passthrough "))
       << wrapped.out;
   EXPECT_EQ(wrapped.out.substr(wrapped.out.size() - 12), "</metadata>\n");
 }
@@ -281,13 +284,13 @@ TEST(GenXml, PciMetadataForUnmanagedDevices) {
   auto r =
       gen(on("workstation", {"ff:17.6", "--managed", "no", "--metadata", "--bind-group", "whole"}));
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("<ptagent:pci address=\"0000:ff:17.6\" bind=\"vfio-pci\" group=\"whole\"/>"),
-            std::string::npos)
+  EXPECT_THAT(
+      r.out, HasSubstr("<ptagent:pci address=\"0000:ff:17.6\" bind=\"vfio-pci\" group=\"whole\"/>"))
       << r.out;
   auto managed = gen(on("workstation", {"ff:17.6", "--metadata"}));
   EXPECT_EQ(managed.code, 0);
   EXPECT_EQ(managed.out, kFf176);  // nothing for the hook
-  EXPECT_NE(managed.err.find("managed='yes'"), std::string::npos) << managed.err;
+  EXPECT_THAT(managed.err, HasSubstr("managed='yes'"));
 }
 
 TEST(GenXml, QemuFormat) {
@@ -331,7 +334,7 @@ TEST(GenXml, JsonFormat) {
     EXPECT_EQ(j[0]["nodedev"], "pci_0000_ff_17_6");
     EXPECT_TRUE(j[0]["alias"].is_null());
     EXPECT_EQ(j[0]["qemu"], "-device vfio-pci,host=0000:ff:17.6");
-    EXPECT_NE(j[0]["xml"].get<std::string>().find("managed='no'"), std::string::npos);
+    EXPECT_THAT(j[0]["xml"].get<std::string>(), HasSubstr("managed='no'"));
     EXPECT_EQ(j[1]["address"], "0000:01:00.1");
   }
   auto m =
@@ -349,34 +352,34 @@ TEST(GenXml, HostWarnings) {
   // 01:00.0 alone leaves its HDMI audio function (snd_hda_intel) in group 1.
   auto alone = gen(on("workstation", {"01:00.0"}));
   EXPECT_EQ(alone.code, 0);
-  EXPECT_NE(alone.err.find("ptagent: warning: 0000:01:00.0"), std::string::npos) << alone.err;
-  EXPECT_NE(alone.err.find("0000:01:00.1"), std::string::npos) << alone.err;
-  EXPECT_NE(alone.out.find("bus='0x01'"), std::string::npos);  // still printed
+  EXPECT_THAT(alone.err, HasSubstr("ptagent: warning: 0000:01:00.0"));
+  EXPECT_THAT(alone.err, HasSubstr("0000:01:00.1"));
+  EXPECT_THAT(alone.out, HasSubstr("bus='0x01'"));  // still printed
   auto both = gen(on("workstation", {"01:00.0", "01:00.1"}));
   EXPECT_EQ(both.err, "");
   // The NVMe holding / and the boot VGA are host-critical.
   auto nvme = gen(on("workstation", {"02:00.0"}));
   EXPECT_EQ(nvme.code, 0);
-  EXPECT_NE(nvme.err.find("0000:02:00.0 is host-critical"), std::string::npos) << nvme.err;
+  EXPECT_THAT(nvme.err, HasSubstr("0000:02:00.0 is host-critical"));
   auto vga = gen(on("workstation", {"00:02.0"}));
-  EXPECT_NE(vga.err.find("0000:00:02.0 is host-critical"), std::string::npos) << vga.err;
+  EXPECT_THAT(vga.err, HasSubstr("0000:00:02.0 is host-critical"));
   // Host infrastructure gets no <hostdev>: a refusal (exit 1) and nothing printed.
   for (const char* dev : {"00:01.0", "00:00.0", "00:1f.0"}) {
     auto infra = gen(on("workstation", {dev}));
     EXPECT_EQ(infra.code, 1) << dev;
     EXPECT_EQ(infra.out, "") << dev;
-    EXPECT_NE(infra.err.find("host infrastructure"), std::string::npos) << infra.err;
+    EXPECT_THAT(infra.err, HasSubstr("host infrastructure"));
   }
   // Without an IOMMU there is no group at all.
   auto noiommu = gen(on("noiommu", {"00:05.0"}));
   EXPECT_EQ(noiommu.code, 0);
-  EXPECT_NE(noiommu.err.find("no IOMMU group"), std::string::npos) << noiommu.err;
+  EXPECT_THAT(noiommu.err, HasSubstr("no IOMMU group"));
   // An mdev type the parent does not offer.
   auto type = gen(on("workstation", {"--mdev", "--parent", "00:02.0", "--type", "nvidia-63",
                                      "--uuid", "4b20d080-1b54-4048-85b3-a6a62d165c01"}));
   EXPECT_EQ(type.code, 0);
-  EXPECT_NE(type.err.find("does not offer mdev type nvidia-63"), std::string::npos) << type.err;
-  EXPECT_NE(type.err.find("i915-GVTg_V5_4"), std::string::npos) << type.err;
+  EXPECT_THAT(type.err, HasSubstr("does not offer mdev type nvidia-63"));
+  EXPECT_THAT(type.err, HasSubstr("i915-GVTg_V5_4"));
 }
 
 TEST(GenXml, MissingSchemasWarnOnceAndGoOn) {
@@ -392,7 +395,7 @@ TEST(GenXml, MissingSchemasWarnOnceAndGoOn) {
        pos = r.err.find("warning:", pos + 1))
     ++warnings;
   EXPECT_EQ(warnings, 1u) << r.err;
-  EXPECT_NE(r.err.find("schemas were not found"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("schemas were not found"));
   auto quiet = gen(on("workstation", {"ff:17.6", "--no-validate"}));
   EXPECT_EQ(quiet.err, "");
 }
@@ -496,22 +499,22 @@ TEST(GenXml, BadInputExitsTwoAndNamesTheProblem) {
     for (const auto& a : c.args) shown += a + " ";
     EXPECT_EQ(r.code, 2) << shown << "\n" << r.err;
     EXPECT_EQ(r.out, "") << shown;
-    EXPECT_NE(r.err.find("ptagent: error: "), std::string::npos) << shown;
-    EXPECT_NE(r.err.find(c.needle), std::string::npos)
+    EXPECT_THAT(r.err, HasSubstr("ptagent: error: ")) << shown;
+    EXPECT_THAT(r.err, HasSubstr(c.needle))
         << shown << "\nwanted '" << c.needle << "' in: " << r.err;
   }
   fs::remove(big);
   auto missing_file = gen(on("workstation", {"--from-nodedev", "/nonexistent/nodedev.xml"}));
   EXPECT_EQ(missing_file.code, 1);
-  EXPECT_NE(missing_file.err.find("/nonexistent/nodedev.xml"), std::string::npos);
+  EXPECT_THAT(missing_file.err, HasSubstr("/nonexistent/nodedev.xml"));
 }
 
 TEST(GenXml, Help) {
   auto r = gen({"--help"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_NE(r.out.find("Usage: ptagent gen-xml"), std::string::npos);
-  EXPECT_NE(r.out.find("--guest-address"), std::string::npos);
-  EXPECT_NE(r.out.find("--from-nodedev"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("Usage: ptagent gen-xml"));
+  EXPECT_THAT(r.out, HasSubstr("--guest-address"));
+  EXPECT_THAT(r.out, HasSubstr("--from-nodedev"));
 }
 
 // An mdev parent that is not a PCI device: whatever /sys/class/mdev_bus lists (the kernel's mtty
@@ -547,20 +550,17 @@ TEST(GenXml, MdevParentThatIsNotAPciDevice) {
   args.insert(args.end(), {"--type", "mtty-1"});
   r = gen(args);
   EXPECT_EQ(r.code, 0);
-  EXPECT_NE(r.err.find("--parent mtty does not offer mdev type mtty-1 (it offers: mtty-2)"),
-            std::string::npos)
+  EXPECT_THAT(r.err, HasSubstr("--parent mtty does not offer mdev type mtty-1 (it offers: mtty-2)"))
       << r.err;
   r = gen(on("workstation", {"--mdev", "--parent", "matrix", "--type", "vfio_ap-passthrough",
                              "--uuid", "4b20d080-1b54-4048-85b3-a6a62d165c01"}));
   EXPECT_EQ(r.code, 0);
-  EXPECT_NE(r.err.find("--parent matrix is not listed under /sys/class/mdev_bus"),
-            std::string::npos)
-      << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--parent matrix is not listed under /sys/class/mdev_bus")) << r.err;
   // Names end up in sysfs paths: unsafe ones are refused.
   for (const char* bad : {"../x", "a/b", "m tty"}) {
     r = gen({"--mdev", "--parent", bad, "--type", "t", "--uuid",
              "4b20d080-1b54-4048-85b3-a6a62d165c01"});
     EXPECT_EQ(r.code, 2) << bad;
-    EXPECT_NE(r.err.find("mdev parent"), std::string::npos) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("mdev parent"));
   }
 }

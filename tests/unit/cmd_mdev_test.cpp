@@ -1,4 +1,5 @@
 // ptagent mdev end to end: the CLI on the simulated workstation, with the kernel double.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -18,6 +19,8 @@ using ptagent::test::fixture_host;
 using ptagent::test::run_cli;
 using ptagent::testing::KernelDouble;
 using ptagent::testing::TempHost;
+
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -103,7 +106,7 @@ TEST(CmdMdev, CreateListRemove) {
 
   const CliResult refused = run_mdev(host, kernel, {"remove", u2});
   EXPECT_EQ(refused.code, 1);
-  EXPECT_NE(refused.err.find("mdevctl owns it"), std::string::npos) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("mdevctl owns it"));
 
   const CliResult removed = run_mdev(host, kernel, {"remove", kU1});
   ASSERT_EQ(removed.code, 0) << removed.err;
@@ -111,7 +114,7 @@ TEST(CmdMdev, CreateListRemove) {
             std::string("Removed mdev ") + kU1 + " (i915-GVTg_V5_4 on 0000:00:02.0)\n");
   const CliResult forced = run_mdev(host, kernel, {"remove", u2, "--force"});
   ASSERT_EQ(forced.code, 0) << forced.err;
-  EXPECT_NE(forced.err.find("--force"), std::string::npos);
+  EXPECT_THAT(forced.err, HasSubstr("--force"));
   EXPECT_EQ(run_mdev(host, kernel, {"list"}, true).out, "[]\n");
   EXPECT_TRUE(Journal(host.root()).load().empty());
 }
@@ -131,11 +134,11 @@ TEST(CmdMdev, AnOpenDeviceIsNotRemoved) {
   std::filesystem::create_symlink("/dev/vfio/" + std::to_string(group),
                                   host.real("/proc/777/fd/20"));
   const CliResult list = run_mdev(host, kernel, {"list"});
-  EXPECT_NE(list.out.find("yes: held open by pid 777"), std::string::npos) << list.out;
+  EXPECT_THAT(list.out, HasSubstr("yes: held open by pid 777"));
   const std::size_t writes = kernel.write_count();
   const CliResult r = run_mdev(host, kernel, {"remove", kU2});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("held open by pid 777"), std::string::npos);
+  EXPECT_THAT(r.err, HasSubstr("held open by pid 777"));
   EXPECT_EQ(kernel.write_count(), writes);
 }
 
@@ -150,7 +153,7 @@ TEST(CmdMdev, DryRunChangesNothing) {
       r.out.find("Would create a i915-GVTg_V5_4 on 0000:00:02.0 with UUID " + std::string(kU1)),
       std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("available instances 1 -> 0"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("available instances 1 -> 0"));
   EXPECT_EQ(kernel.write_count(), 0u);
   EXPECT_EQ(ptagent::testing::host_state(host.root()), before);
   EXPECT_TRUE(Journal(host.root()).load().empty());

@@ -1,5 +1,6 @@
 // probe's verdicts with libvirt's test driver, and the commands that act through libvirt refusing
 // a simulated --root without an explicit --connect.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -13,6 +14,9 @@
 using ptagent::test::CliResult;
 using ptagent::test::fixture_host;
 using ptagent::test::run_cli;
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -40,13 +44,12 @@ TEST(CmdProbe, ADeviceHeldByARunningDomainIsInUseNotUnassignable) {
   const CliResult r =
       run_cli({"--root", fixture_host("server"), "--connect", node.uri(), "probe", "01:10.0"});
   EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.out.find("Verdict:         in use by running domain l2pci\n"), std::string::npos)
+  EXPECT_THAT(r.out, HasSubstr("Verdict:         in use by running domain l2pci\n")) << r.out;
+  EXPECT_THAT(
+      r.out,
+      HasSubstr("Live check:      not run, nothing changed (in use by running domain l2pci)"))
       << r.out;
-  EXPECT_NE(
-      r.out.find("Live check:      not run, nothing changed (in use by running domain l2pci)"),
-      std::string::npos)
-      << r.out;
-  EXPECT_EQ(r.out.find("not assignable"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("not assignable")));
   const CliResult j = run_cli(
       {"--root", fixture_host("server"), "--connect", node.uri(), "--json", "probe", "01:10.0"});
   const auto doc = nlohmann::json::parse(j.out);
@@ -60,23 +63,22 @@ TEST(CmdProbe, ALiveCheckLibvirtCannotRunIsNotChecked) {
   CliResult r = run_cli(
       {"--root", fixture_host("server"), "--connect", "test:///default", "probe", "01:10.0"});
   EXPECT_EQ(r.code, 3) << r.err;
-  EXPECT_NE(r.out.find("Verdict:         not checked: libvirt has no node device pci_0000_01_10_0"),
-            std::string::npos)
+  EXPECT_THAT(
+      r.out, HasSubstr("Verdict:         not checked: libvirt has no node device pci_0000_01_10_0"))
       << r.out;
-  EXPECT_NE(r.out.find("the static analysis says: assignable alone"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("the static analysis says: assignable alone"));
   // libvirtd unreachable.
   r = run_cli({"--root", fixture_host("server"), "--connect",
                "qemu+unix:///system?socket=/nonexistent/sock", "--json", "probe", "01:10.0"});
   EXPECT_EQ(r.code, 3) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["verdict"], "not_checked");
-  EXPECT_NE(doc["live"]["not_checked_because"].get<std::string>().find("unreachable"),
-            std::string::npos);
-  EXPECT_NE(doc["summary"].get<std::string>().find("not checked: "), std::string::npos);
+  EXPECT_THAT(doc["live"]["not_checked_because"].get<std::string>(), HasSubstr("unreachable"));
+  EXPECT_THAT(doc["summary"].get<std::string>(), HasSubstr("not checked: "));
   // Without the live part, the static verdict as before.
   r = run_cli({"--root", fixture_host("server"), "probe", "01:10.0", "--no-live"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("Verdict:         assignable alone"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Verdict:         assignable alone"));
 }
 
 TEST(CmdProbe, ASimulatedRootNeedsAnExplicitLibvirt) {
@@ -95,10 +97,10 @@ TEST(CmdProbe, ASimulatedRootNeedsAnExplicitLibvirt) {
     args.insert(args.end(), c.begin(), c.end());
     const CliResult r = run_cli(args);
     EXPECT_EQ(r.code, 2) << c[0] << ": " << r.err;
-    EXPECT_NE(r.err.find("but libvirt (qemu:///system) would act on this host's real devices"),
-              std::string::npos)
+    EXPECT_THAT(r.err,
+                HasSubstr("but libvirt (qemu:///system) would act on this host's real devices"))
         << c[0] << ": " << r.err;
-    EXPECT_NE(r.err.find("--connect URI"), std::string::npos) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("--connect URI"));
     EXPECT_EQ(r.out, "") << c[0];
   }
   // A dry run acts on nothing, --no-live asks libvirt nothing: both stay allowed.
@@ -108,19 +110,19 @@ TEST(CmdProbe, ASimulatedRootNeedsAnExplicitLibvirt) {
   const CliResult r =
       run_cli({"--root", root, "--connect", "test:///default", "detach-from", "vm", "01:10.0"});
   EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.err.find("vm"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("vm"));
 }
 
 TEST(CmdProbe, DetachFromDocumentsThePendingUnplug) {
   const CliResult help = run_cli({"detach-from", "--help"});
   EXPECT_EQ(help.code, 0);
-  EXPECT_NE(help.out.find("--wait"), std::string::npos) << help.out;
-  EXPECT_NE(help.out.find("still pending"), std::string::npos) << help.out;
-  EXPECT_NE(help.out.find("exit status is 3"), std::string::npos) << help.out;
+  EXPECT_THAT(help.out, HasSubstr("--wait"));
+  EXPECT_THAT(help.out, HasSubstr("still pending"));
+  EXPECT_THAT(help.out, HasSubstr("exit status is 3"));
   const CliResult bad = run_cli({"--root", fixture_host("server"), "--connect", "test:///default",
                                  "detach-from", "vm", "01:10.0", "--wait", "-1"});
   EXPECT_EQ(bad.code, 2);
-  EXPECT_NE(bad.err.find("--wait"), std::string::npos) << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("--wait"));
   EXPECT_NE(run_cli({"probe", "--help"}).out.find("not checked"), std::string::npos);
 }
 
@@ -177,8 +179,8 @@ TEST(CmdProbe, DetachFromALiveGuestThatKeepsTheDeviceIsPending) {
                        "assigned to 'l2pci'"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("--wait SECONDS"), std::string::npos) << r.err;
-  EXPECT_EQ(r.out.find("detached from"), std::string::npos);
+  EXPECT_THAT(r.err, HasSubstr("--wait SECONDS"));
+  EXPECT_THAT(r.out, Not(HasSubstr("detached from")));
   // Neither --live nor --config on a running domain is live too; JSON lists what is pending.
   EXPECT_EQ(j.code, 3) << j.err;
   const auto doc = nlohmann::json::parse(j.out);
@@ -190,13 +192,12 @@ TEST(CmdProbe, ASlotIsItsFunctionWhenItHoldsOnlyOne) {
   // 02:00 holds only the NVMe: the slot form names it (README lists 01:00 as a DEVICE form).
   const CliResult one = run_cli({"--root", root, "probe", "02:00", "--no-live"});
   EXPECT_EQ(one.code, 1) << one.err;  // host-critical: the root disk
-  EXPECT_NE(one.out.find("0000:02:00.0"), std::string::npos) << one.out;
+  EXPECT_THAT(one.out, HasSubstr("0000:02:00.0"));
   // 01:00 holds the GPU and its audio: a usage error that lists them.
   const CliResult two = run_cli({"--root", root, "probe", "01:00", "--no-live"});
   EXPECT_EQ(two.code, 2);
-  EXPECT_NE(two.err.find("holds 2 functions (0000:01:00.0 0000:01:00.1)"), std::string::npos)
-      << two.err;
-  EXPECT_NE(two.err.find("ptagent probe 0000:01:00.0"), std::string::npos) << two.err;
+  EXPECT_THAT(two.err, HasSubstr("holds 2 functions (0000:01:00.0 0000:01:00.1)")) << two.err;
+  EXPECT_THAT(two.err, HasSubstr("ptagent probe 0000:01:00.0"));
   EXPECT_EQ(two.out, "");
   // A malformed one is still a usage error before any scan.
   EXPECT_EQ(run_cli({"--root", root, "probe", "01:zz", "--no-live"}).code, 2);

@@ -1,4 +1,5 @@
 // ptagent sriov end to end: the CLI on the simulated server, with the kernel double for changes.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -17,6 +18,9 @@ using ptagent::test::fixture_host;
 using ptagent::test::run_cli;
 using ptagent::testing::KernelDouble;
 using ptagent::testing::TempHost;
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -46,8 +50,8 @@ TEST(CmdSriov, GoldenShowOfTheServerPf) {
 TEST(CmdSriov, ShowsAnEmptyPf) {
   const CliResult r = run_cli({"--root", fixture_host("server"), "sriov", "pci_0000_01_00_1"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("0 of 63"), std::string::npos);
-  EXPECT_EQ(r.out.find("INDEX"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("0 of 63"));
+  EXPECT_THAT(r.out, Not(HasSubstr("INDEX")));
 }
 
 TEST(CmdSriov, BadInputIsAUsageErrorAndANonPfARefusal) {
@@ -73,8 +77,8 @@ TEST(CmdSriov, BadInputIsAUsageErrorAndANonPfARefusal) {
 TEST(CmdSriov, Help) {
   const CliResult r = run_cli({"sriov", "--help"});
   EXPECT_EQ(r.code, 0);
-  EXPECT_NE(r.out.find("Usage: ptagent sriov PF"), std::string::npos);
-  EXPECT_NE(r.out.find("--autoprobe"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("Usage: ptagent sriov PF"));
+  EXPECT_THAT(r.out, HasSubstr("--autoprobe"));
   EXPECT_NE(run_cli({"--help"}).out.find("sriov"), std::string::npos);
 }
 
@@ -83,9 +87,9 @@ TEST(CmdSriov, EnablesVfsAndPrintsThem) {
   KernelDouble kernel(host.root());
   const CliResult r = run_sriov(host, kernel, {"01:00.1", "--vfs", "2", "--autoprobe", "no"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("0000:01:00.1: 0 -> 2 VFs"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("sriov_drivers_autoprobe set to 0"), std::string::npos);
-  EXPECT_NE(r.out.find("2 of 63"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("0000:01:00.1: 0 -> 2 VFs"));
+  EXPECT_THAT(r.out, HasSubstr("sriov_drivers_autoprobe set to 0"));
+  EXPECT_THAT(r.out, HasSubstr("2 of 63"));
   ASSERT_EQ(kernel.calls().size(), 2u);
   EXPECT_NE(kernel.calls()[0].path.find("sriov_drivers_autoprobe"), std::string::npos);
   const auto entries = Journal(host.root()).load();
@@ -94,7 +98,7 @@ TEST(CmdSriov, EnablesVfsAndPrintsThem) {
 
   const CliResult again = run_sriov(host, kernel, {"01:00.1", "--vfs", "2"});
   EXPECT_EQ(again.code, 0);
-  EXPECT_NE(again.out.find("already has 2 VFs"), std::string::npos);
+  EXPECT_THAT(again.out, HasSubstr("already has 2 VFs"));
   EXPECT_EQ(kernel.calls().size(), 2u);
 }
 
@@ -104,16 +108,16 @@ TEST(CmdSriov, DryRunPrintsThePlanAndChangesNothing) {
   const std::string before = ptagent::testing::host_state(host.root());
   const CliResult r = run_sriov(host, kernel, {"01:00.0", "--vfs", "2", "--force"}, false, true);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("Would change 0000:01:00.0 from 4 to 2 VFs"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("Would change 0000:01:00.0 from 4 to 2 VFs"));
   EXPECT_NE(
       r.out.find(
           "write 0 to sriov_numvfs (removes 0000:01:10.0 0000:01:10.2 0000:01:10.4 0000:01:10.6)"),
       std::string::npos);
-  EXPECT_NE(r.out.find("write 2 to sriov_numvfs"), std::string::npos);
-  EXPECT_NE(r.err.find("--force: removing a VF in use: 0000:01:10.2"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("write 2 to sriov_numvfs"));
+  EXPECT_THAT(r.err, HasSubstr("--force: removing a VF in use: 0000:01:10.2"));
   const CliResult j = run_sriov(host, kernel, {"01:00.0", "--vfs", "0", "--force"}, true, true);
   ASSERT_EQ(j.code, 0) << j.err;
-  EXPECT_NE(j.out.find("\"dry_run\": true"), std::string::npos);
+  EXPECT_THAT(j.out, HasSubstr("\"dry_run\": true"));
   EXPECT_EQ(kernel.write_count(), 0u);
   EXPECT_EQ(ptagent::testing::host_state(host.root()), before);
   EXPECT_TRUE(Journal(host.root()).load().empty());
@@ -130,10 +134,10 @@ TEST(CmdSriov, ARunningDomainHoldsItsVf) {
   KernelDouble kernel(host.root());
   const CliResult show = run_sriov(host, kernel, {"01:00.0"});
   ASSERT_EQ(show.code, 0) << show.err;
-  EXPECT_NE(show.out.find("yes: assigned to running domain db"), std::string::npos) << show.out;
+  EXPECT_THAT(show.out, HasSubstr("yes: assigned to running domain db"));
   const CliResult refused = run_sriov(host, kernel, {"01:00.0", "--vfs", "0"});
   EXPECT_EQ(refused.code, 1);
-  EXPECT_NE(refused.err.find("0000:01:10.4 (assigned to running domain db)"), std::string::npos)
+  EXPECT_THAT(refused.err, HasSubstr("0000:01:10.4 (assigned to running domain db)"))
       << refused.err;
   EXPECT_EQ(kernel.write_count(), 0u);
 }
@@ -144,13 +148,13 @@ TEST(CmdSriov, AKernelFailureIsExplainedAndPutBack) {
   kernel.fail_nth_write(2, ENOMEM);
   const CliResult r = run_sriov(host, kernel, {"01:00.0", "--vfs", "8", "--force"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(
-      r.err.find("not enough MMIO resources: SR-IOV off in firmware or BAR space short (ENOMEM)"),
-      std::string::npos)
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("not enough MMIO resources: SR-IOV off in firmware or BAR space short (ENOMEM)"))
       << r.err;
-  EXPECT_NE(r.err.find("the previous 4 VFs were put back"), std::string::npos);
-  EXPECT_NE(r.err.find("fix: "), std::string::npos);
+  EXPECT_THAT(r.err, HasSubstr("the previous 4 VFs were put back"));
+  EXPECT_THAT(r.err, HasSubstr("fix: "));
   EXPECT_TRUE(Journal(host.root()).load().empty());
   const CliResult show = run_sriov(host, kernel, {"01:00.0"}, true);
-  EXPECT_NE(show.out.find("\"num_vfs\": 4"), std::string::npos);
+  EXPECT_THAT(show.out, HasSubstr("\"num_vfs\": 4"));
 }
