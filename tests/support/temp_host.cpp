@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -89,6 +90,12 @@ std::string TempHost::real(std::string_view host_path) const {
   if (host_path.empty() || host_path.front() != '/') out += '/';
   out += host_path;
   return out;
+}
+
+void TempHost::put(std::string_view host_path, std::string_view text) const {
+  const std::string path = real(host_path);
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << text;
 }
 
 }  // namespace ptagent::testing

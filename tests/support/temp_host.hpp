@@ -32,6 +32,8 @@ class TempHost {
   const Root& root() const { return *root_; }
   // The build machine's path of a host path inside the copy.
   std::string real(std::string_view host_path) const;
+  // Writes `text` to a host path inside the copy, creating its parent directories.
+  void put(std::string_view host_path, std::string_view text = {}) const;
 
  private:
   TempHost(std::string dir);

@@ -17,13 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void put(const TempHost& h, const std::string& path, const std::string& text = "") {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
-
 void os(const TempHost& h, const std::string& id, const std::string& like = "") {
-  put(h, "/etc/os-release", "ID=" + id + "\n" + (like.empty() ? "" : "ID_LIKE=\"" + like + "\"\n"));
+  h.put("/etc/os-release", "ID=" + id + "\n" + (like.empty() ? "" : "ID_LIKE=\"" + like + "\"\n"));
 }
 
 }  // namespace
@@ -39,11 +34,11 @@ TEST(BootTarget, Names) {
 TEST(BootTarget, HostHasProgramLooksInTheSystemDirectoriesOnly) {
   TempHost h = TempHost::empty();
   EXPECT_FALSE(host_has_program(h.root(), "grubby"));
-  put(h, "/usr/local/bin/grubby");
+  h.put("/usr/local/bin/grubby");
   EXPECT_FALSE(host_has_program(h.root(), "grubby"));
-  put(h, "/sbin/grubby");
+  h.put("/sbin/grubby");
   EXPECT_TRUE(host_has_program(h.root(), "grubby"));
-  put(h, "/usr/bin/update-grub");
+  h.put("/usr/bin/update-grub");
   EXPECT_TRUE(host_has_program(h.root(), "update-grub"));
   EXPECT_FALSE(host_has_program(h.root(), "dracut"));
 }
@@ -61,7 +56,7 @@ TEST(BootTarget, NothingFoundIsUnknownAndSaysWhy) {
 TEST(BootTarget, DebianGrubUsesTheDropinAndUpdateGrub) {
   TempHost h = TempHost::empty();
   os(h, "ubuntu", "debian");
-  put(h, "/etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
+  h.put("/etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
   const BootTarget t = detect_boot_target(h.root());
   EXPECT_EQ(t.config, BootConfig::grub_dropin);
   EXPECT_EQ(t.file, kGrubDropin);
@@ -72,16 +67,16 @@ TEST(BootTarget, DebianGrubUsesTheDropinAndUpdateGrub) {
 
 TEST(BootTarget, UsrLibOsReleaseIsTheFallback) {
   TempHost h = TempHost::empty();
-  put(h, "/usr/lib/os-release", "ID=debian\n");
-  put(h, "/etc/default/grub");
+  h.put("/usr/lib/os-release", "ID=debian\n");
+  h.put("/etc/default/grub");
   EXPECT_EQ(detect_boot_target(h.root()).config, BootConfig::grub_dropin);
 }
 
 TEST(BootTarget, RhelWithGrubbyUsesGrubby) {
   TempHost h = TempHost::empty();
   os(h, "rocky", "rhel centos fedora");
-  put(h, "/etc/default/grub");
-  put(h, "/usr/sbin/grubby");
+  h.put("/etc/default/grub");
+  h.put("/usr/sbin/grubby");
   const BootTarget t = detect_boot_target(h.root());
   EXPECT_EQ(t.config, BootConfig::grubby);
   EXPECT_TRUE(t.file.empty());
@@ -92,7 +87,7 @@ TEST(BootTarget, RhelWithGrubbyUsesGrubby) {
 TEST(BootTarget, RhelWithoutGrubbyEditsTheMarkedLineAndRunsGrub2Mkconfig) {
   TempHost h = TempHost::empty();
   os(h, "rhel", "fedora");
-  put(h, "/etc/default/grub");
+  h.put("/etc/default/grub");
   BootTarget t = detect_boot_target(h.root());
   EXPECT_EQ(t.config, BootConfig::grub_default);
   EXPECT_EQ(t.file, "/etc/default/grub");
@@ -101,11 +96,11 @@ TEST(BootTarget, RhelWithoutGrubbyEditsTheMarkedLineAndRunsGrub2Mkconfig) {
 
   // UEFI: the EFI grub.cfg is a stub that chains to /boot/grub2/grub.cfg ...
   fs::create_directories(h.real("/sys/firmware/efi"));
-  put(h, "/boot/efi/EFI/redhat/grub.cfg", "search --fs-uuid x\nconfigfile $prefix/grub.cfg\n");
+  h.put("/boot/efi/EFI/redhat/grub.cfg", "search --fs-uuid x\nconfigfile $prefix/grub.cfg\n");
   EXPECT_EQ(detect_boot_target(h.root()).regenerate,
             (Cmds{{"grub2-mkconfig", "-o", "/boot/grub2/grub.cfg"}}));
   // ... unless it is a full configuration of an older install.
-  put(h, "/boot/efi/EFI/redhat/grub.cfg", "menuentry 'RHEL' {\n}\n");
+  h.put("/boot/efi/EFI/redhat/grub.cfg", "menuentry 'RHEL' {\n}\n");
   EXPECT_EQ(detect_boot_target(h.root()).regenerate,
             (Cmds{{"grub2-mkconfig", "-o", "/boot/efi/EFI/redhat/grub.cfg"}}));
 }
@@ -113,13 +108,13 @@ TEST(BootTarget, RhelWithoutGrubbyEditsTheMarkedLineAndRunsGrub2Mkconfig) {
 TEST(BootTarget, AGrubMkconfigThatSourcesDropinsGetsTheDropin) {
   TempHost h = TempHost::empty();
   os(h, "arch");
-  put(h, "/etc/default/grub");
+  h.put("/etc/default/grub");
   BootTarget t = detect_boot_target(h.root());
   EXPECT_EQ(t.config, BootConfig::grub_default);
   EXPECT_EQ(t.grub_variable, "GRUB_CMDLINE_LINUX");
   EXPECT_EQ(t.regenerate, (Cmds{{"grub-mkconfig", "-o", "/boot/grub/grub.cfg"}}));
   EXPECT_NE(t.description.find("marked line"), std::string::npos) << t.description;
-  put(h, "/usr/sbin/grub-mkconfig", "for x in ${sysconfdir}/default/grub.d/*.cfg ; do\n");
+  h.put("/usr/sbin/grub-mkconfig", "for x in ${sysconfdir}/default/grub.d/*.cfg ; do\n");
   t = detect_boot_target(h.root());
   EXPECT_EQ(t.config, BootConfig::grub_dropin);
   EXPECT_EQ(t.file, kGrubDropin);
@@ -128,12 +123,12 @@ TEST(BootTarget, AGrubMkconfigThatSourcesDropinsGetsTheDropin) {
 TEST(BootTarget, SystemdBootRegeneratesEachInstalledKernel) {
   TempHost h = TempHost::empty();
   os(h, "debian");
-  put(h, "/etc/kernel/cmdline", "root=/dev/sda1\n");
+  h.put("/etc/kernel/cmdline", "root=/dev/sda1\n");
   fs::create_directories(h.real("/lib/modules/6.1.0-13-amd64"));
   fs::create_directories(h.real("/lib/modules/6.1.0-18-amd64"));
   fs::create_directories(h.real("/lib/modules/6.0.0-old"));  // its image was removed
-  put(h, "/boot/vmlinuz-6.1.0-13-amd64");
-  put(h, "/boot/vmlinuz-6.1.0-18-amd64");
+  h.put("/boot/vmlinuz-6.1.0-13-amd64");
+  h.put("/boot/vmlinuz-6.1.0-18-amd64");
   const BootTarget t = detect_boot_target(h.root());
   EXPECT_EQ(t.config, BootConfig::kernel_cmdline);
   EXPECT_EQ(t.file, "/etc/kernel/cmdline");
@@ -144,8 +139,8 @@ TEST(BootTarget, SystemdBootRegeneratesEachInstalledKernel) {
 
 TEST(BootTarget, SystemdBootWithoutImagesFallsBackToTheRunningKernel) {
   TempHost h = TempHost::empty();
-  put(h, "/boot/loader/loader.conf");
-  put(h, "/proc/sys/kernel/osrelease", "6.1.0-18-amd64\n");
+  h.put("/boot/loader/loader.conf");
+  h.put("/proc/sys/kernel/osrelease", "6.1.0-18-amd64\n");
   const BootTarget t = detect_boot_target(h.root());
   EXPECT_EQ(t.config, BootConfig::kernel_cmdline);
   EXPECT_EQ(t.regenerate,
@@ -155,9 +150,9 @@ TEST(BootTarget, SystemdBootWithoutImagesFallsBackToTheRunningKernel) {
 TEST(BootTarget, GrubWinsOverKernelCmdlineUnlessProxmoxOnUefi) {
   TempHost h = TempHost::empty();
   os(h, "debian");
-  put(h, "/etc/default/grub");
-  put(h, "/etc/kernel/cmdline", "root=ZFS=rpool/ROOT/pve-1 boot=zfs\n");
-  put(h, "/etc/kernel/proxmox-boot-uuids", "1234-ABCD\n");
+  h.put("/etc/default/grub");
+  h.put("/etc/kernel/cmdline", "root=ZFS=rpool/ROOT/pve-1 boot=zfs\n");
+  h.put("/etc/kernel/proxmox-boot-uuids", "1234-ABCD\n");
   BootTarget t = detect_boot_target(h.root());
   EXPECT_EQ(t.config, BootConfig::grub_dropin) << "Proxmox booting with GRUB (BIOS)";
   EXPECT_EQ(t.regenerate, (Cmds{{"proxmox-boot-tool", "refresh"}}));

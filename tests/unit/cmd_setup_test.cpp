@@ -2,6 +2,7 @@
 // diffs, idempotence, revert to the byte, and the refusals (host-critical, shared IDs, an
 // unwritable /etc, a failing update-initramfs) that change nothing. Programs are stubs on a
 // private PATH that record their calls: the real update-grub never runs.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -20,12 +21,10 @@ using ptagent::testing::slurp;
 using ptagent::testing::TempHost;
 namespace fs = std::filesystem;
 
-namespace {
+using ::testing::HasSubstr;
+using ::testing::Not;
 
-void put(const TempHost& h, const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
+namespace {
 
 // A directory of stub programs that append their argv to calls.log and exit 0, except those
 // named in `failing`, which print a message and exit 1.
@@ -69,18 +68,17 @@ std::map<std::string, std::string> etc_snapshot(const TempHost& h, bool skip_pta
 
 TEST(CmdSetup, DebianByIdWritesModprobeInitramfsAndRegeneratesOnceThenRevertsToTheByte) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/initramfs-tools/modules", "# List of modules\n# comment\nraid1\n");
+  h.put("/etc/initramfs-tools/modules", "# List of modules\n# comment\nraid1\n");
   const auto before = etc_snapshot(h);
   const std::string bin = stubs(h);
 
   CliResult dry = run_cli({"--root", h.dir(), "--dry-run", "setup", "bind", "01:00", "--by-id"});
   ASSERT_EQ(dry.code, 0) << dry.err;
-  EXPECT_NE(dry.out.find("+options vfio-pci ids=10de:1b81,10de:10f0\n"), std::string::npos)
-      << dry.out;
-  EXPECT_NE(dry.out.find("+softdep nouveau pre: vfio-pci\n"), std::string::npos);
-  EXPECT_NE(dry.out.find("--- /etc/initramfs-tools/modules\n+++ /etc/initramfs-tools/modules\n"),
-            std::string::npos);
-  EXPECT_NE(dry.out.find("would run: update-initramfs -u -k all\n"), std::string::npos);
+  EXPECT_THAT(dry.out, HasSubstr("+options vfio-pci ids=10de:1b81,10de:10f0\n")) << dry.out;
+  EXPECT_THAT(dry.out, HasSubstr("+softdep nouveau pre: vfio-pci\n"));
+  EXPECT_THAT(dry.out,
+              HasSubstr("--- /etc/initramfs-tools/modules\n+++ /etc/initramfs-tools/modules\n"));
+  EXPECT_THAT(dry.out, HasSubstr("would run: update-initramfs -u -k all\n"));
   EXPECT_EQ(etc_snapshot(h), before) << "a dry run changes nothing";
 
   CliResult r = setup(h, {"bind", "01:00", "--by-id"}, bin);
@@ -94,17 +92,17 @@ TEST(CmdSetup, DebianByIdWritesModprobeInitramfsAndRegeneratesOnceThenRevertsToT
   const std::string mods = slurp(h.real("/etc/initramfs-tools/modules"));
   EXPECT_EQ(mods.rfind("# List of modules\n# comment\nraid1\n# ptagent setup: begin", 0), 0u)
       << mods;
-  EXPECT_NE(mods.find("\nvfio_pci\n"), std::string::npos);
+  EXPECT_THAT(mods, HasSubstr("\nvfio_pci\n"));
   // Linux 6.1: vfio_virqfd still exists.
   EXPECT_NE(slurp(h.real("/etc/modules-load.d/ptagent.conf")).find("vfio_virqfd"),
             std::string::npos);
   EXPECT_EQ(slurp(h.dir() + "/calls.log"), "update-initramfs -u -k all\n");
-  EXPECT_NE(r.out.find("backup: "), std::string::npos) << "the foreign modules file is backed up";
+  EXPECT_THAT(r.out, HasSubstr("backup: ")) << "the foreign modules file is backed up";
 
   // Idempotent: the same request plans nothing and runs nothing.
   CliResult again = setup(h, {"bind", "01:00", "--by-id"}, bin);
   ASSERT_EQ(again.code, 0) << again.err;
-  EXPECT_NE(again.out.find("nothing to change"), std::string::npos) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("nothing to change"));
   EXPECT_EQ(slurp(h.dir() + "/calls.log"), "update-initramfs -u -k all\n");
 
   CliResult st = run_cli({"--root", h.dir(), "--json", "setup", "status"});
@@ -130,33 +128,31 @@ TEST(CmdSetup, ByAddressWritesAnOverrideRuleOrDriverctlsFile) {
   CliResult r = setup(h, {"bind", "01:00", "--by-address"}, bin);
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string rules = slurp(h.real("/etc/udev/rules.d/ptagent-vfio.rules"));
-  EXPECT_NE(rules.find("KERNEL==\"0000:01:00.0\", ATTR{driver_override}=\"vfio-pci\""),
-            std::string::npos)
+  EXPECT_THAT(rules, HasSubstr("KERNEL==\"0000:01:00.0\", ATTR{driver_override}=\"vfio-pci\""))
       << rules;
-  EXPECT_NE(rules.find("KERNEL==\"0000:01:00.1\""), std::string::npos);
+  EXPECT_THAT(rules, HasSubstr("KERNEL==\"0000:01:00.1\""));
   EXPECT_NE(slurp(h.dir() + "/calls.log").find("udevadm control --reload"), std::string::npos);
   ASSERT_EQ(setup(h, {"revert", "bind:0000:01:00.1"}, bin).code, 0);
   EXPECT_EQ(slurp(h.real("/etc/udev/rules.d/ptagent-vfio.rules")).find("0000:01:00.1"),
             std::string::npos);
 
   TempHost d = TempHost::copy_of("workstation");
-  put(d, "/usr/sbin/driverctl", "#!/bin/sh\n");
-  put(d, "/etc/driverctl.d/pci-0000:01:00.1", "snd_hda_intel\n");
+  d.put("/usr/sbin/driverctl", "#!/bin/sh\n");
+  d.put("/etc/driverctl.d/pci-0000:01:00.1", "snd_hda_intel\n");
   CliResult fought = setup(d, {"bind", "01:00"}, stubs(d));
   EXPECT_EQ(fought.code, 1);
-  EXPECT_NE(fought.err.find("driverctl unset-override 0000:01:00.1"), std::string::npos)
-      << fought.err;
+  EXPECT_THAT(fought.err, HasSubstr("driverctl unset-override 0000:01:00.1")) << fought.err;
   fs::remove(d.real("/etc/driverctl.d/pci-0000:01:00.1"));
   // driverctl installed: a new bind is still ptagent's rule (driverctl@.service would run only
   // after the host driver bound); a device driverctl already puts on vfio-pci is left to it.
-  put(d, "/etc/driverctl.d/pci-0000:01:00.1", "vfio-pci\n");
+  d.put("/etc/driverctl.d/pci-0000:01:00.1", "vfio-pci\n");
   CliResult bound = setup(d, {"bind", "01:00"}, stubs(d));
   ASSERT_EQ(bound.code, 0) << bound.err;
-  EXPECT_NE(bound.out.find("left to driverctl"), std::string::npos) << bound.out;
+  EXPECT_THAT(bound.out, HasSubstr("left to driverctl"));
   EXPECT_FALSE(fs::exists(d.real("/etc/driverctl.d/pci-0000:01:00.0")));
   const std::string own = slurp(d.real("/etc/udev/rules.d/ptagent-vfio.rules"));
-  EXPECT_NE(own.find("KERNEL==\"0000:01:00.0\""), std::string::npos) << own;
-  EXPECT_EQ(own.find("0000:01:00.1"), std::string::npos) << own;
+  EXPECT_THAT(own, HasSubstr("KERNEL==\"0000:01:00.0\""));
+  EXPECT_THAT(own, Not(HasSubstr("0000:01:00.1")));
   EXPECT_EQ(slurp(d.real("/etc/driverctl.d/pci-0000:01:00.1")), "vfio-pci\n");
 }
 
@@ -167,12 +163,12 @@ TEST(CmdSetup, RefusalsChangeNothing) {
   // Host-critical: the root NVMe.
   CliResult crit = setup(h, {"bind", "02:00.0"}, bin);
   EXPECT_EQ(crit.code, 1);
-  EXPECT_NE(crit.err.find("holds the root filesystem"), std::string::npos) << crit.err;
+  EXPECT_THAT(crit.err, HasSubstr("holds the root filesystem"));
   // Half a group.
   CliResult half = setup(h, {"bind", "01:00.0"}, bin);
   EXPECT_EQ(half.code, 1);
-  EXPECT_NE(half.err.find("also holds 0000:01:00.1"), std::string::npos) << half.err;
-  EXPECT_NE(half.err.find("--group"), std::string::npos);
+  EXPECT_THAT(half.err, HasSubstr("also holds 0000:01:00.1"));
+  EXPECT_THAT(half.err, HasSubstr("--group"));
   // --group completes it.
   EXPECT_EQ(run_cli({"--root", h.dir(), "--dry-run", "setup", "bind", "01:00.0", "--group"}).code,
             0);
@@ -189,40 +185,37 @@ TEST(CmdSetup, RefusalsChangeNothing) {
   TempHost s = TempHost::copy_of("server");
   CliResult shared = setup(s, {"bind", "01:10.0", "--by-id"}, stubs(s));
   EXPECT_EQ(shared.code, 1);
-  EXPECT_NE(shared.err.find("is also the ID of 0000:01:10.2, 0000:01:10.4, 0000:01:10.6"),
-            std::string::npos)
+  EXPECT_THAT(shared.err, HasSubstr("is also the ID of 0000:01:10.2, 0000:01:10.4, 0000:01:10.6"))
       << shared.err;
 }
 
 TEST(CmdSetup, FailingUpdateInitramfsPutsEveryFileBack) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/initramfs-tools/modules", "raid1\n");
+  h.put("/etc/initramfs-tools/modules", "raid1\n");
   const auto before = etc_snapshot(h);
   CliResult r = setup(h, {"bind", "01:00", "--by-id"}, stubs(h, {"update-initramfs"}));
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("update-initramfs -u -k all: exited with status 1"), std::string::npos)
-      << r.err;
-  EXPECT_NE(r.err.find("E: mkinitramfs failure cpio 141"), std::string::npos)
-      << "its output is shown";
-  EXPECT_NE(r.err.find("nothing was changed"), std::string::npos);
+  EXPECT_THAT(r.err, HasSubstr("update-initramfs -u -k all: exited with status 1")) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("E: mkinitramfs failure cpio 141")) << "its output is shown";
+  EXPECT_THAT(r.err, HasSubstr("nothing was changed"));
   EXPECT_EQ(etc_snapshot(h, true), before);
   EXPECT_FALSE(fs::exists(h.real("/etc/ptagent/setup.json")));
 }
 
 TEST(CmdSetup, UnwritableEtcIsFoundBeforeAnythingIsWritten) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/udev/rules.d", "a file where a directory should be\n");
+  h.put("/etc/udev/rules.d", "a file where a directory should be\n");
   const auto before = etc_snapshot(h);
   CliResult r = setup(h, {"bind", "01:00"}, stubs(h));
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("rules.d"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("rules.d"));
   EXPECT_EQ(etc_snapshot(h), before);
 }
 
 TEST(CmdSetup, IommuOnGrubDropinDebian) {
   TempHost h = TempHost::copy_of("workstation");
   // Without the parameters in /etc/default/grub, the drop-in adds them.
-  put(h, "/etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n");
+  h.put("/etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\nGRUB_CMDLINE_LINUX=\"\"\n");
   const std::string bin = stubs(h);
   CliResult r = setup(h, {"iommu"}, bin);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -244,12 +237,11 @@ TEST(CmdSetup, IommuOnGrubDropinDebian) {
 TEST(CmdSetup, IommuConflictIsKeptUnlessAskedThenRevertedToTheByte) {
   TempHost h = TempHost::copy_of("workstation");
   const std::string grub = "# mine\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet intel_iommu=off splash\"\n";
-  put(h, "/etc/default/grub", grub);
+  h.put("/etc/default/grub", grub);
   const std::string bin = stubs(h);
   CliResult kept = setup(h, {"iommu"}, bin);
   ASSERT_EQ(kept.code, 0) << kept.err;
-  EXPECT_NE(kept.out.find("intel_iommu=off is on GRUB's command line and conflicts"),
-            std::string::npos)
+  EXPECT_THAT(kept.out, HasSubstr("intel_iommu=off is on GRUB's command line and conflicts"))
       << kept.out;
   EXPECT_EQ(slurp(h.real("/etc/default/grub")), grub);
   EXPECT_EQ(slurp(h.real("/etc/default/grub.d/ptagent.cfg")).find("intel_iommu=on"),
@@ -257,8 +249,8 @@ TEST(CmdSetup, IommuConflictIsKeptUnlessAskedThenRevertedToTheByte) {
       << "never a duplicate parameter";
   CliResult replaced = setup(h, {"iommu", "--replace-conflicting"}, bin);
   ASSERT_EQ(replaced.code, 0) << replaced.err;
-  EXPECT_NE(replaced.out.find("change: remove intel_iommu=off from /etc/default/grub line 2"),
-            std::string::npos)
+  EXPECT_THAT(replaced.out,
+              HasSubstr("change: remove intel_iommu=off from /etc/default/grub line 2"))
       << replaced.out;
   EXPECT_EQ(slurp(h.real("/etc/default/grub")),
             "# mine\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash\"\n");
@@ -272,7 +264,7 @@ TEST(CmdSetup, IommuConflictIsKeptUnlessAskedThenRevertedToTheByte) {
 TEST(CmdSetup, IommuOnRhelGrubMarkedLineAndGrubby) {
   TempHost h = TempHost::copy_of("server");
   const std::string grub = "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"rhgb quiet\"\n";
-  put(h, "/etc/default/grub", grub);
+  h.put("/etc/default/grub", grub);
   const std::string bin = stubs(h);
   CliResult r = setup(h, {"iommu"}, bin);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -286,9 +278,9 @@ TEST(CmdSetup, IommuOnRhelGrubMarkedLineAndGrubby) {
 
   // With grubby installed, grubby edits every BLS entry.
   TempHost g = TempHost::copy_of("server");
-  put(g, "/etc/default/grub", grub);
-  put(g, "/usr/sbin/grubby", "");
-  put(g, "/boot/loader/entries/a.conf", "title RHEL\noptions root=/dev/sda1 ro rhgb quiet\n");
+  g.put("/etc/default/grub", grub);
+  g.put("/usr/sbin/grubby", "");
+  g.put("/boot/loader/entries/a.conf", "title RHEL\noptions root=/dev/sda1 ro rhgb quiet\n");
   const std::string gbin = stubs(g);
   ASSERT_EQ(setup(g, {"iommu"}, gbin).code, 0);
   EXPECT_EQ(slurp(g.dir() + "/calls.log"), "grubby --update-kernel=ALL --args=iommu=pt\n");
@@ -302,8 +294,8 @@ TEST(CmdSetup, IommuOnRhelGrubMarkedLineAndGrubby) {
 TEST(CmdSetup, IommuOnProxmoxKernelCmdline) {
   TempHost h = TempHost::copy_of("workstation");
   const std::string cmdline = "root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=off\n";
-  put(h, "/etc/kernel/cmdline", cmdline);
-  put(h, "/etc/kernel/proxmox-boot-uuids", "1234-ABCD\n");
+  h.put("/etc/kernel/cmdline", cmdline);
+  h.put("/etc/kernel/proxmox-boot-uuids", "1234-ABCD\n");
   fs::create_directories(h.real("/sys/firmware/efi"));
   const std::string bin = stubs(h);
   ASSERT_EQ(setup(h, {"iommu", "--replace-conflicting"}, bin).code, 0);
@@ -334,7 +326,7 @@ TEST(CmdSetup, ModulesWithDracutAndKernelSixTwo) {
 
 TEST(CmdSetup, SimulatedHostWithoutStubsRunsNothing) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/initramfs-tools/modules", "");
+  h.put("/etc/initramfs-tools/modules", "");
   CliResult r = setup(h, {"bind", "01:00", "--by-id"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(
@@ -354,11 +346,9 @@ TEST(CmdSetup, SriovAndMdevThroughTheirOwners) {
             std::string::npos);
   EXPECT_EQ(setup(s, {"sriov", "01:00.1", "--vfs", "99"}, bin).code, 2);
   CliResult st = run_cli({"--root", s.dir(), "setup", "status"});
-  EXPECT_NE(st.out.find("sriov:0000:01:00.1: 2 VFs: configured, not active until reboot"),
-            std::string::npos)
+  EXPECT_THAT(st.out, HasSubstr("sriov:0000:01:00.1: 2 VFs: configured, not active until reboot"))
       << st.out;
-  EXPECT_NE(st.out.find("sriov:0000:01:00.0: 4 VFs: active but not persisted"), std::string::npos)
-      << st.out;
+  EXPECT_THAT(st.out, HasSubstr("sriov:0000:01:00.0: 4 VFs: active but not persisted")) << st.out;
 
   TempHost w = TempHost::copy_of("workstation");
   const std::string wbin = stubs(w);
@@ -369,7 +359,7 @@ TEST(CmdSetup, SriovAndMdevThroughTheirOwners) {
             wbin)
           .code,
       1);
-  put(w, "/usr/sbin/mdevctl", "");
+  w.put("/usr/sbin/mdevctl", "");
   ASSERT_EQ(
       setup(w, {"mdev", "--uuid", uuid, "--parent", "0000:00:02.0", "--type", "i915-GVTg_V5_4"},
             wbin)
@@ -384,19 +374,19 @@ TEST(CmdSetup, SriovAndMdevThroughTheirOwners) {
 
 TEST(CmdSetup, CheckFailsWhenIdsTakeTheRootDisk) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/modprobe.d/vfio.conf",
-      "# passthrough\noptions vfio-pci \\\n  ids=10de:1b81,144d:a808\n");
-  put(h, "/etc/modprobe.d/bl.conf", "install e1000e /bin/true\n");
+  h.put("/etc/modprobe.d/vfio.conf",
+        "# passthrough\noptions vfio-pci \\\n  ids=10de:1b81,144d:a808\n");
+  h.put("/etc/modprobe.d/bl.conf", "install e1000e /bin/true\n");
   CliResult r = run_cli({"--root", h.dir(), "check"});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("/etc/modprobe.d/vfio.conf line 2: ids 144d:a808 takes 0000:02:00.0"),
-            std::string::npos)
+  EXPECT_THAT(r.out,
+              HasSubstr("/etc/modprobe.d/vfio.conf line 2: ids 144d:a808 takes 0000:02:00.0"))
       << r.out;
   EXPECT_NE(r.out.find("/etc/modprobe.d/bl.conf line 1 (install /bin/true): e1000e is the driver "
                        "of 0000:00:1f.6"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("WARN  boot-initramfs"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("WARN  boot-initramfs"));
 }
 
 }  // namespace

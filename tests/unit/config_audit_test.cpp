@@ -3,6 +3,7 @@
 // that take a host-critical device, named by file and line; vfio_virqfd on Linux >= 6.2.
 #include "host/config_audit.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -14,12 +15,10 @@ using namespace ptagent;
 using ptagent::testing::TempHost;
 namespace fs = std::filesystem;
 
-namespace {
+using ::testing::HasSubstr;
+using ::testing::Not;
 
-void put(const TempHost& h, const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
+namespace {
 
 Check check(const std::vector<Check>& checks, const std::string& id) {
   for (const auto& c : checks) {
@@ -42,35 +41,35 @@ TEST(ConfigAudit, ACleanHostPasses) {
 
 TEST(ConfigAudit, IdsOfTheGuestGpuAreFine) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/modprobe.d/vfio.conf", "options vfio-pci ids=10de:1b81\n");
+  h.put("/etc/modprobe.d/vfio.conf", "options vfio-pci ids=10de:1b81\n");
   const Check c = check(audit_boot_config(h.root()), "boot-critical");
   EXPECT_EQ(c.status, CheckStatus::pass) << c.evidence;
-  EXPECT_NE(c.evidence.find("1 vfio-pci ids="), std::string::npos) << c.evidence;
+  EXPECT_THAT(c.evidence, HasSubstr("1 vfio-pci ids="));
 }
 
 TEST(ConfigAudit, IdsOfTheHostDisplayFailNamingFileAndLine) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/modprobe.d/vfio.conf", "# GPU\noptions vfio_pci ids=10de:1b81,8086:3E92\n");
+  h.put("/etc/modprobe.d/vfio.conf", "# GPU\noptions vfio_pci ids=10de:1b81,8086:3E92\n");
   const Check c = check(audit_boot_config(h.root()), "boot-critical");
   EXPECT_EQ(c.status, CheckStatus::fail);
-  EXPECT_NE(c.evidence.find("/etc/modprobe.d/vfio.conf line 2"), std::string::npos) << c.evidence;
-  EXPECT_NE(c.evidence.find("0000:00:02.0"), std::string::npos) << c.evidence;
-  EXPECT_EQ(c.evidence.find("10de:1b81 takes"), std::string::npos) << c.evidence;
+  EXPECT_THAT(c.evidence, HasSubstr("/etc/modprobe.d/vfio.conf line 2"));
+  EXPECT_THAT(c.evidence, HasSubstr("0000:00:02.0"));
+  EXPECT_THAT(c.evidence, Not(HasSubstr("10de:1b81 takes")));
   EXPECT_FALSE(c.fix.empty());
 }
 
 TEST(ConfigAudit, IdsOnAContinuedLineAreReadAsKmodJoinsThem) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/modprobe.d/vfio.conf", "options vfio-pci ids=10de:1b81,\\\n8086:3e92\n");
+  h.put("/etc/modprobe.d/vfio.conf", "options vfio-pci ids=10de:1b81,\\\n8086:3e92\n");
   const Check c = check(audit_boot_config(h.root()), "boot-critical");
   EXPECT_EQ(c.status, CheckStatus::fail) << c.evidence;
-  EXPECT_NE(c.evidence.find("/etc/modprobe.d/vfio.conf line 1"), std::string::npos) << c.evidence;
+  EXPECT_THAT(c.evidence, HasSubstr("/etc/modprobe.d/vfio.conf line 1"));
 }
 
 TEST(ConfigAudit, ACommentedOrMaskedFileDoesNotCount) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/lib/modprobe.d/vfio.conf", "options vfio-pci ids=8086:3e92\n");
-  put(h, "/etc/modprobe.d/other.conf", "#options vfio-pci ids=8086:3e92\n");
+  h.put("/lib/modprobe.d/vfio.conf", "options vfio-pci ids=8086:3e92\n");
+  h.put("/etc/modprobe.d/other.conf", "#options vfio-pci ids=8086:3e92\n");
   fs::create_symlink("/dev/null", h.real("/etc/modprobe.d/vfio.conf"));
   const Check c = check(audit_boot_config(h.root()), "boot-critical");
   EXPECT_EQ(c.status, CheckStatus::pass) << c.evidence;
@@ -78,42 +77,39 @@ TEST(ConfigAudit, ACommentedOrMaskedFileDoesNotCount) {
 
 TEST(ConfigAudit, KernelCommandLineIdsAndBlacklistsCount) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/kernel/cmdline", "root=/dev/nvme0n1p2 vfio-pci.ids=8086:3e92\n");
+  h.put("/etc/kernel/cmdline", "root=/dev/nvme0n1p2 vfio-pci.ids=8086:3e92\n");
   Check c = check(audit_boot_config(h.root()), "boot-critical");
   EXPECT_EQ(c.status, CheckStatus::fail);
-  EXPECT_NE(c.evidence.find("/etc/kernel/cmdline (vfio-pci.ids=)"), std::string::npos)
-      << c.evidence;
+  EXPECT_THAT(c.evidence, HasSubstr("/etc/kernel/cmdline (vfio-pci.ids=)")) << c.evidence;
 
-  put(h, "/etc/kernel/cmdline", "root=/dev/nvme0n1p2 modprobe.blacklist=nouveau,i915\n");
+  h.put("/etc/kernel/cmdline", "root=/dev/nvme0n1p2 modprobe.blacklist=nouveau,i915\n");
   c = check(audit_boot_config(h.root()), "boot-critical");
   EXPECT_EQ(c.status, CheckStatus::fail);
-  EXPECT_NE(c.evidence.find("i915 is the driver of 0000:00:02.0"), std::string::npos) << c.evidence;
-  EXPECT_EQ(c.evidence.find("nouveau"), std::string::npos) << "the guest GPU's driver is fine";
+  EXPECT_THAT(c.evidence, HasSubstr("i915 is the driver of 0000:00:02.0"));
+  EXPECT_THAT(c.evidence, Not(HasSubstr("nouveau"))) << "the guest GPU's driver is fine";
 }
 
 TEST(ConfigAudit, BlacklistAndInstallOfAHostDriverFail) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/modprobe.d/bl.conf", "blacklist nouveau\ninstall i915 /bin/false\n");
+  h.put("/etc/modprobe.d/bl.conf", "blacklist nouveau\ninstall i915 /bin/false\n");
   const Check c = check(audit_boot_config(h.root()), "boot-critical");
   EXPECT_EQ(c.status, CheckStatus::fail);
-  EXPECT_NE(c.evidence.find("/etc/modprobe.d/bl.conf line 2 (install /bin/false)"),
-            std::string::npos)
+  EXPECT_THAT(c.evidence, HasSubstr("/etc/modprobe.d/bl.conf line 2 (install /bin/false)"))
       << c.evidence;
-  EXPECT_EQ(c.evidence.find("line 1"), std::string::npos) << c.evidence;
+  EXPECT_THAT(c.evidence, Not(HasSubstr("line 1")));
 }
 
 TEST(ConfigAudit, VirqfdOnAKernelThatNoLongerHasIt) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/etc/modules-load.d/vfio.conf", "vfio\nvfio_virqfd\n");
+  h.put("/etc/modules-load.d/vfio.conf", "vfio\nvfio_virqfd\n");
   auto checks = audit_boot_config(h.root());
   for (const auto& x : checks) {
     if (x.id == "boot-virqfd") {
       EXPECT_NE(x.status, CheckStatus::warn) << "6.1 still has it";
     }
   }
-  put(h, "/proc/sys/kernel/osrelease", "6.2.0-1-amd64\n");
+  h.put("/proc/sys/kernel/osrelease", "6.2.0-1-amd64\n");
   const Check c = check(audit_boot_config(h.root()), "boot-virqfd");
   EXPECT_EQ(c.status, CheckStatus::warn);
-  EXPECT_NE(c.evidence.find("/etc/modules-load.d/vfio.conf line 2"), std::string::npos)
-      << c.evidence;
+  EXPECT_THAT(c.evidence, HasSubstr("/etc/modules-load.d/vfio.conf line 2")) << c.evidence;
 }

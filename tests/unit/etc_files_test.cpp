@@ -27,11 +27,6 @@ unsigned mode_of(const std::string& path) {
   return st.st_mode & 07777;
 }
 
-void put(const TempHost& h, const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
-
 // Names in a directory, dotfiles included (a left-over temporary file would show).
 std::vector<std::string> entries(const std::string& dir) {
   std::vector<std::string> out;
@@ -54,7 +49,7 @@ TEST(EtcFiles, CreatesMissingDirectoriesAndTheFileWith0644) {
 
 TEST(EtcFiles, ReplaceKeepsTheModeAndTheBytes) {
   TempHost h = TempHost::empty();
-  put(h, "/etc/kernel/cmdline", "root=/dev/sda1 quiet\n");
+  h.put("/etc/kernel/cmdline", "root=/dev/sda1 quiet\n");
   ::chmod(h.real("/etc/kernel/cmdline").c_str(), 0600);
   const std::string content = std::string("a\0b\r\nno newline", 15);
   write_file_atomic(h.root(), "/etc/kernel/cmdline", content);
@@ -67,7 +62,7 @@ TEST(EtcFiles, ReplaceKeepsTheModeAndTheBytes) {
 
 TEST(EtcFiles, ReplaceIsANewInodeNotAnInPlaceWrite) {
   TempHost h = TempHost::empty();
-  put(h, "/etc/a.conf", "old\n");
+  h.put("/etc/a.conf", "old\n");
   fs::create_hard_link(h.real("/etc/a.conf"), h.dir() + "/hardlink");
   write_file_atomic(h.root(), "/etc/a.conf", "new\n");
   EXPECT_EQ(slurp(h.real("/etc/a.conf")), "new\n");
@@ -113,7 +108,7 @@ TEST(EtcFiles, RelativeDotDotCannotClimbOutOfTheRoot) {
 
 TEST(EtcFiles, PreflightNamesTheDirectoryInTheWay) {
   TempHost h = TempHost::empty();
-  put(h, "/etc/modprobe.d", "a file where a directory should be\n");
+  h.put("/etc/modprobe.d", "a file where a directory should be\n");
   const Error e =
       error_of([&] { ensure_writable_dir_for(h.root(), "/etc/modprobe.d/ptagent.conf"); });
   EXPECT_EQ(e.kind(), ErrorKind::failed);
@@ -141,8 +136,8 @@ TEST(EtcFiles, PreflightCreatesTheDirectoryAndLeavesNoProbe) {
 
 TEST(EtcFiles, RemoveFileRemovesOnlyThatFileAndIgnoresAMissingOne) {
   TempHost h = TempHost::empty();
-  put(h, "/etc/modprobe.d/ptagent.conf", "x\n");
-  put(h, "/etc/modprobe.d/other.conf", "y\n");
+  h.put("/etc/modprobe.d/ptagent.conf", "x\n");
+  h.put("/etc/modprobe.d/other.conf", "y\n");
   remove_file(h.root(), "/etc/modprobe.d/ptagent.conf");
   EXPECT_EQ(entries(h.real("/etc/modprobe.d")), std::vector<std::string>{"other.conf"});
   remove_file(h.root(), "/etc/modprobe.d/ptagent.conf");

@@ -14,14 +14,7 @@ using ptagent::testing::TempHost;
 using V = std::vector<std::string>;
 namespace fs = std::filesystem;
 
-namespace {
-
-void put(const TempHost& h, const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(InitramfsTool, Names) {
   EXPECT_STREQ(initramfs_tool_name(InitramfsTool::initramfs_tools), "initramfs-tools");
@@ -32,7 +25,7 @@ TEST(InitramfsTool, Names) {
 TEST(InitramfsTool, Detect) {
   TempHost h = TempHost::empty();
   EXPECT_EQ(detect_initramfs_tool(h.root()), InitramfsTool::none);
-  put(h, "/etc/dracut.conf", "");
+  h.put("/etc/dracut.conf", "");
   EXPECT_EQ(detect_initramfs_tool(h.root()), InitramfsTool::dracut);
   fs::create_directories(h.real("/etc/initramfs-tools"));
   EXPECT_EQ(detect_initramfs_tool(h.root()), InitramfsTool::initramfs_tools)
@@ -41,7 +34,7 @@ TEST(InitramfsTool, Detect) {
   TempHost d = TempHost::empty();
   fs::create_directories(d.real("/etc/dracut.conf.d"));
   EXPECT_EQ(detect_initramfs_tool(d.root()), InitramfsTool::dracut);
-  put(d, "/etc/initramfs-tools", "a file, not the directory");
+  d.put("/etc/initramfs-tools", "a file, not the directory");
   EXPECT_EQ(detect_initramfs_tool(d.root()), InitramfsTool::dracut);
 }
 
@@ -99,7 +92,7 @@ TEST(InitramfsTool, RegenerateCommands) {
 TEST(InitramfsTool, IncludesFromInitramfsToolsModules) {
   TempHost h = TempHost::empty();
   EXPECT_FALSE(initramfs_includes(h.root(), InitramfsTool::initramfs_tools, "vfio_pci"));
-  put(h, kInitramfsModules, "# vfio_pci\nraid1\nvfio-pci ids=1:2\n");
+  h.put(kInitramfsModules, "# vfio_pci\nraid1\nvfio-pci ids=1:2\n");
   EXPECT_TRUE(initramfs_includes(h.root(), InitramfsTool::initramfs_tools, "vfio_pci"));
   EXPECT_TRUE(initramfs_includes(h.root(), InitramfsTool::initramfs_tools, "vfio-pci"));
   EXPECT_FALSE(initramfs_includes(h.root(), InitramfsTool::initramfs_tools, "vfio"))
@@ -111,11 +104,11 @@ TEST(InitramfsTool, IncludesFromInitramfsToolsModules) {
 
 TEST(InitramfsTool, IncludesFromDracutConfigs) {
   TempHost h = TempHost::empty();
-  put(h, "/etc/dracut.conf", "# add_drivers+=\" nouveau \"\nhostonly=\"yes\"\n");
+  h.put("/etc/dracut.conf", "# add_drivers+=\" nouveau \"\nhostonly=\"yes\"\n");
   EXPECT_FALSE(initramfs_includes(h.root(), InitramfsTool::dracut, "nouveau"));
-  put(h, "/etc/dracut.conf.d/10-vfio.conf", "add_drivers+=\" vfio vfio-pci \"\n");
-  put(h, "/usr/lib/dracut/dracut.conf.d/20-x.conf", "force_drivers += 'kvm'\n");
-  put(h, "/usr/lib/dracut/dracut.conf.d/30-d.conf", "drivers=\"raid1\"\n");
+  h.put("/etc/dracut.conf.d/10-vfio.conf", "add_drivers+=\" vfio vfio-pci \"\n");
+  h.put("/usr/lib/dracut/dracut.conf.d/20-x.conf", "force_drivers += 'kvm'\n");
+  h.put("/usr/lib/dracut/dracut.conf.d/30-d.conf", "drivers=\"raid1\"\n");
   EXPECT_TRUE(initramfs_includes(h.root(), InitramfsTool::dracut, "vfio_pci"));
   EXPECT_TRUE(initramfs_includes(h.root(), InitramfsTool::dracut, "vfio"));
   EXPECT_TRUE(initramfs_includes(h.root(), InitramfsTool::dracut, "kvm"));
@@ -123,12 +116,12 @@ TEST(InitramfsTool, IncludesFromDracutConfigs) {
   EXPECT_FALSE(initramfs_includes(h.root(), InitramfsTool::dracut, "vfio_iommu_type1"));
   EXPECT_FALSE(initramfs_includes(h.root(), InitramfsTool::dracut, "yes"));
   // The same name in /etc masks the one in /usr/lib.
-  put(h, "/etc/dracut.conf.d/20-x.conf", "");
+  h.put("/etc/dracut.conf.d/20-x.conf", "");
   EXPECT_FALSE(initramfs_includes(h.root(), InitramfsTool::dracut, "kvm"));
 }
 
 TEST(InitramfsTool, PtagentsOwnDracutConfIsRead) {
   TempHost h = TempHost::empty();
-  put(h, kDracutConf, dracut_conf({"vfio", "vfio_iommu_type1", "vfio_pci"}));
+  h.put(kDracutConf, dracut_conf({"vfio", "vfio_iommu_type1", "vfio_pci"}));
   EXPECT_TRUE(initramfs_includes(h.root(), InitramfsTool::dracut, "vfio_iommu_type1"));
 }

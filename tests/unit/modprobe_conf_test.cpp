@@ -16,11 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void put(const TempHost& h, const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
-
 void mask(const TempHost& h, const std::string& path) {
   fs::create_directories(fs::path(h.real(path)).parent_path());
   fs::create_symlink("/dev/null", h.real(path));
@@ -143,21 +138,21 @@ TEST(ModprobeConf, DirectoriesInPrecedenceOrder) {
 
 TEST(ModprobeConf, DropinsAreSortedByNameAndAnEarlierDirectoryWins) {
   TempHost h = TempHost::empty();
-  put(h, "/usr/lib/modprobe.d/b.conf", "");
-  put(h, "/usr/lib/modprobe.d/a.conf", "");
-  put(h, "/etc/modprobe.d/b.conf", "");
-  put(h, "/etc/modprobe.d/c.conf", "");
-  put(h, "/etc/modprobe.d/notes.txt", "");
-  put(h, "/etc/modprobe.d/.conf", "");
-  put(h, "/run/modprobe.d/a.conf", "");
+  h.put("/usr/lib/modprobe.d/b.conf", "");
+  h.put("/usr/lib/modprobe.d/a.conf", "");
+  h.put("/etc/modprobe.d/b.conf", "");
+  h.put("/etc/modprobe.d/c.conf", "");
+  h.put("/etc/modprobe.d/notes.txt", "");
+  h.put("/etc/modprobe.d/.conf", "");
+  h.put("/run/modprobe.d/a.conf", "");
   EXPECT_EQ(dropin_files(h.root(), modprobe_dirs(), ".conf"),
             (V{"/run/modprobe.d/a.conf", "/etc/modprobe.d/b.conf", "/etc/modprobe.d/c.conf"}));
 }
 
 TEST(ModprobeConf, ADevNullSymlinkMasksTheNameEverywhere) {
   TempHost h = TempHost::empty();
-  put(h, "/lib/modprobe.d/blacklist-nouveau.conf", "blacklist nouveau\n");
-  put(h, "/lib/modprobe.d/kvm.conf", "options kvm ignore_msrs=1\n");
+  h.put("/lib/modprobe.d/blacklist-nouveau.conf", "blacklist nouveau\n");
+  h.put("/lib/modprobe.d/kvm.conf", "options kvm ignore_msrs=1\n");
   mask(h, "/etc/modprobe.d/blacklist-nouveau.conf");
   EXPECT_EQ(dropin_files(h.root(), modprobe_dirs(), ".conf"), (V{"/lib/modprobe.d/kvm.conf"}));
   const auto d = read_modprobe_config(h.root());
@@ -168,15 +163,15 @@ TEST(ModprobeConf, ADevNullSymlinkMasksTheNameEverywhere) {
 
 TEST(ModprobeConf, AnEmptyFileInAnEarlierDirectoryMasksToo) {
   TempHost h = TempHost::empty();
-  put(h, "/usr/lib/modprobe.d/x.conf", "blacklist nouveau\n");
-  put(h, "/etc/modprobe.d/x.conf", "");
+  h.put("/usr/lib/modprobe.d/x.conf", "blacklist nouveau\n");
+  h.put("/etc/modprobe.d/x.conf", "");
   EXPECT_TRUE(read_modprobe_config(h.root()).empty());
 }
 
 TEST(ModprobeConf, ReadModprobeConfigInReadingOrder) {
   TempHost h = TempHost::empty();
-  put(h, "/etc/modprobe.d/b.conf", "options vfio-pci ids=1:2\n");
-  put(h, "/lib/modprobe.d/a.conf", "blacklist nouveau\n\nblacklist radeon\n");
+  h.put("/etc/modprobe.d/b.conf", "options vfio-pci ids=1:2\n");
+  h.put("/lib/modprobe.d/a.conf", "blacklist nouveau\n\nblacklist radeon\n");
   const auto d = read_modprobe_config(h.root());
   ASSERT_EQ(d.size(), 3u);
   EXPECT_EQ(d[0].file, "/lib/modprobe.d/a.conf");
@@ -187,11 +182,11 @@ TEST(ModprobeConf, ReadModprobeConfigInReadingOrder) {
 
 TEST(ModprobeConf, ReadBootModulesListsModulesLoadDThenEtcModules) {
   TempHost h = TempHost::empty();
-  put(h, "/etc/modules", "vfio\n");
-  put(h, "/usr/lib/modules-load.d/virt.conf", "kvm_intel\n");
-  put(h, "/etc/modules-load.d/ptagent.conf", "vfio-pci\nvfio_iommu_type1\n");
+  h.put("/etc/modules", "vfio\n");
+  h.put("/usr/lib/modules-load.d/virt.conf", "kvm_intel\n");
+  h.put("/etc/modules-load.d/ptagent.conf", "vfio-pci\nvfio_iommu_type1\n");
   mask(h, "/etc/modules-load.d/masked.conf");
-  put(h, "/lib/modules-load.d/masked.conf", "nouveau\n");
+  h.put("/lib/modules-load.d/masked.conf", "nouveau\n");
   const auto e = read_boot_modules(h.root());
   V names;
   for (const auto& x : e) names.push_back(x.module);

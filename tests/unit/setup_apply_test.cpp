@@ -43,11 +43,6 @@ class RecordingRunner : public CommandRunner {
   std::string output_;
 };
 
-void put(const TempHost& h, const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
-
 // New file, foreign edited file, removed file; item commands then two regenerations.
 SetupPlan sample_plan() {
   SetupPlan p;
@@ -67,8 +62,8 @@ SetupPlan sample_plan() {
 }
 
 void prepare(const TempHost& h) {
-  put(h, "/etc/initramfs-tools/modules", "# modules\nraid1\n");
-  put(h, "/etc/udev/rules.d/old.rules", "old rule\n");
+  h.put("/etc/initramfs-tools/modules", "# modules\nraid1\n");
+  h.put("/etc/udev/rules.d/old.rules", "old rule\n");
 }
 
 void expect_untouched(const TempHost& h) {
@@ -198,7 +193,7 @@ TEST(SetupApply, AnUnwritableDirectoryStopsItBeforeAnythingIsWritten) {
   SetupPlan p = sample_plan();
   // The last file's directory is a regular file: found before the first file is written.
   fs::remove_all(h.real("/etc/udev/rules.d"));
-  put(h, "/etc/udev/rules.d", "a file in the way\n");
+  h.put("/etc/udev/rules.d", "a file in the way\n");
   p.files.back() = {"/etc/udev/rules.d/ptagent-vfio.rules", std::nullopt, std::string("x\n"),
                     false};
   RecordingRunner runner;
@@ -265,6 +260,6 @@ TEST(SetupApply, AFailingBestEffortCommandIsAWarningNotARollback) {
       << r.warnings[0];
   EXPECT_NE(r.warnings[0].find("No such file or directory"), std::string::npos) << r.warnings[0];
   EXPECT_EQ(slurp(h.real("/etc/modprobe.d/ptagent.conf")), "options vfio-pci ids=10de:1b80\n");
-  EXPECT_EQ(r.ran, (V{"mdevctl define --auto --uuid u1", "update-initramfs -u -k all",
-                      "update-grub"}));
+  EXPECT_EQ(r.ran,
+            (V{"mdevctl define --auto --uuid u1", "update-initramfs -u -k all", "update-grub"}));
 }

@@ -23,11 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void put(const TempHost& h, const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
-
 const FileEdit* file(const SetupPlan& p, const std::string& path) {
   for (const auto& f : p.files) {
     if (f.path == path) return &f;
@@ -43,7 +38,7 @@ TempHost bare_grub_host() {
   const auto pos = grub.find(from);
   EXPECT_NE(pos, std::string::npos);
   grub.replace(pos, from.size(), "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"");
-  put(h, "/etc/default/grub", grub);
+  h.put("/etc/default/grub", grub);
   return h;
 }
 
@@ -101,7 +96,7 @@ TEST(SetupPlan, IommuConflictKeptOrReplaced) {
   TempHost h = bare_grub_host();
   std::string grub = slurp(h.real("/etc/default/grub"));
   grub.replace(grub.find("\"quiet\""), 7, "\"quiet intel_iommu=off\"");
-  put(h, "/etc/default/grub", grub);
+  h.put("/etc/default/grub", grub);
   const SetupHost host = read_setup_host(h.root());
   const SetupPlan keep = plan_setup_iommu(h.root(), host, Conflicts::keep);
   EXPECT_FALSE(keep.notes.empty()) << "says what it left alone";

@@ -18,13 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void put(const TempHost& h, const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
-
 std::vector<SetupStatusLine> status_with(const TempHost& h, const SetupState& s) {
-  put(h, kSetupStateFile, render_setup_state(s));
+  h.put(kSetupStateFile, render_setup_state(s));
   const SetupHost host = read_setup_host(h.root());
   EXPECT_EQ(host.state, s);
   return setup_status(h.root(), host, Inventory::scan(h.root()));
@@ -66,7 +61,7 @@ TEST(SetupStatus, PersistedIommuOnTheRunningCommandLineIsActive) {
 
 TEST(SetupStatus, PersistedIommuMissingFromTheRunningCommandLineIsPending) {
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz-6.1.0-13-amd64 ro quiet\n");
+  h.put("/proc/cmdline", "BOOT_IMAGE=/vmlinuz-6.1.0-13-amd64 ro quiet\n");
   SetupState s;
   s.iommu_added = {"intel_iommu=on", "iommu=pt"};
   const auto l_lines = status_with(h, s);  // kept: item() points into it
@@ -78,7 +73,7 @@ TEST(SetupStatus, PersistedIommuMissingFromTheRunningCommandLineIsPending) {
 TEST(SetupStatus, AnotherValueOfTheSameParameterIsNotActive) {
   // iommu=nopt and intel_iommu=onx hold "pt" and "on" only as substrings: not in effect.
   TempHost h = TempHost::copy_of("workstation");
-  put(h, "/proc/cmdline", "ro quiet intel_iommu=on iommu=nopt\n");
+  h.put("/proc/cmdline", "ro quiet intel_iommu=on iommu=nopt\n");
   SetupState s;
   s.iommu_added = {"intel_iommu=on", "iommu=pt"};
   const auto l_lines = status_with(h, s);  // kept: item() points into it
@@ -86,7 +81,7 @@ TEST(SetupStatus, AnotherValueOfTheSameParameterIsNotActive) {
   ASSERT_NE(l, nullptr);
   EXPECT_EQ(l->state, SetupItemState::pending_reboot) << l->evidence;
 
-  put(h, "/proc/cmdline", "ro intel_iommu=sm_on,on iommu=pt\n");
+  h.put("/proc/cmdline", "ro intel_iommu=sm_on,on iommu=pt\n");
   const auto ok_lines = status_with(h, s);  // kept: item() points into it
   const auto* ok = item(ok_lines, "iommu");
   ASSERT_NE(ok, nullptr);
@@ -101,7 +96,7 @@ TEST(SetupStatus, LoadedVfioModulesThatNothingListsAreNotPersisted) {
   EXPECT_EQ(l->state, SetupItemState::not_persisted);
   EXPECT_NE(l->what.find("vfio_pci"), std::string::npos) << l->what;
 
-  put(h, "/etc/modules-load.d/vfio.conf", "vfio\nvfio_iommu_type1\nvfio-pci\n");
+  h.put("/etc/modules-load.d/vfio.conf", "vfio\nvfio_iommu_type1\nvfio-pci\n");
   EXPECT_EQ(item(status_with(h, SetupState{}), "modules"), nullptr) << "listed: nothing to say";
 }
 
@@ -186,7 +181,7 @@ TEST(SetupStatus, AHostWithoutAKnownBootLoaderStillHasAStatus) {
   fs::remove_all(h.real("/boot/grub"));
   SetupState s;
   s.modules = true;
-  put(h, kSetupStateFile, render_setup_state(s));
+  h.put(kSetupStateFile, render_setup_state(s));
   const SetupHost host = read_setup_host(h.root());
   ASSERT_EQ(host.boot.config, BootConfig::unknown) << host.boot.description;
   const auto lines = setup_status(h.root(), host, Inventory::scan(h.root()));

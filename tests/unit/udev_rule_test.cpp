@@ -15,11 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void put(const TempHost& h, const std::string& path, const std::string& text) {
-  fs::create_directories(fs::path(h.real(path)).parent_path());
-  std::ofstream(h.real(path), std::ios::binary) << text;
-}
-
 PciAddress addr(const char* text) {
   return parse_pci_address(text);
 }
@@ -95,13 +90,13 @@ TEST(UdevRule, ParseSkipsCommentsPatternsAndOtherRules) {
 TEST(UdevRule, ReadBootOverridesFromDriverctlAndRules) {
   TempHost h = TempHost::empty();
   EXPECT_TRUE(read_boot_overrides(h.root()).empty());
-  put(h, "/etc/driverctl.d/pci-0000:01:00.0", "vfio-pci\n");
-  put(h, "/etc/driverctl.d/pci-0000:01:00.1", "\n");
-  put(h, "/etc/driverctl.d/pci-garbage", "vfio-pci\n");
-  put(h, "/etc/driverctl.d/usb-1-1", "usbhid\n");
-  put(h, kVfioRules, *rules_file({override_rule(addr("0000:02:00.0"), "vfio-pci")}));
-  put(h, "/etc/udev/rules.d/99-notes.txt",
-      "KERNEL==\"0000:03:00.0\", ATTR{driver_override}=\"vfio-pci\"\n");
+  h.put("/etc/driverctl.d/pci-0000:01:00.0", "vfio-pci\n");
+  h.put("/etc/driverctl.d/pci-0000:01:00.1", "\n");
+  h.put("/etc/driverctl.d/pci-garbage", "vfio-pci\n");
+  h.put("/etc/driverctl.d/usb-1-1", "usbhid\n");
+  h.put(kVfioRules, *rules_file({override_rule(addr("0000:02:00.0"), "vfio-pci")}));
+  h.put("/etc/udev/rules.d/99-notes.txt",
+        "KERNEL==\"0000:03:00.0\", ATTR{driver_override}=\"vfio-pci\"\n");
   const auto o = read_boot_overrides(h.root());
   ASSERT_EQ(o.size(), 2u);
   EXPECT_EQ(o[0].file, "/etc/driverctl.d/pci-0000:01:00.0");
