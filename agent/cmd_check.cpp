@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/commands.hpp"
-#include "host/readiness.hpp"
+#include "check/readiness.hpp"
 
 namespace ptagent::cli {
 

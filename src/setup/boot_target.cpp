@@ -1,6 +1,6 @@
 #include "setup/boot_target.hpp"
 
-#include "host/readiness.hpp"
+#include "host/host_text.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent {
@@ -28,16 +28,6 @@ bool host_has_program(const Root& root, const std::string& name) {
   return false;
 }
 
-namespace {
-
-std::string efi_dir_for(const std::string& os_id) {
-  if (os_id == "rhel" || os_id == "centos" || os_id == "rocky" || os_id == "almalinux") {
-    return os_id == "rhel" ? "redhat" : os_id;
-  }
-  return os_id.empty() ? "fedora" : os_id;
-}
-
-}  // namespace
 
 BootTarget detect_boot_target(const Root& root) {
   BootTarget t;

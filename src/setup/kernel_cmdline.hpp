@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "host/readiness.hpp"
+#include "host/host_text.hpp"
 
 namespace ptagent {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "host/readiness.hpp"
+#include "host/host_text.hpp"
 #include "ops/vfio_bind.hpp"
 #include "pci/address.hpp"
 #include "setup/boot_target.hpp"

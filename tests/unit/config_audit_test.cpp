@@ -1,7 +1,7 @@
 // config_audit: `ptagent check`'s audit of the next boot on temp copies of the workstation
 // fixture: vfio-pci ids= and blacklists (modprobe.d, continued lines, the kernel command line)
 // that take a host-critical device, named by file and line; vfio_virqfd on Linux >= 6.2.
-#include "host/config_audit.hpp"
+#include "check/config_audit.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,8 @@
 // Host readiness: the pure parsers (tables), the checks on hand-made facts, and the checks on the
 // simulated hosts and on small trees built in a temp dir (read-only: check never writes).
-#include "host/readiness.hpp"
+#include "check/readiness.hpp"
+#include "host/host_facts.hpp"
+#include "host/host_text.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "host/readiness.hpp"
+#include "check/readiness.hpp"
 
 namespace ptagent {
 

@@ -1,4 +1,4 @@
-#include "host/config_audit.hpp"
+#include "check/config_audit.hpp"
 
 #include <algorithm>
 
