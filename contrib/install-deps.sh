@@ -11,7 +11,7 @@ pkgs=(
   libvirt-dev libxml2-dev libxml2-utils libpugixml-dev libboost-program-options-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libpci-dev pciutils libgtest-dev googletest
   libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
-  mdevctl driverctl clang libclang-rt-14-dev util-linux procps time python3 hyperfine
+  mdevctl driverctl clang clang-format libclang-rt-14-dev util-linux procps time python3 hyperfine
   libfuse3-dev fuse3
 )
 missing=()

@@ -25,6 +25,7 @@ step() {
   failed=$((failed + 1))
 }
 
+step bash contrib/format-check.sh
 step bash tests/fixtures/check_fixtures.sh
 step ctest --test-dir build --output-on-failure -j2 --timeout 300
 # The FUSE-served simulated kernel's own semantics (tests/sim; sim_peers.sh below uses it).
