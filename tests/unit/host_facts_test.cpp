@@ -3,23 +3,11 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-
 #include "support/temp_host.hpp"
 
 using namespace ptagent;
 using ptagent::testing::TempHost;
 
-namespace {
-
-void put(const TempHost& host, const std::string& path, const std::string& text) {
-  const std::filesystem::path p = host.real(path);
-  std::filesystem::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
-
-}  // namespace
 
 TEST(HostFacts, EmptyTreeHasNoFacts) {
   auto host = TempHost::empty();
@@ -35,8 +23,8 @@ TEST(HostFacts, EmptyTreeHasNoFacts) {
 
 TEST(HostFacts, EfiGrubConfigOfTheDistribution) {
   auto host = TempHost::empty();
-  put(host, "/etc/os-release", "ID=\"rhel\"\n");
-  put(host, "/boot/efi/EFI/redhat/grub.cfg", "configfile /boot/grub2/grub.cfg\n");
+  host.put("/etc/os-release", "ID=\"rhel\"\n");
+  host.put("/boot/efi/EFI/redhat/grub.cfg", "configfile /boot/grub2/grub.cfg\n");
   const HostFacts f = gather_host_facts(host.root());
   ASSERT_TRUE(f.efi_grub_cfg);
   EXPECT_NE(f.efi_grub_cfg->find("configfile"), std::string::npos);
@@ -44,7 +32,7 @@ TEST(HostFacts, EfiGrubConfigOfTheDistribution) {
 
 TEST(HostFacts, OsReleaseFallsBackToUsrLib) {
   auto host = TempHost::empty();
-  put(host, "/usr/lib/os-release", "ID=debian\n");
+  host.put("/usr/lib/os-release", "ID=debian\n");
   const HostFacts f = gather_host_facts(host.root());
   ASSERT_TRUE(f.os_release);
   EXPECT_EQ(*f.os_release, "ID=debian\n");
@@ -52,8 +40,8 @@ TEST(HostFacts, OsReleaseFallsBackToUsrLib) {
 
 TEST(HostFacts, HostileOsIdReadsNothingOutsideEfi) {
   auto host = TempHost::empty();
-  put(host, "/etc/os-release", "ID=../../../etc\n");
-  put(host, "/etc/grub.cfg", "secret\n");
+  host.put("/etc/os-release", "ID=../../../etc\n");
+  host.put("/etc/grub.cfg", "secret\n");
   const HostFacts f = gather_host_facts(host.root());
   EXPECT_FALSE(f.efi_grub_cfg);
 }
