@@ -9,10 +9,10 @@
 #include "error.hpp"
 #include "ops/journal.hpp"
 #include "ops/restore.hpp"
-#include "ops/sysfs_writer.hpp"
 #include "ops/vfio_bind.hpp"
 #include "pci/inventory.hpp"
 #include "sysfs/root.hpp"
+#include "sysfs/sysfs_writer.hpp"
 
 namespace ptagent::cli {
 

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "agent/cli.hpp"
-#include "ops/sysfs_writer.hpp"
 #include "ops/wait.hpp"
+#include "sysfs/sysfs_writer.hpp"
 
 namespace ptagent::cli {
 
