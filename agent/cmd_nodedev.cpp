@@ -30,7 +30,7 @@ std::chrono::milliseconds bound(double seconds) {
 }
 
 int run_nodedev(Context& ctx, const Args& args, Op op) {
-  const char* name = op == Op::detach ? "detach" : op == Op::reattach ? "reattach" : "reset";
+  const char* name = nodedev_op_name(op);
   NodedevOptions o;
   po::options_description desc("Options");
   desc.add_options()("device", po::value(&o.devices)->multitoken(),
