@@ -85,7 +85,7 @@ using Calls = std::vector<std::string>;
 // to libvirt.
 struct NodeHost {
   NodeHost() : h(TempHost::copy_of("workstation")), k(h.root()) {
-    lv.node_devices = {A("01:00.0"), A("01:00.1")};
+    lv.node_devices = {A("01:00.0"), A("01:00.1"), A("02:00.0")};
   }
   ActionLog run(NodedevOp op, std::vector<PciAddress> devices) {
     NodedevRequest r;
@@ -176,11 +176,12 @@ TEST(NodeDevices, AFailedResetReattachesBothNewestFirst) {
 
 TEST(NodeDevices, AWedgedDeviceIsRolledBackAndKeepsItsRemedy) {
   NodeHost n;
-  n.k.wedge_on_reset("0000:01:00.1");
-  ASSERT_EQ(n.k.write(kDev + "0000:01:00.1/reset", "1"), 0);  // what libvirt's reset does
-  Error e = error_of([&] { n.run(NodedevOp::detach, kBoth); });
+  // The NVMe drive 02:00.0 (its reset file works) wedges: what libvirt's reset did, done here.
+  n.k.wedge_on_reset("0000:02:00.0");
+  ASSERT_EQ(n.k.write(kDev + "0000:02:00.0/reset", "1"), 0);
+  Error e = error_of([&] { n.run(NodedevOp::detach, {A("01:00.0"), A("02:00.0")}); });
   EXPECT_TRUE(is_wedged_error(e));
-  EXPECT_NE(e.cause().find("rolled back: reattached 0000:01:00.1, 0000:01:00.0"), std::string::npos)
+  EXPECT_NE(e.cause().find("rolled back: reattached 0000:02:00.0, 0000:01:00.0"), std::string::npos)
       << e.cause();
   EXPECT_NE(e.hint().find("reboot the host"), std::string::npos);
   EXPECT_TRUE(n.lv.on_vfio.empty());
@@ -220,10 +221,12 @@ TEST(NodeDevices, ResetResetsEachAndStopsAtAWedgedOne) {
   EXPECT_EQ(n.run(NodedevOp::reset, kBoth),
             (ActionLog{"0000:01:00.0: reset (libvirt)", "0000:01:00.1: reset (libvirt)"}));
   NodeHost w;
-  w.k.wedge_on_reset("0000:01:00.0");
-  ASSERT_EQ(w.k.write(kDev + "0000:01:00.0/reset", "1"), 0);
-  EXPECT_TRUE(is_wedged_error(error_of([&] { w.run(NodedevOp::reset, kBoth); })));
-  EXPECT_EQ(w.lv.changes(), Calls{"reset_node_device 0000:01:00.0"});
+  w.k.wedge_on_reset("0000:02:00.0");
+  ASSERT_EQ(w.k.write(kDev + "0000:02:00.0/reset", "1"), 0);
+  EXPECT_TRUE(is_wedged_error(error_of([&] {
+    w.run(NodedevOp::reset, {A("02:00.0"), A("01:00.0")});
+  })));
+  EXPECT_EQ(w.lv.changes(), Calls{"reset_node_device 0000:02:00.0"});  // stopped there
 }
 
 // Whichever libvirt call fails, a detach leaves every device where it was.
