@@ -1,15 +1,77 @@
 #include "agent/cli.hpp"
 
 #include <iostream>
+#include <memory>
+#include <optional>
 
+#include "domain/effects.hpp"
 #include "error.hpp"
 #include "sysfs/root.hpp"
+#include "virt/libvirt_client_real.hpp"
 
 namespace ptagent::cli {
 
+namespace {
+
+// The real writer on ctx.root(), made at the first write.
+class RootWriter final : public SysfsWriter {
+ public:
+  explicit RootWriter(Context& ctx) : ctx_(ctx) {}
+  int write(const std::string& path, std::string_view value) override {
+    if (!real_) real_ = std::make_unique<RealSysfsWriter>(ctx_.root());
+    return real_->write(path, value);
+  }
+
+ private:
+  Context& ctx_;
+  std::unique_ptr<RealSysfsWriter> real_;
+};
+
+}  // namespace
+
+struct Context::Seams {
+  explicit Seams(Context& ctx) : writer(ctx) {}
+  RootWriter writer;
+  virt::RealLibvirtClient libvirt;
+  SystemClock clock;
+  SysfsWriter* sysfs_given = nullptr;
+  LibvirtClient* libvirt_given = nullptr;
+  Clock* clock_given = nullptr;
+  WaitLimits settle;
+  std::optional<Effects> effects;
+};
+
 Context::Context(GlobalOptions g, std::ostream& o, std::ostream& e, std::istream& i)
-    : global(std::move(g)), out(o), err(e), in(i) {}
+    : global(std::move(g)), out(o), err(e), in(i), seams_(std::make_unique<Seams>(*this)) {}
 Context::~Context() = default;
+
+Effects& Context::effects() {
+  Seams& s = *seams_;
+  if (!s.effects) {
+    s.effects.emplace(Effects{s.sysfs_given ? *s.sysfs_given : s.writer,
+                              s.libvirt_given ? *s.libvirt_given : s.libvirt,
+                              s.clock_given ? *s.clock_given : s.clock, s.settle});
+  }
+  return *s.effects;
+}
+
+// Doubles are given before the first effects(): the context is built once.
+void Context::use_sysfs(SysfsWriter& writer) {
+  seams_->sysfs_given = &writer;
+  seams_->effects.reset();
+}
+void Context::use_libvirt(LibvirtClient& libvirt) {
+  seams_->libvirt_given = &libvirt;
+  seams_->effects.reset();
+}
+void Context::use_clock(Clock& clock) {
+  seams_->clock_given = &clock;
+  seams_->effects.reset();
+}
+void Context::use_settle(const WaitLimits& limits) {
+  seams_->settle = limits;
+  seams_->effects.reset();
+}
 
 const Root& Context::root() {
   if (!root_) {
@@ -63,7 +125,9 @@ void print_main_help(std::ostream& out) {
     n.resize(std::max<std::size_t>(n.size() + 2, 14), ' ');
     out << "  " << n << c.summary << "\n";
   }
-  out << "\n" << kGlobalHelp << "\nExit codes: 0 success, 1 failed or refused, 2 bad usage or malformed input.\n"
+  out << "\n"
+      << kGlobalHelp
+      << "\nExit codes: 0 success, 1 failed or refused, 2 bad usage or malformed input.\n"
       << "Run 'ptagent COMMAND --help' for the options of one command.\n";
 }
 
@@ -130,7 +194,8 @@ bool parse_options(Context& ctx, const Command& cmd, po::options_description& de
     vm.insert({"help", po::variable_value()});
   }
   if (vm.count("help")) {
-    ctx.out << "Usage: ptagent " << cmd.name << " " << cmd.synopsis << "\n\n" << cmd.summary << "\n";
+    ctx.out << "Usage: ptagent " << cmd.name << " " << cmd.synopsis << "\n\n"
+            << cmd.summary << "\n";
     if (!details.empty()) ctx.out << "\n" << details;
     ctx.out << "\n" << desc << "\n" << kGlobalHelp;
     return false;
@@ -138,7 +203,8 @@ bool parse_options(Context& ctx, const Command& cmd, po::options_description& de
   return true;
 }
 
-int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, std::istream& in) {
+int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
+        std::istream& in) {
   GlobalOptions g;
   if (const char* env = std::getenv("PTAGENT_ROOT"); env && *env) g.root = env;
   std::vector<std::string> args(argv.begin() + (argv.empty() ? 0 : 1), argv.end());

@@ -8,8 +8,13 @@
 #include <vector>
 
 namespace ptagent {
+class Clock;
+class LibvirtClient;
 class Root;
-}
+class SysfsWriter;
+struct Effects;
+struct WaitLimits;
+}  // namespace ptagent
 
 namespace ptagent::cli {
 
@@ -33,8 +38,20 @@ class Context {
   const Root& root();
   void warn(const std::string& message);
 
+  // Every side effect of a command (domain/effects.hpp), built once at the first use from the
+  // real parts: the sysfs writer on root() (opened at the first write, so --help and bad input
+  // never open the root), libvirt, the system clock. A test gives its doubles before it runs a
+  // command handler.
+  Effects& effects();
+  void use_sysfs(SysfsWriter& writer);
+  void use_libvirt(LibvirtClient& libvirt);
+  void use_clock(Clock& clock);
+  void use_settle(const WaitLimits& limits);
+
  private:
+  struct Seams;
   std::unique_ptr<Root> root_;
+  std::unique_ptr<Seams> seams_;
 };
 
 // Commands that act through libvirt check the devices under --root but libvirtd acts on the real
@@ -68,6 +85,7 @@ bool parse_options(Context& ctx, const Command& cmd, po::options_description& de
                    po::variables_map& vm, const std::string& details = {});
 
 // Entry point used by main() and the tests. Returns the exit code.
-int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, std::istream& in);
+int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
+        std::istream& in);
 
 }  // namespace ptagent::cli

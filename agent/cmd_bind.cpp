@@ -1,18 +1,16 @@
 // ptagent bind / restore: vfio binding through driver_override, undone from the journal.
-#include "agent/cmd_bind.hpp"
-
 #include <nlohmann/json.hpp>
 
 #include "agent/commands.hpp"
 #include "agent/device_args.hpp"
-#include "agent/writer_commands.hpp"
+#include "domain/effects.hpp"
 #include "error.hpp"
 #include "ops/journal.hpp"
 #include "ops/restore.hpp"
-#include "ops/sysfs_writer.hpp"
 #include "ops/vfio_bind.hpp"
 #include "pci/inventory.hpp"
 #include "sysfs/root.hpp"
+#include "sysfs/sysfs_writer.hpp"
 
 namespace ptagent::cli {
 
@@ -54,7 +52,8 @@ std::vector<PciAddress> restore_targets(const Root& root, const std::vector<std:
 
 }  // namespace
 
-int run_bind(Context& ctx, const Args& args, SysfsWriter& writer) {
+int cmd_bind(Context& ctx, const Args& args) {
+  SysfsWriter& writer = ctx.effects().sysfs;
   std::vector<std::string> devices;
   std::string driver = "vfio-pci";
   bool group = false, force = false;
@@ -137,7 +136,8 @@ int run_bind(Context& ctx, const Args& args, SysfsWriter& writer) {
   return 0;
 }
 
-int run_restore(Context& ctx, const Args& args, SysfsWriter& writer) {
+int cmd_restore(Context& ctx, const Args& args) {
+  SysfsWriter& writer = ctx.effects().sysfs;
   std::vector<std::string> devices;
   bool all = false;
   po::options_description desc("Options");
@@ -244,16 +244,6 @@ int run_restore(Context& ctx, const Args& args, SysfsWriter& writer) {
             << shown(d.driver_after) << "\n";
   }
   return 0;
-}
-
-int cmd_bind(Context& ctx, const Args& args) {
-  ContextWriter writer(ctx);
-  return run_bind(ctx, args, writer);
-}
-
-int cmd_restore(Context& ctx, const Args& args) {
-  ContextWriter writer(ctx);
-  return run_restore(ctx, args, writer);
 }
 
 }  // namespace ptagent::cli

@@ -3,7 +3,7 @@
 
 #include "agent/commands.hpp"
 #include "agent/render.hpp"
-#include "agent/writer_commands.hpp"
+#include "domain/effects.hpp"
 #include "domain/holders.hpp"
 #include "error.hpp"
 #include "ops/journal.hpp"
@@ -304,7 +304,7 @@ int do_remove(Context& ctx, const Args& args, SysfsWriter& writer, const WaitLim
 
 }  // namespace
 
-int mdev_command(Context& ctx, const Args& args, SysfsWriter& writer, const WaitLimits& limits) {
+int cmd_mdev(Context& ctx, const Args& args) {
   if (args.empty()) {
     print_mdev_help(ctx.err);
     throw_usage("ptagent mdev", "needs a sub-command: types, list, create or remove");
@@ -317,15 +317,11 @@ int mdev_command(Context& ctx, const Args& args, SysfsWriter& writer, const Wait
   }
   if (verb == "types") return do_types(ctx, rest);
   if (verb == "list") return do_list(ctx, rest);
-  if (verb == "create") return do_create(ctx, rest, writer, limits);
-  if (verb == "remove") return do_remove(ctx, rest, writer, limits);
+  Effects& fx = ctx.effects();
+  if (verb == "create") return do_create(ctx, rest, fx.sysfs, fx.settle);
+  if (verb == "remove") return do_remove(ctx, rest, fx.sysfs, fx.settle);
   throw_usage("ptagent mdev " + verb, "unknown sub-command",
               "use one of: types, list, create, remove (see 'ptagent mdev --help')");
-}
-
-int cmd_mdev(Context& ctx, const Args& args) {
-  ContextWriter writer(ctx);
-  return mdev_command(ctx, args, writer);
 }
 
 }  // namespace ptagent::cli

@@ -1,20 +1,20 @@
 // ptagent detach / reattach / reset: libvirt's node-device API, guarded, in libvirt's order.
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "agent/commands.hpp"
 #include "agent/device_args.hpp"
 #include "agent/render.hpp"
+#include "domain/node_devices.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
 #include "pci/inventory.hpp"
-#include "virt/domain_holders.hpp"
-#include "virt/nodedev_ops.hpp"
 
 namespace ptagent::cli {
 
 namespace {
 
-enum class Op { detach, reattach, reset };
+using Op = NodedevOp;
 
 struct NodedevOptions {
   std::vector<std::string> devices;
@@ -24,59 +24,75 @@ struct NodedevOptions {
 };
 
 std::chrono::milliseconds bound(double seconds) {
-  if (!(seconds > 0 && seconds <= 3600)) throw_usage("--timeout", "must be between 0 and 3600 seconds");
+  if (!(seconds > 0 && seconds <= 3600))
+    throw_usage("--timeout", "must be between 0 and 3600 seconds");
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
 int run_nodedev(Context& ctx, const Args& args, Op op) {
-  const char* name = op == Op::detach ? "detach" : op == Op::reattach ? "reattach" : "reset";
+  const char* name = nodedev_op_name(op);
   NodedevOptions o;
   po::options_description desc("Options");
-  desc.add_options()("device", po::value(&o.devices)->multitoken(), "devices (any address form; 01:00 = every function of the slot)");
-  if (op == Op::detach) desc.add_options()("group", po::bool_switch(&o.group), "also every other endpoint of each device's IOMMU group");
-  if (op != Op::reattach) desc.add_options()("force", po::bool_switch(&o.force), "allow a host-critical device (root disk, default-route NIC, boot VGA, keyboard)");
-  desc.add_options()("timeout", po::value(&o.timeout), "seconds to wait for libvirtd per call (default 30)");
+  desc.add_options()("device", po::value(&o.devices)->multitoken(),
+                     "devices (any address form; 01:00 = every function of the slot)");
+  if (op == Op::detach)
+    desc.add_options()("group", po::bool_switch(&o.group),
+                       "also every other endpoint of each device's IOMMU group");
+  if (op != Op::reattach)
+    desc.add_options()(
+        "force", po::bool_switch(&o.force),
+        "allow a host-critical device (root disk, default-route NIC, boot VGA, keyboard)");
+  desc.add_options()("timeout", po::value(&o.timeout),
+                     "seconds to wait for libvirtd per call (default 30)");
   po::positional_options_description pos;
   pos.add("device", -1);
   po::variables_map vm;
   const std::string details =
-      op == Op::detach ? "Detaches each device from its host driver to vfio-pci with virNodeDeviceDetachFlags(…, \"vfio\"),\n"
-                         "then resets each (virNodeDeviceReset), like libvirt's managed hostdevs: check all, detach all,\n"
+      op == Op::detach ? "Detaches each device from its host driver to vfio-pci with "
+                         "virNodeDeviceDetachFlags(…, \"vfio\"),\n"
+                         "then resets each (virNodeDeviceReset), like libvirt's managed hostdevs: "
+                         "check all, detach all,\n"
                          "reset all. A failure reattaches what was detached.\n"
-      : op == Op::reattach ? "Gives each device back to its host driver (virNodeDeviceReAttach). Only devices on vfio-pci or\n"
-                             "pci-stub are accepted. A failure detaches again what was reattached.\n"
-                           : "Resets each device through libvirt (virNodeDeviceReset): FLR, else PM reset, else secondary bus\n"
-                             "reset. A device that reads vendor 0xffff afterwards is wedged (an SR-IOV VF, whose IDs always read\n"
-                             "0xffff in config space: its class and status registers): reboot needed.\n";
+      : op == Op::reattach
+          ? "Gives each device back to its host driver (virNodeDeviceReAttach). Only devices on "
+            "vfio-pci or\n"
+            "pci-stub are accepted. A failure detaches again what was reattached.\n"
+          : "Resets each device through libvirt (virNodeDeviceReset): FLR, else PM reset, else "
+            "secondary bus\n"
+            "reset. A device that reads vendor 0xffff afterwards is wedged (an SR-IOV VF, whose "
+            "IDs always read\n"
+            "0xffff in config space: its class and status registers): reboot needed.\n";
   const std::string details_all = details + kRootNeedsConnect;
   if (!parse_options(ctx, command(name), desc, pos, args, vm, details_all)) return 0;
   const auto timeout = bound(o.timeout);
+
+  NodedevRequest req;
+  req.op = op;
+  req.uri = ctx.global.connect;
+  req.timeout = timeout;
 
   const Root& root = ctx.root();
   // Checked here, acted on the real host: refused before anything else (a dry run acts on nothing).
   if (!ctx.global.dry_run) require_explicit_connect(ctx, name);
   Inventory inv = Inventory::scan(root, Naming::ids_only);
-  auto devices = resolve_devices(inv, o.devices, o.group ? GroupExpansion::whole_group : GroupExpansion::none);
+  req.devices =
+      resolve_devices(inv, o.devices, o.group ? GroupExpansion::whole_group : GroupExpansion::none);
+  const auto& devices = req.devices;
   HostCritical critical = HostCritical::scan(root, inv);
-  if (op != Op::reattach) guard_host_critical(critical, devices, o.force ? Force::yes : Force::no, name);
-  for (const auto& a : devices) {
-    const Device& d = inv.get(a);
-    if (op == Op::detach && d.on_vfio()) {
-      throw_refused(a.to_string(), "is already detached (bound to " + *d.driver + ")",
-                    "nothing to do; 'ptagent reattach " + a.to_string() + "' gives it back to the host");
-    }
-    if (op == Op::reattach && !d.on_vfio()) {
-      throw_refused(a.to_string(), "is not detached: it is " + (d.driver ? "on " + *d.driver : std::string("unbound")),
-                    "reattach only gives back devices that are on vfio-pci or pci-stub");
-    }
-  }
+  if (op != Op::reattach)
+    guard_host_critical(critical, devices, o.force ? Force::yes : Force::no, name);
+  check_node_devices(inv, req);
 
   if (ctx.global.dry_run) {
     ctx.out << "Plan (dry run, nothing changed; libvirt " << ctx.global.connect << "):\n";
     for (const auto& a : devices) {
       const Device& d = inv.get(a);
-      if (op == Op::detach) ctx.out << "  detach " << a.to_string() << " from " << d.driver.value_or("no driver") << " to vfio-pci\n";
-      if (op == Op::reattach) ctx.out << "  reattach " << a.to_string() << " from " << d.driver.value_or("?") << " to its host driver\n";
+      if (op == Op::detach)
+        ctx.out << "  detach " << a.to_string() << " from " << d.driver.value_or("no driver")
+                << " to vfio-pci\n";
+      if (op == Op::reattach)
+        ctx.out << "  reattach " << a.to_string() << " from " << d.driver.value_or("?")
+                << " to its host driver\n";
     }
     if (op != Op::reattach) {
       for (const auto& a : devices) ctx.out << "  reset " << a.to_string() << "\n";
@@ -84,13 +100,7 @@ int run_nodedev(Context& ctx, const Args& args, Op op) {
     return 0;
   }
 
-  virt::Connection conn = virt::Connection::open(ctx.global.connect, timeout);
-  // libvirt refuses a device a running guest holds without naming the guest ("Not resetting
-  // active device"): name it first.
-  virt::refuse_held_devices(conn, devices, name);
-  virt::ActionLog log = op == Op::detach     ? virt::detach_devices(conn, root, devices)
-                        : op == Op::reattach ? virt::reattach_devices(conn, devices)
-                                             : virt::reset_devices(conn, root, devices);
+  const ActionLog log = run_node_devices(root, ctx.effects(), req);
   if (ctx.global.json) {
     nlohmann::json j = {{"operation", name}, {"actions", log}};
     nlohmann::json devs = nlohmann::json::array();
@@ -105,8 +115,14 @@ int run_nodedev(Context& ctx, const Args& args, Op op) {
 
 }  // namespace
 
-int cmd_detach(Context& ctx, const Args& args) { return run_nodedev(ctx, args, Op::detach); }
-int cmd_reattach(Context& ctx, const Args& args) { return run_nodedev(ctx, args, Op::reattach); }
-int cmd_reset(Context& ctx, const Args& args) { return run_nodedev(ctx, args, Op::reset); }
+int cmd_detach(Context& ctx, const Args& args) {
+  return run_nodedev(ctx, args, Op::detach);
+}
+int cmd_reattach(Context& ctx, const Args& args) {
+  return run_nodedev(ctx, args, Op::reattach);
+}
+int cmd_reset(Context& ctx, const Args& args) {
+  return run_nodedev(ctx, args, Op::reset);
+}
 
 }  // namespace ptagent::cli

@@ -3,7 +3,7 @@
 
 #include "agent/commands.hpp"
 #include "agent/render.hpp"
-#include "agent/writer_commands.hpp"
+#include "domain/effects.hpp"
 #include "domain/holders.hpp"
 #include "error.hpp"
 #include "ops/journal.hpp"
@@ -135,7 +135,9 @@ PciHolders collect_holders(Context& ctx, const Root& root) {
 
 }  // namespace
 
-int sriov_command(Context& ctx, const Args& args, SysfsWriter& writer, const WaitLimits& limits) {
+int cmd_sriov(Context& ctx, const Args& args) {
+  SysfsWriter& writer = ctx.effects().sysfs;
+  const WaitLimits& limits = ctx.effects().settle;
   po::options_description desc("Options");
   std::string device, vfs, autoprobe;
   bool force = false;
@@ -200,11 +202,6 @@ int sriov_command(Context& ctx, const Args& args, SysfsWriter& writer, const Wai
   ctx.out << "\n";
   print_state(ctx.out, now);
   return 0;
-}
-
-int cmd_sriov(Context& ctx, const Args& args) {
-  ContextWriter writer(ctx);
-  return sriov_command(ctx, args, writer);
 }
 
 }  // namespace ptagent::cli

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "hooks/hook.hpp"
-#include "ops/sysfs_writer.hpp"
 #include "sysfs/root.hpp"
+#include "sysfs/sysfs_writer.hpp"
 #ifdef PTAGENT_HOOK_KERNEL_DOUBLE
 #include <csignal>
 

@@ -10,11 +10,11 @@
 #include "error.hpp"
 #include "ops/errno_text.hpp"
 #include "ops/journal.hpp"
-#include "ops/sysfs_writer.hpp"
 #include "pci/address.hpp"
 #include "printable.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
+#include "sysfs/sysfs_writer.hpp"
 #include "uuid.hpp"
 
 namespace ptagent {

@@ -7,12 +7,12 @@
 #include "error.hpp"
 #include "ops/errno_text.hpp"
 #include "ops/journal.hpp"
-#include "ops/sysfs_writer.hpp"
 #include "ops/vfio_holders.hpp"
 #include "pci/device.hpp"
 #include "printable.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
+#include "sysfs/sysfs_writer.hpp"
 
 namespace ptagent {
 

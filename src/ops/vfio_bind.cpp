@@ -9,11 +9,11 @@
 #include "host/critical.hpp"
 #include "ops/errno_text.hpp"
 #include "ops/restore.hpp"
-#include "ops/sysfs_writer.hpp"
 #include "ops/vfio_holders.hpp"
 #include "pci/inventory.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
+#include "sysfs/sysfs_writer.hpp"
 
 namespace ptagent {
 

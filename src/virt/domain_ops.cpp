@@ -3,8 +3,6 @@
 #include <cstdlib>
 
 #include "error.hpp"
-#include "ops/wait.hpp"
-#include "virt/domain_holders.hpp"
 #include "virt/errors.hpp"
 #include "virt/libvirt_api.hpp"
 
@@ -114,22 +112,6 @@ void attach_device(const Connection& conn, const Domain& dom, const std::string&
 void detach_device(const Connection& conn, const Domain& dom, const std::string& xml,
                    Affect affect) {
   change_device(conn, dom, xml, affect, libvirt().virDomainDetachDeviceFlags, "detach");
-}
-
-bool affects_live(Affect affect, bool domain_active) {
-  return affect == Affect::live || affect == Affect::live_and_config ||
-         (affect == Affect::current && domain_active);
-}
-
-bool wait_hostdev_gone(const Connection& conn, const Domain& dom, const PciAddress& address,
-                       std::chrono::milliseconds wait) {
-  WaitLimits limits;
-  limits.timeout = wait;
-  limits.poll = std::chrono::milliseconds(200);
-  // A guest that stopped meanwhile holds nothing live any more.
-  return wait_until(limits, [&] {
-    return !domain_is_active(conn, dom) || !domain_xml_holds(domain_xml(conn, dom, false), address);
-  });
 }
 
 }  // namespace ptagent::virt

@@ -6,12 +6,13 @@
 #include <utility>
 #include <vector>
 
+#include "domain/libvirt_client.hpp"
 #include "pci/address.hpp"
 #include "virt/connection.hpp"
 
 namespace ptagent::virt {
 
-enum class Affect { current, live, config, live_and_config };
+using Affect = ptagent::Affect;
 
 // Domain XML (inactive definition when `inactive`).
 std::string domain_xml(const Connection& conn, const Domain& dom, bool inactive);
@@ -26,13 +27,5 @@ void attach_device(const Connection& conn, const Domain& dom, const std::string&
 // live XML until the guest lets go, which it may never do.
 void detach_device(const Connection& conn, const Domain& dom, const std::string& xml,
                    Affect affect);
-
-// True when a detach changes the running guest (live, or current on a running domain).
-bool affects_live(Affect affect, bool domain_active);
-
-// Polls the domain's live XML until no <hostdev> has `address` as its source, for at most `wait`
-// (checked at least once). True when the device is gone; false when the unplug is still pending.
-bool wait_hostdev_gone(const Connection& conn, const Domain& dom, const PciAddress& address,
-                       std::chrono::milliseconds wait);
 
 }  // namespace ptagent::virt

@@ -3,11 +3,13 @@
 #include <algorithm>
 
 #include "domain/holders.hpp"
+#include "domain/libvirt_holders.hpp"
+#include "domain/node_devices.hpp"
 #include "error.hpp"
 #include "ops/vfio_holders.hpp"
 #include "pci/device.hpp"
 #include "virt/connection.hpp"
-#include "virt/domain_holders.hpp"
+#include "virt/domain_ops.hpp"
 #include "virt/nodedev_ops.hpp"
 
 namespace ptagent::virt {
@@ -42,7 +44,7 @@ LiveProbe run_live_probe(const Root& root, const Device& device, const LiveProbe
   }
   if (conn) {
     try {
-      live.holders = running_domains_holding(*conn, addr);
+      live.holders = domains_holding(running_domain_xmls(*conn), addr);
     } catch (const Error& e) {
       unreachable = "libvirt could not list its running domains: " + message_of(e);
     }

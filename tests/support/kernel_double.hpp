@@ -102,8 +102,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ops/sysfs_writer.hpp"
 #include "pci/modalias.hpp"
+#include "sysfs/sysfs_writer.hpp"
 
 namespace ptagent {
 class Root;

@@ -1,12 +1,11 @@
 // ptagent bind / restore end to end: the commands against the kernel double on fixture copies,
 // and on this machine's real root where that is safe (it has no vfio-pci, so nothing can change).
-#include "agent/cmd_bind.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "agent/commands.hpp"
 #include "ops/journal.hpp"
 #include "support/cli_runner.hpp"
 #include "support/kernel_double.hpp"
@@ -29,7 +28,8 @@ CliResult run(const TempHost& h, SysfsWriter& w, Cmd cmd, const std::vector<std:
   return test::run_command(
       h.dir(),
       [&](cli::Context& ctx) {
-        return cmd == Cmd::bind ? cli::run_bind(ctx, args, w) : cli::run_restore(ctx, args, w);
+        ctx.use_sysfs(w);
+        return cmd == Cmd::bind ? cli::cmd_bind(ctx, args) : cli::cmd_restore(ctx, args);
       },
       json, dry_run);
 }

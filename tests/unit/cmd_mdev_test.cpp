@@ -6,8 +6,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "agent/writer_commands.hpp"
+#include "agent/commands.hpp"
 #include "ops/journal.hpp"
+#include "ops/wait.hpp"
 #include "support/cli_runner.hpp"
 #include "support/kernel_double.hpp"
 #include "support/temp_host.hpp"
@@ -31,7 +32,12 @@ const char* kU2 = "83c32df7-d52e-4ec1-9668-1f3c7e4df107";
 CliResult run_mdev(const TempHost& host, SysfsWriter& writer, const std::vector<std::string>& args,
                    bool as_json = false, bool dry_run = false) {
   return test::run_command(
-      host.dir(), [&](cli::Context& ctx) { return cli::mdev_command(ctx, args, writer, kFast); },
+      host.dir(),
+      [&](cli::Context& ctx) {
+        ctx.use_sysfs(writer);
+        ctx.use_settle(kFast);
+        return cli::cmd_mdev(ctx, args);
+      },
       as_json, dry_run);
 }
 

@@ -6,8 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "agent/writer_commands.hpp"
+#include "agent/commands.hpp"
 #include "ops/journal.hpp"
+#include "ops/wait.hpp"
 #include "support/cli_runner.hpp"
 #include "support/kernel_double.hpp"
 #include "support/temp_host.hpp"
@@ -30,7 +31,12 @@ const WaitLimits kFast{std::chrono::milliseconds(300), std::chrono::milliseconds
 CliResult run_sriov(const TempHost& host, SysfsWriter& writer, const std::vector<std::string>& args,
                     bool json = false, bool dry_run = false) {
   return test::run_command(
-      host.dir(), [&](cli::Context& ctx) { return cli::sriov_command(ctx, args, writer, kFast); },
+      host.dir(),
+      [&](cli::Context& ctx) {
+        ctx.use_sysfs(writer);
+        ctx.use_settle(kFast);
+        return cli::cmd_sriov(ctx, args);
+      },
       json, dry_run);
 }
 

@@ -12,7 +12,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "agent/cmd_bind.hpp"
+#include "agent/commands.hpp"
 #include "hooks/hook.hpp"
 #include "ops/journal.hpp"
 #include "support/cli_runner.hpp"
@@ -128,8 +128,10 @@ void recover_and_check(const TempHost& h, Recovery how, const std::string& start
           << where << ": " << err.str();
       break;
     case Recovery::restore_all: {
-      const test::CliResult r = test::run_command(
-          h.dir(), [&](cli::Context& ctx) { return cli::run_restore(ctx, {"--all"}, k); });
+      const test::CliResult r = test::run_command(h.dir(), [&](cli::Context& ctx) {
+        ctx.use_sysfs(k);
+        return cli::cmd_restore(ctx, {"--all"});
+      });
       EXPECT_EQ(r.code, 0) << where << ": " << r.out << r.err;
       break;
     }

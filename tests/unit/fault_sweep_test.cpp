@@ -20,11 +20,11 @@
 #include <set>
 #include <sstream>
 
-#include "agent/cmd_bind.hpp"
-#include "agent/writer_commands.hpp"
+#include "agent/commands.hpp"
 #include "hooks/hook.hpp"
 #include "ops/errno_text.hpp"
 #include "ops/journal.hpp"
+#include "ops/wait.hpp"
 #include "support/cli_runner.hpp"
 #include "support/guest_domain.hpp"
 #include "support/kernel_double.hpp"
@@ -57,10 +57,12 @@ struct Env : ptagent::testing::SimHost {
     const std::string name = args.at(0);
     const cli::Args rest(args.begin() + 1, args.end());
     const test::CliResult r = test::run_command(host.dir(), [&](cli::Context& ctx) {
-      if (name == "bind") return cli::run_bind(ctx, rest, kernel);
-      if (name == "restore") return cli::run_restore(ctx, rest, kernel);
-      if (name == "sriov") return cli::sriov_command(ctx, rest, kernel, kFast);
-      if (name == "mdev") return cli::mdev_command(ctx, rest, kernel, kFast);
+      ctx.use_sysfs(kernel);
+      ctx.use_settle(kFast);
+      if (name == "bind") return cli::cmd_bind(ctx, rest);
+      if (name == "restore") return cli::cmd_restore(ctx, rest);
+      if (name == "sriov") return cli::cmd_sriov(ctx, rest);
+      if (name == "mdev") return cli::cmd_mdev(ctx, rest);
       ADD_FAILURE() << "no command " << name;
       return 0;
     });

@@ -15,13 +15,11 @@
 #include <map>
 #include <sstream>
 
-#include "agent/cmd_bind.hpp"
-#include "agent/writer_commands.hpp"
+#include "agent/commands.hpp"
 #include "error.hpp"
 #include "hooks/hook.hpp"
 #include "ops/journal.hpp"
 #include "ops/mdev.hpp"
-#include "ops/sysfs_writer.hpp"
 #include "ops/vfio_bind.hpp"
 #include "pci/address.hpp"
 #include "support/cli_runner.hpp"
@@ -29,6 +27,7 @@
 #include "support/sim_host.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
+#include "sysfs/sysfs_writer.hpp"
 #include "xml/domain.hpp"
 #include "xml/domain_status.hpp"
 #include "xml/metadata.hpp"
@@ -126,9 +125,10 @@ struct Host : ptagent::testing::SimHost {
   int cli(const std::vector<std::string>& args, std::string* text = nullptr) {
     const cli::Args rest(args.begin() + 1, args.end());
     const test::CliResult r = test::run_command(host.dir(), [&](cli::Context& ctx) {
-      if (args[0] == "bind") return cli::run_bind(ctx, rest, kernel);
-      if (args[0] == "restore") return cli::run_restore(ctx, rest, kernel);
-      if (args[0] == "mdev") return cli::mdev_command(ctx, rest, kernel);
+      ctx.use_sysfs(kernel);
+      if (args[0] == "bind") return cli::cmd_bind(ctx, rest);
+      if (args[0] == "restore") return cli::cmd_restore(ctx, rest);
+      if (args[0] == "mdev") return cli::cmd_mdev(ctx, rest);
       ADD_FAILURE() << args[0];
       return 0;
     });
@@ -592,7 +592,8 @@ TEST(HostileInput, APlantedMdevTypeDirectoryOutsideTheHostIsNotUsed) {
     // Also with the real writer: the same refusal comes before any write.
     RealSysfsWriter real(h.host.root());
     const test::CliResult r = test::run_command(h.host.dir(), [&](cli::Context& ctx) {
-      return cli::mdev_command(ctx, {"create", "0000:00:02.0", "evil", "--uuid", kMdev}, real);
+      ctx.use_sysfs(real);
+      return cli::cmd_mdev(ctx, {"create", "0000:00:02.0", "evil", "--uuid", kMdev});
     });
     EXPECT_NE(r.code, 0) << r.err;
     std::string herr;

@@ -8,12 +8,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "domain/clock.hpp"
+#include "domain/libvirt_holders.hpp"
 #include "pci/device.hpp"
 #include "support/cli_runner.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 #include "virt/connection.hpp"
 #include "virt/domain_ops.hpp"
+#include "virt/libvirt_client_real.hpp"
 
 using namespace ptagent;
 using namespace ptagent::virt;
@@ -142,17 +145,19 @@ TEST(LiveProbe, TheConclusion) {
   EXPECT_EQ(probe_verdict_key(ProbeVerdict::in_use), "in_use");
 }
 
-// The wait after a live detach: the test driver's domain keeps its <hostdev> (nothing unplugs
-// it), so the wait ends at its bound; a device it does not hold is gone at the first look.
+// The wait after a live detach, through the real client: the test driver's domain keeps its
+// <hostdev> (nothing unplugs it), so the wait ends at its bound; a device it does not hold is gone
+// at the first look.
 TEST(LiveProbe, WaitForAHostdevToLeaveTheLiveXml) {
   TestDriver drv(running_domain("l2pci", "0x01", "0x10", "0x0"));
-  Connection conn = Connection::open(drv.uri(), std::chrono::milliseconds(5000));
-  Domain dom = Domain::lookup(conn, "l2pci");
+  RealLibvirtClient client;
+  SystemClock clock;
+  client.connect(drv.uri(), std::chrono::milliseconds(5000));
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_FALSE(wait_hostdev_gone(conn, dom, parse_pci_address("0000:01:10.0"),
+  EXPECT_FALSE(wait_hostdev_gone(client, clock, "l2pci", parse_pci_address("0000:01:10.0"),
                                  std::chrono::milliseconds(400)));
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(400));
-  EXPECT_TRUE(wait_hostdev_gone(conn, dom, parse_pci_address("0000:01:10.1"),
+  EXPECT_TRUE(wait_hostdev_gone(client, clock, "l2pci", parse_pci_address("0000:01:10.1"),
                                 std::chrono::milliseconds(5000)));
   EXPECT_TRUE(affects_live(Affect::live, false));
   EXPECT_TRUE(affects_live(Affect::current, true));

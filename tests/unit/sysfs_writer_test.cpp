@@ -1,4 +1,4 @@
-#include "ops/sysfs_writer.hpp"
+#include "sysfs/sysfs_writer.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Which running domains hold a PCI device, from their live XML.
-#include "virt/domain_holders.hpp"
+#include "domain/libvirt_holders.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,9 +9,10 @@
 #include <fstream>
 
 #include "error.hpp"
+#include "virt/libvirt_client_real.hpp"
 
 using namespace ptagent;
-using namespace ptagent::virt;
+using ptagent::virt::RealLibvirtClient;
 
 namespace {
 
@@ -65,8 +66,8 @@ TEST(DomainHolders, TheDomainBeingChangedAndUnreadableDocumentsHoldNothing) {
   EXPECT_FALSE(domain_xml_holds("<domain><devices><hostdev", parse_pci_address("0000:01:00.0")));
 }
 
-// Against libvirt's test driver: its default connection runs one domain, "test", without host
-// devices; a node file runs one that holds 0000:01:10.0.
+// Through the real client against libvirt's test driver: its default connection runs one domain,
+// "test", without host devices; a node file runs one that holds 0000:01:10.0.
 TEST(DomainHolders, RefusesADeviceARunningDomainHolds) {
   const std::filesystem::path file = std::filesystem::temp_directory_path() /
                                      ("ptagent-holders-" + std::to_string(::getpid()) + ".xml");
@@ -76,9 +77,10 @@ TEST(DomainHolders, RefusesADeviceARunningDomainHolds) {
          "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
          "bus='0x01' slot='0x10' function='0x0'/></source></hostdev></devices></domain></node>";
   {
-    Connection conn = Connection::open("test://" + file.string(), std::chrono::milliseconds(5000));
+    RealLibvirtClient conn;
+    conn.connect("test://" + file.string(), std::chrono::milliseconds(5000));
     const auto a = parse_pci_address("0000:01:10.0");
-    EXPECT_EQ(running_domains_holding(conn, a), (std::vector<std::string>{"l2pci"}));
+    EXPECT_EQ(domains_holding(conn.running_domain_xmls(), a), (std::vector<std::string>{"l2pci"}));
     try {
       refuse_held_devices(conn, {parse_pci_address("0000:01:10.1"), a}, "reset");
       ADD_FAILURE() << "not refused";
@@ -91,7 +93,9 @@ TEST(DomainHolders, RefusesADeviceARunningDomainHolds) {
     EXPECT_NO_THROW(refuse_held_devices(conn, {a}, "attach", kU1));  // the domain itself
     EXPECT_NO_THROW(refuse_held_devices(conn, {parse_pci_address("0000:01:10.1")}, "reset"));
   }
-  Connection def = Connection::open("test:///default", std::chrono::milliseconds(5000));
-  EXPECT_TRUE(running_domains_holding(def, parse_pci_address("0000:01:10.0")).empty());
+  RealLibvirtClient def;
+  def.connect("test:///default", std::chrono::milliseconds(5000));
+  EXPECT_TRUE(
+      domains_holding(def.running_domain_xmls(), parse_pci_address("0000:01:10.0")).empty());
   std::filesystem::remove(file);
 }

@@ -1,12 +1,13 @@
-#include "virt/domain_holders.hpp"
+#include "domain/libvirt_holders.hpp"
 
 #include <algorithm>
 
+#include "domain/clock.hpp"
+#include "domain/libvirt_client.hpp"
 #include "error.hpp"
-#include "virt/domain_ops.hpp"
 #include "xml/domain.hpp"
 
-namespace ptagent::virt {
+namespace ptagent {
 
 bool domain_xml_holds(const std::string& xml, const PciAddress& address) {
   try {
@@ -36,15 +37,10 @@ std::vector<std::string> domains_holding(const DomainXmls& running, const PciAdd
   return out;
 }
 
-std::vector<std::string> running_domains_holding(const Connection& conn, const PciAddress& address,
-                                                 const std::string& except_uuid) {
-  return domains_holding(running_domain_xmls(conn), address, except_uuid);
-}
-
-void refuse_held_devices(const Connection& conn, const std::vector<PciAddress>& devices,
+void refuse_held_devices(LibvirtClient& libvirt, const std::vector<PciAddress>& devices,
                          const std::string& operation, const std::string& except_uuid) {
   if (devices.empty()) return;
-  const DomainXmls running = running_domain_xmls(conn);
+  const DomainXmls running = libvirt.running_domain_xmls();
   for (const auto& a : devices) {
     const auto holders = domains_holding(running, a, except_uuid);
     if (holders.empty()) continue;
@@ -56,10 +52,28 @@ void refuse_held_devices(const Connection& conn, const std::vector<PciAddress>& 
   }
 }
 
+bool wait_hostdev_gone(LibvirtClient& libvirt, Clock& clock, const std::string& domain,
+                       const PciAddress& address, std::chrono::milliseconds wait) {
+  constexpr std::chrono::milliseconds kPoll(200);
+  // A guest that stopped meanwhile holds nothing live any more.
+  auto gone = [&] {
+    return !libvirt.domain_is_active(domain) ||
+           !domain_xml_holds(libvirt.domain_xml(domain, false), address);
+  };
+  const auto deadline = clock.now() + wait;
+  for (;;) {
+    if (gone()) return true;
+    const auto now = clock.now();
+    if (now >= deadline) return false;
+    clock.sleep_for(
+        std::min(kPoll, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
+  }
+}
+
 std::string join_domain_names(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
   return out;
 }
 
-}  // namespace ptagent::virt
+}  // namespace ptagent
