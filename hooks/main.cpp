@@ -11,14 +11,8 @@
 #include <vector>
 
 #include "hooks/hook.hpp"
+#include "hooks/writer.hpp"
 #include "sysfs/root.hpp"
-#include "sysfs/sysfs_writer.hpp"
-#ifdef PTAGENT_HOOK_KERNEL_DOUBLE
-#include <csignal>
-
-#include "ops/journal.hpp"
-#include "support/kernel_double.hpp"
-#endif
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/syslog_sink.h>
@@ -107,23 +101,8 @@ int main(int argc, char** argv) {
       logger->info(line);
     };
     for (const auto& p : config.problems) log("ptagent.conf: " + p);
-#ifdef PTAGENT_HOOK_KERNEL_DOUBLE
-    // Test build only: the kernel's sysfs semantics emulated on a simulated host. The double
-    // itself dies at PTAGENT_DOUBLE_KILL_AT_WRITE=N; this dies at the N-th step of writing the
-    // journal (crash-consistency tests).
-    ptagent::testing::KernelDouble writer(root);
-    if (const char* at = std::getenv("PTAGENT_SIM_KILL_AT_JOURNAL_STEP"); at && *at) {
-      const long n = std::strtol(at, nullptr, 10);
-      auto seen = std::make_shared<long>(0);  // the seam calls copies of the function
-      ptagent::set_journal_fault(root.base(), [n, seen](ptagent::JournalStep) {
-        if (++*seen == n) std::raise(SIGKILL);
-        return 0;
-      });
-    }
-#else
-    ptagent::RealSysfsWriter writer(root, config.write_timeout);
-#endif
-    ptagent::hook::HookDeps deps{root, writer, config, std::cerr, log};
+    const auto writer = ptagent::hook::make_writer(root, config);
+    ptagent::hook::HookDeps deps{root, *writer, config, std::cerr, log};
     int rc = ptagent::hook::run_hook(inv, xml, deps);
     std::cerr.flush();
     std::_Exit(rc);  // detached watchdog thread: leave without unwinding it

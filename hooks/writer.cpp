@@ -1,0 +1,9 @@
+#include "hooks/writer.hpp"
+
+namespace ptagent::hook {
+
+std::unique_ptr<SysfsWriter> make_writer(const Root& root, const HookConfig& config) {
+  return std::make_unique<RealSysfsWriter>(root, config.write_timeout);
+}
+
+}  // namespace ptagent::hook
