@@ -22,6 +22,47 @@ const Root& Context::root() {
   return *root_;
 }
 
+std::optional<std::string> flag_of(Input input) {
+  switch (input) {
+    case Input::vf_count:
+      return "--vfs";
+    case Input::mdev_uuid:
+    case Input::new_uuid:
+      return "--uuid";
+    case Input::mdev_parent:
+      return "--parent";
+    case Input::mdev_type:
+      return "--type";
+    case Input::force:
+      return "--force";
+    case Input::whole_group:
+      return "--group";
+    case Input::driver:
+      return "--driver";
+    case Input::host_root:
+      return "--root";
+    case Input::autoprobe:
+      return "--autoprobe";
+    case Input::all_changes:
+      return "--all";
+    case Input::hook_binary:
+      return "--binary";
+    case Input::by_address:
+      return "--by-address";
+    case Input::replace_conflicting:
+      return "--replace-conflicting";
+    case Input::timeout:
+      return "--timeout";
+    case Input::connect_uri:
+      return "--connect";
+  }
+  return std::nullopt;
+}
+
+std::string report_error(const Error& e) {
+  return report(e, "ptagent: error: ", flag_of);
+}
+
 const Command& command(const std::string& name) {
   for (const auto& c : commands()) {
     if (name == c.name) return c;
@@ -63,7 +104,9 @@ void print_main_help(std::ostream& out) {
     n.resize(std::max<std::size_t>(n.size() + 2, 14), ' ');
     out << "  " << n << c.summary << "\n";
   }
-  out << "\n" << kGlobalHelp << "\nExit codes: 0 success, 1 failed or refused, 2 bad usage or malformed input.\n"
+  out << "\n"
+      << kGlobalHelp
+      << "\nExit codes: 0 success, 1 failed or refused, 2 bad usage or malformed input.\n"
       << "Run 'ptagent COMMAND --help' for the options of one command.\n";
 }
 
@@ -130,7 +173,8 @@ bool parse_options(Context& ctx, const Command& cmd, po::options_description& de
     vm.insert({"help", po::variable_value()});
   }
   if (vm.count("help")) {
-    ctx.out << "Usage: ptagent " << cmd.name << " " << cmd.synopsis << "\n\n" << cmd.summary << "\n";
+    ctx.out << "Usage: ptagent " << cmd.name << " " << cmd.synopsis << "\n\n"
+            << cmd.summary << "\n";
     if (!details.empty()) ctx.out << "\n" << details;
     ctx.out << "\n" << desc << "\n" << kGlobalHelp;
     return false;
@@ -138,7 +182,8 @@ bool parse_options(Context& ctx, const Command& cmd, po::options_description& de
   return true;
 }
 
-int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err, std::istream& in) {
+int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
+        std::istream& in) {
   GlobalOptions g;
   if (const char* env = std::getenv("PTAGENT_ROOT"); env && *env) g.root = env;
   std::vector<std::string> args(argv.begin() + (argv.empty() ? 0 : 1), argv.end());
@@ -165,8 +210,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     throw_usage(name, "unknown command", "run 'ptagent --help' for the list of commands");
   } catch (const Error& e) {
     out.flush();
-    err << "ptagent: error: " << e.what() << "\n";
-    if (!e.hint().empty()) err << "  fix: " << e.hint() << "\n";
+    err << report_error(e);
     return e.exit_code();
   } catch (const std::exception& e) {
     out.flush();

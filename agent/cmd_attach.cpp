@@ -188,7 +188,7 @@ int run(Context& ctx, const Args& args, bool attach) {
         }
         if (o.unmanaged) restore_devices(root, writer, journal, devices);
         throw Error(
-            e.kind(), e.object(),
+            e.kind(), e.reason(), e.object(),
             e.cause() + (attached.empty() && !o.unmanaged ? std::string("; nothing was changed")
                                                           : std::string("; rolled back")),
             e.hint());

@@ -58,6 +58,7 @@ TEST(NodedevOps, AWedgedVfIsStillCaught) {
   ASSERT_EQ(v.k.write(kDev + "0000:01:10.3/reset", "1"), 0);
   Error e = error_of([&] { virt::check_not_wedged(v.h.root(), A("01:10.3")); });
   EXPECT_TRUE(virt::is_wedged_error(e));
+  EXPECT_EQ(e.reason(), Reason::wedged);
   EXPECT_NE(e.hint().find("reboot"), std::string::npos);
   EXPECT_NO_THROW(virt::check_not_wedged(v.h.root(), A("01:10.1")));
 }
@@ -106,6 +107,7 @@ TEST(NodedevOps, DetachRollsBackAWedgedDevice) {
   Error e = error_of([&] { virt::detach_devices(f.steps(), {A("02:00.0"), A("02:00.1")}); });
   EXPECT_TRUE(f.on_vfio.empty());  // both given back: the host is where it was
   EXPECT_TRUE(virt::is_wedged_error(e));
+  EXPECT_EQ(e.reason(), Reason::wedged);
   EXPECT_NE(e.cause().find("rolled back: reattached 0000:02:00.1, 0000:02:00.0"), std::string::npos)
       << e.cause();
   EXPECT_EQ(e.hint(), "reboot the host");
