@@ -35,8 +35,8 @@ std::optional<std::string> xml_spelling(Input input) {
 
 // A refusal at prepare as libvirt shows it to the user who started the domain.
 void print_cannot_start(HookDeps& deps, const Invocation& inv, const Error& e) {
-  deps.err << report(e, "ptagent: domain '" + printable_name(inv.name) + "' cannot start: ",
-                     xml_spelling);
+  deps.err << report(
+      e, "ptagent: domain '" + printable_name(inv.name) + "' cannot start: ", xml_spelling);
 }
 
 int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
