@@ -92,7 +92,8 @@ struct FakeLibvirt {
     };
     s.check = [this](const PciAddress& a) {
       if (wedged_after_reset.count(a)) {
-        throw_failed(a.to_string(), "it is wedged and no longer answers", "reboot the host");
+        throw Error(ErrorKind::failed, Reason::wedged, a.to_string(),
+                    "it is wedged and no longer answers", "reboot the host");
       }
     };
     return s;
