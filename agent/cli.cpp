@@ -84,6 +84,47 @@ const Root& Context::root() {
   return *root_;
 }
 
+std::optional<std::string> flag_of(Input input) {
+  switch (input) {
+    case Input::vf_count:
+      return "--vfs";
+    case Input::mdev_uuid:
+    case Input::new_uuid:
+      return "--uuid";
+    case Input::mdev_parent:
+      return "--parent";
+    case Input::mdev_type:
+      return "--type";
+    case Input::force:
+      return "--force";
+    case Input::whole_group:
+      return "--group";
+    case Input::driver:
+      return "--driver";
+    case Input::host_root:
+      return "--root";
+    case Input::autoprobe:
+      return "--autoprobe";
+    case Input::all_changes:
+      return "--all";
+    case Input::hook_binary:
+      return "--binary";
+    case Input::by_address:
+      return "--by-address";
+    case Input::replace_conflicting:
+      return "--replace-conflicting";
+    case Input::timeout:
+      return "--timeout";
+    case Input::connect_uri:
+      return "--connect";
+  }
+  return std::nullopt;
+}
+
+std::string report_error(const Error& e) {
+  return report(e, "ptagent: error: ", flag_of);
+}
+
 const Command& command(const std::string& name) {
   for (const auto& c : commands()) {
     if (name == c.name) return c;
@@ -231,8 +272,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     throw_usage(name, "unknown command", "run 'ptagent --help' for the list of commands");
   } catch (const Error& e) {
     out.flush();
-    err << "ptagent: error: " << e.what() << "\n";
-    if (!e.hint().empty()) err << "  fix: " << e.hint() << "\n";
+    err << report_error(e);
     return e.exit_code();
   } catch (const std::exception& e) {
     out.flush();

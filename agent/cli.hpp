@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "error.hpp"
+
 namespace ptagent {
 class Clock;
 class LibvirtClient;
@@ -83,6 +85,11 @@ namespace po = boost::program_options;
 bool parse_options(Context& ctx, const Command& cmd, po::options_description& desc,
                    const po::positional_options_description& positional, const Args& args,
                    po::variables_map& vm, const std::string& details = {});
+
+// How the CLI spells an input the core names: its flag (--vfs for the VF count).
+std::optional<std::string> flag_of(Input input);
+// An error as the CLI prints it: "ptagent: error: OBJECT: cause" and "  fix: hint".
+std::string report_error(const Error& e);
 
 // Entry point used by main() and the tests. Returns the exit code.
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,

@@ -15,10 +15,28 @@ domain::StartDeps start_deps(HookDeps& deps) {
   return domain::StartDeps{deps.root, deps.writer, deps.config.busy_retry, deps.log};
 }
 
+// How the hook names an input the core names: by the domain XML that gives it.
+std::optional<std::string> xml_spelling(Input input) {
+  switch (input) {
+    case Input::mdev_uuid:
+      return "uuid= of <ptagent:mdev>";
+    case Input::mdev_parent:
+      return "parent= of <ptagent:mdev>";
+    case Input::mdev_type:
+      return "type= of <ptagent:mdev>";
+    case Input::whole_group:
+      return "group=\"whole\" on <ptagent:pci>";
+    case Input::driver:
+      return "bind= of <ptagent:pci>";
+    default:
+      return std::nullopt;  // no such input in a domain's XML
+  }
+}
+
+// A refusal at prepare as libvirt shows it to the user who started the domain.
 void print_cannot_start(HookDeps& deps, const Invocation& inv, const Error& e) {
-  deps.err << "ptagent: domain '" << printable_name(inv.name) << "' cannot start: " << e.what()
-           << "\n";
-  if (!e.hint().empty()) deps.err << "  fix: " << e.hint() << "\n";
+  deps.err << report(
+      e, "ptagent: domain '" + printable_name(inv.name) + "' cannot start: ", xml_spelling);
 }
 
 int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {

@@ -104,7 +104,7 @@ AttachResult attach_devices(const Root& root, Effects& effects, const AttachRequ
       }
       if (r.unmanaged) restore_devices(root, effects.sysfs, journal, r.devices);
       throw Error(
-          e.kind(), e.object(),
+          e.kind(), e.reason(), e.object(),
           e.cause() + (attached.empty() && !r.unmanaged ? std::string("; nothing was changed")
                                                         : std::string("; rolled back")),
           e.hint());

@@ -44,7 +44,7 @@ void refuse_held_devices(LibvirtClient& libvirt, const std::vector<PciAddress>& 
   for (const auto& a : devices) {
     const auto holders = domains_holding(running, a, except_uuid);
     if (holders.empty()) continue;
-    throw_refused(
+    throw_busy(
         a.to_string(),
         "is in use by the running domain '" + holders.front() + "': " + operation + " refused",
         "shut down '" + holders.front() + "' or detach it from there first ('ptagent detach-from " +

@@ -70,18 +70,18 @@ void check_not_wedged(const Root& root, const PciAddress& address) {
     }
   }
   if (dead && *dead) {
-    throw_failed(address.to_string(),
+    throw Error(ErrorKind::failed, Reason::wedged, address.to_string(),
                  vf ? "the virtual function's config space reads all ones (class/revision or "
                       "command/status 0xffffffff) after reset: it is wedged and no longer answers"
                     : "the device reads vendor ID 0xffff after reset: it is wedged and no longer "
                       "answers",
-                 "stop here and reboot the host; then co-assign it with the devices on its bus "
-                 "instead of resetting it alone");
+                "stop here and reboot the host; then co-assign it with the devices on its bus "
+                "instead of resetting it alone");
   }
 }
 
 bool is_wedged_error(const Error& e) {
-  return e.kind() == ErrorKind::failed && e.cause().find("wedged") != std::string::npos;
+  return e.reason() == Reason::wedged;
 }
 
 ActionLog detach_node_devices(const Root& root, LibvirtClient& libvirt,
@@ -105,13 +105,13 @@ ActionLog detach_node_devices(const Root& root, LibvirtClient& libvirt,
       }
     }
     if (!failed.empty()) {
-      throw Error(ErrorKind::failed, e.object(),
+      throw Error(ErrorKind::failed, e.reason(), e.object(),
                   step + " failed: " + e.cause() + "; rollback failed too: " + failure +
                       (undone.empty() ? std::string() : "; reattached " + undone),
                   "still on vfio-pci: " + failed + "; 'ptagent reattach " + failed +
                       "' gives them back" + (e.hint().empty() ? std::string() : "; " + e.hint()));
     }
-    throw Error(e.kind(), e.object(),
+    throw Error(e.kind(), e.reason(), e.object(),
                 step + " failed: " + e.cause() +
                     (undone.empty() ? std::string("; nothing was changed")
                                     : "; rolled back: reattached " + undone),
@@ -154,7 +154,7 @@ ActionLog reattach_node_devices(LibvirtClient& libvirt, const std::vector<PciAdd
         } catch (const Error&) {
         }
       }
-      throw Error(e.kind(), e.object(),
+      throw Error(e.kind(), e.reason(), e.object(),
                   "reattach failed: " + e.cause() +
                       (redone.empty() ? std::string("; nothing was changed")
                                       : "; rolled back: detached " + redone + " again"),

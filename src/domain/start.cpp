@@ -95,10 +95,7 @@ std::vector<std::string> undo_domain(const StartDeps& deps, Journal& journal,
         break;
       } catch (const Error& e) {
         // An mdev QEMU has not let go of yet: retry within the bound.
-        const bool busy = e.sys_errno() == EBUSY ||
-                          std::string(e.what()).find("busy") != std::string::npos ||
-                          std::string(e.what()).find("held open") != std::string::npos;
-        if (busy && std::chrono::steady_clock::now() < deadline) {
+        if (e.reason() == Reason::busy && std::chrono::steady_clock::now() < deadline) {
           std::this_thread::sleep_for(std::chrono::milliseconds(100));
           continue;
         }

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "error.hpp"
+
 namespace ptagent {
 
 namespace {
@@ -75,7 +77,7 @@ ErrnoText sriov_numvfs_errno(int err, unsigned requested, unsigned total) {
       return {with_errno(n + " VFs is more than the device allows (sriov_totalvfs is " +
                              std::to_string(total) + ")",
                          err),
-              "give --vfs between 0 and " + std::to_string(total)};
+              "give " + mention(Input::vf_count) + " between 0 and " + std::to_string(total)};
     case EPERM:
     case EACCES:
       return not_root(err, "sriov_numvfs");
@@ -109,7 +111,9 @@ ErrnoText mdev_create_errno(int err) {
   switch (err) {
     case EEXIST:
       return {with_errno("a mediated device with this UUID already exists", err),
-              "give another UUID with --uuid, or leave --uuid out to get a new one"};
+              "give another UUID with " + mention(Input::mdev_uuid) +
+                  where_spelled(Input::new_uuid, ", or leave " + mention(Input::new_uuid) +
+                                                     " out to get a new one")};
     case EUSERS:  // the mdev core (Linux >= 6.0) when available_instances is 0
     case ENOSPC:
     case EDQUOT:

@@ -40,8 +40,8 @@ std::string wrapper_script(const std::string& binary, const std::string& root) {
     return out + "'";
   };
   return "#!/bin/sh\n# " + hook_marker() +
-         ": runs ptagent's hook against a simulated host (tests only)\nPTAGENT_ROOT=" + quote(root) +
-         " exec " + quote(binary) + " \"$@\"\n";
+         ": runs ptagent's hook against a simulated host (tests only)\nPTAGENT_ROOT=" +
+         quote(root) + " exec " + quote(binary) + " \"$@\"\n";
 }
 
 void write_atomically(const std::string& target, const std::string& content) {
@@ -51,7 +51,8 @@ void write_atomically(const std::string& target, const std::string& content) {
   if (ec) throw_failed(dir.string(), "cannot create the directory: " + ec.message());
   const std::string tmp = target + ".ptagent-tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0755);
-  if (fd < 0) throw_failed(tmp, std::string("cannot create: ") + std::strerror(errno), "run as root");
+  if (fd < 0)
+    throw_failed(tmp, std::string("cannot create: ") + std::strerror(errno), "run as root");
   std::size_t off = 0;
   while (off < content.size()) {
     ssize_t n = ::write(fd, content.data() + off, content.size() - off);
@@ -81,16 +82,19 @@ HookStatus hook_status(const std::string& hooks_dir) {
   s.hooks_dir = hooks_dir;
   s.main = classify(hooks_dir + "/qemu");
   s.dropin = classify(hooks_dir + "/qemu.d/ptagent");
-  if (s.main == HookFile::ours) s.installed_at = hooks_dir + "/qemu";
-  else if (s.dropin == HookFile::ours) s.installed_at = hooks_dir + "/qemu.d/ptagent";
+  if (s.main == HookFile::ours)
+    s.installed_at = hooks_dir + "/qemu";
+  else if (s.dropin == HookFile::ours)
+    s.installed_at = hooks_dir + "/qemu.d/ptagent";
   return s;
 }
 
 HookInstallPlan plan_hook_install(const std::string& hooks_dir, const std::string& binary,
                                   const std::string& wrapper_root) {
   if (classify(binary) != HookFile::ours) {
-    throw_not_found(binary, "is not the ptagent-hook binary (missing, or without ptagent's marker)",
-                    "build it (ninja -C build) or give its path with --binary");
+    throw_not_found(
+        binary, "is not the ptagent-hook binary (missing, or without ptagent's marker)",
+        "build it (ninja -C build) or give its path with " + mention(Input::hook_binary));
   }
   HookStatus s = hook_status(hooks_dir);
   HookInstallPlan plan;
@@ -131,7 +135,8 @@ std::optional<std::string> uninstall_hook(const std::string& hooks_dir) {
   HookStatus s = hook_status(hooks_dir);
   if (!s.installed_at) return std::nullopt;
   if (::unlink(s.installed_at->c_str()) != 0) {
-    throw_failed(*s.installed_at, std::string("cannot remove: ") + std::strerror(errno), "run as root");
+    throw_failed(*s.installed_at, std::string("cannot remove: ") + std::strerror(errno),
+                 "run as root");
   }
   return s.installed_at;
 }

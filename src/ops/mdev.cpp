@@ -219,7 +219,9 @@ std::optional<std::string> try_parse_uuid_text(std::string_view text) {
 std::string parse_uuid_text(std::string_view text) {
   if (auto u = try_parse_uuid_text(text)) return *u;
   throw_usage("UUID '" + printable(text, 64) + "'", "is not a UUID (8-4-4-4-12 hexadecimal digits)",
-              "e.g. 4b20d080-1b54-4048-85b3-a6a62d165c01, or leave --uuid out to get a new one");
+              "e.g. 4b20d080-1b54-4048-85b3-a6a62d165c01" +
+                  where_spelled(Input::new_uuid, ", or leave " + mention(Input::new_uuid) +
+                                                     " out to get a new one"));
 }
 
 std::string random_uuid_v4() {
@@ -330,9 +332,8 @@ MdevUse mdev_use(const Root& root, const Mdev& mdev, const MdevHolders& holders)
 MdevCreatePlan plan_mdev_create(const Root& root, std::string_view parent, std::string_view type,
                                 std::optional<std::string_view> uuid) {
   // Every piece of input is checked before the host is looked at.
-  if (parent.empty())
-    throw_usage("ptagent mdev create", "needs a PARENT", "run 'ptagent mdev types'");
-  if (type.empty()) throw_usage("ptagent mdev create", "needs a TYPE", "run 'ptagent mdev types'");
+  if (parent.empty()) throw_usage("new mdev", "needs a parent", "run 'ptagent mdev types'");
+  if (type.empty()) throw_usage("new mdev", "needs a type", "run 'ptagent mdev types'");
   check_mdev_type_name(type);
   MdevCreatePlan plan;
   plan.uuid_given = uuid.has_value();
@@ -367,13 +368,14 @@ MdevCreatePlan plan_mdev_create(const Root& root, std::string_view parent, std::
                   "already exists as " +
                       (existing->type.empty() ? std::string("a device") : "a " + existing->type) +
                       " on parent " + existing->parent,
-                  "give another --uuid, or remove that device first ('ptagent mdev remove " +
-                      plan.uuid + "')");
+                  "give another " + mention(Input::mdev_uuid) +
+                      ", or remove that device first ('ptagent mdev remove " + plan.uuid + "')");
   }
   if (auto defined = mdevctl_parent_of(root, plan.uuid)) {
     throw_refused("mdev " + plan.uuid,
                   "is defined by mdevctl (" + mdevctl_config_path(*defined, plan.uuid) + ")",
-                  "start it with 'mdevctl start --uuid " + plan.uuid + "', or give another --uuid");
+                  "start it with 'mdevctl start --uuid " + plan.uuid + "', or give another " +
+                      mention(Input::mdev_uuid));
   }
   if (!t->available_instances) {
     throw_refused("mdev type " + t->id + " on " + p.name, "its available_instances cannot be read",
@@ -467,10 +469,12 @@ MdevRemovePlan plan_mdev_remove(const Root& root, std::string_view uuid,
       plan.forced = reasons;
     } else {
       const bool mdevctl = plan.owner == MdevOwner::mdevctl;
-      throw_refused("mdev " + u, join(reasons, "; and "),
-                    (mdevctl ? "manage it with mdevctl ('mdevctl stop --uuid " + u + "')"
-                             : std::string("stop the guest that uses it")) +
-                        ", or pass --force to remove it anyway");
+      throw Error(ErrorKind::refused, mdevctl ? Reason::refused : Reason::busy, "mdev " + u,
+                  join(reasons, "; and "),
+                  (mdevctl ? "manage it with mdevctl ('mdevctl stop --uuid " + u + "')"
+                           : std::string("stop the guest that uses it")) +
+                      where_spelled(Input::force,
+                                    ", or pass " + mention(Input::force) + " to remove it anyway"));
     }
   }
   return plan;
@@ -520,8 +524,8 @@ void undo_mdev_change(const Root& root, SysfsWriter& writer, const Change& chang
   }
   const MdevUse use = mdev_use(root, *m, {});
   if (use.in_use()) {
-    throw_refused(object, "is in use: " + use.describe(),
-                  "stop the guest that uses it, then run 'ptagent restore' again");
+    throw_busy(object, "is in use: " + use.describe(),
+               "stop the guest that uses it, then run 'ptagent restore' again");
   }
   if (int err = writer.write(device_link(*u) + "/remove", "1");
       err != 0 && root.exists(device_link(*u))) {

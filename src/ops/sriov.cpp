@@ -96,11 +96,13 @@ SriovState read_sriov(const Root& root, const PciAddress& pf, const PciHolders& 
   const Device d = read_device(root, pf);
   if (!d.sriov) {
     if (d.physfn) {
-      throw_refused(pf.to_string(), "is an SR-IOV virtual function, not a physical function",
-                    "give its PF: ptagent sriov " + d.physfn->to_string());
+      throw Error(ErrorKind::refused, Reason::unsupported, pf.to_string(),
+                  "is an SR-IOV virtual function, not a physical function",
+                  "give its PF: ptagent sriov " + d.physfn->to_string());
     }
-    throw_refused(pf.to_string(), "is not an SR-IOV physical function (it has no sriov_totalvfs)",
-                  "run 'ptagent list' and pick a device whose SR-IOV column shows PF");
+    throw Error(ErrorKind::refused, Reason::unsupported, pf.to_string(),
+                "is not an SR-IOV physical function (it has no sriov_totalvfs)",
+                "run 'ptagent list' and pick a device whose SR-IOV column shows PF");
   }
   SriovState st;
   st.pf = pf;
@@ -168,16 +170,19 @@ PciHolders journal_pci_holders(const std::vector<Change>& changes) {
 unsigned parse_vf_count(std::string_view text) {
   const std::string shown = printable(text, 40);
   if (text.empty())
-    throw_usage("--vfs", "needs a number of VFs", "e.g. --vfs 4 (0 removes every VF)");
+    throw_usage(mention(Input::vf_count), "needs a number of VFs",
+                "e.g. " + mention(Input::vf_count) + " 4 (0 removes every VF)");
   if (text.front() == '-') {
-    throw_usage("--vfs " + shown, "the number of VFs cannot be negative",
+    throw_usage(mention(Input::vf_count) + " " + shown, "the number of VFs cannot be negative",
                 "give 0 to remove every VF");
   }
   const bool digits =
       std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   const auto n = digits && text.size() <= 5 ? parse_int_attr(text) : std::nullopt;
   if (!n || *n > 65535) {
-    throw_usage("--vfs " + shown, "is not a number of VFs (decimal, 0 to 65535)", "e.g. --vfs 4");
+    throw_usage(mention(Input::vf_count) + " " + shown,
+                "is not a number of VFs (decimal, 0 to 65535)",
+                "e.g. " + mention(Input::vf_count) + " 4");
   }
   return static_cast<unsigned>(*n);
 }
@@ -187,14 +192,16 @@ SriovPlan plan_sriov(const SriovState& st, unsigned requested, Autoprobe autopro
   const std::string pf = st.pf.to_string();
   if (requested > st.total_vfs) {
     if (st.total_vfs == 0) {
-      throw_refused(pf, "its sriov_totalvfs is 0: the device offers no VFs",
-                    "enable SR-IOV for the device in the firmware setup (and in the adapter's own "
-                    "configuration), then reboot");
+      throw Error(ErrorKind::refused, Reason::unsupported, pf,
+                  "its sriov_totalvfs is 0: the device offers no VFs",
+                  "enable SR-IOV for the device in the firmware setup (and in the adapter's own "
+                  "configuration), then reboot");
     }
-    throw_refused(pf,
-                  "--vfs " + std::to_string(requested) + " is above sriov_totalvfs (" +
-                      std::to_string(st.total_vfs) + ")",
-                  "give --vfs between 0 and " + std::to_string(st.total_vfs));
+    throw_refused(
+        pf,
+        mention(Input::vf_count) + " " + std::to_string(requested) + " is above sriov_totalvfs (" +
+            std::to_string(st.total_vfs) + ")",
+        "give " + mention(Input::vf_count) + " between 0 and " + std::to_string(st.total_vfs));
   }
   SriovPlan plan;
   plan.pf = st.pf;
@@ -204,9 +211,9 @@ SriovPlan plan_sriov(const SriovState& st, unsigned requested, Autoprobe autopro
   plan.autoprobe_before = st.drivers_autoprobe;
   if (autoprobe != Autoprobe::unchanged) {
     if (!st.drivers_autoprobe) {
-      throw_refused(pf,
-                    "this kernel has no sriov_drivers_autoprobe attribute (it came in Linux 4.12)",
-                    "leave out --autoprobe and bind the VFs afterwards");
+      throw Error(ErrorKind::refused, Reason::unsupported, pf,
+                  "this kernel has no sriov_drivers_autoprobe attribute (it came in Linux 4.12)",
+                  "leave out " + mention(Input::autoprobe) + " and bind the VFs afterwards");
     }
     const bool want = autoprobe == Autoprobe::on;
     if (*st.drivers_autoprobe != want) plan.autoprobe = want;
@@ -229,9 +236,10 @@ SriovPlan plan_sriov(const SriovState& st, unsigned requested, Autoprobe autopro
                                            : "changing " + std::to_string(plan.from) + " to " +
                                                  std::to_string(plan.to) +
                                                  " VFs goes through 0 and removes every VF first";
-      throw_refused(pf, how + ", and VFs in use would go with them: " + busy,
-                    "stop the guests that use them and release them from vfio-pci, or pass --force "
-                    "to remove them anyway");
+      throw_busy(pf, how + ", and VFs in use would go with them: " + busy,
+                 "stop the guests that use them and release them from vfio-pci" +
+                     where_spelled(Input::force, ", or pass " + mention(Input::force) +
+                                                     " to remove them anyway"));
     }
   }
   return plan;
@@ -362,9 +370,9 @@ void undo_sriov_change(const Root& root, SysfsWriter& writer, const Change& chan
   }
   const std::string busy = st.num_vfs != 0 ? in_use_list(st.vfs) : std::string();
   if (!busy.empty()) {
-    throw_refused(pf, "putting back " + vfs_word(to) + " would remove VFs that are in use: " + busy,
-                  "stop the guests that use them and release them from vfio-pci, then run "
-                  "'ptagent restore' again");
+    throw_busy(pf, "putting back " + vfs_word(to) + " would remove VFs that are in use: " + busy,
+               "stop the guests that use them and release them from vfio-pci, then run "
+               "'ptagent restore' again");
   }
   const std::string numvfs = pf_link(pf_addr) + "/sriov_numvfs";
   if (const WriteFailure f = write_counts(writer, numvfs, count_steps(st.num_vfs, to));

@@ -79,7 +79,8 @@ std::string vfio_hint(const std::string& driver, const PciAddress& a) {
   if (driver != "vfio-pci") return "check dmesg for the driver's message";
   return "vfio-pci refuses a device without an IOMMU group, and libvirt a group with other devices "
          "on host drivers: see 'ptagent show " +
-         a.to_string() + "', bind the whole group with --group";
+         a.to_string() + "', bind the whole group" +
+         where_spelled(Input::whole_group, " with " + mention(Input::whole_group));
 }
 
 // After drivers_probe: the wanted driver, else its bind file (the probe may pick another one). A
@@ -184,7 +185,7 @@ std::vector<Error> move_all(const Root& root, SysfsWriter& w, const std::vector<
     hint = "fix the cause (see dmesg), then run 'ptagent restore --all'";
   }
   if (hint.empty()) hint = "check dmesg for the driver's message";
-  throw Error(ErrorKind::failed, first.object(), cause, hint, first.sys_errno());
+  throw Error(ErrorKind::failed, first.reason(), first.object(), cause, hint, first.sys_errno());
 }
 
 void check_driver_name(const std::string& driver) {
@@ -194,7 +195,7 @@ void check_driver_name(const std::string& driver) {
       ok = false;
   }
   if (!ok) {
-    throw_usage("--driver " + quoted(driver), "is not a driver name",
+    throw_usage(mention(Input::driver) + " " + quoted(driver), "is not a driver name",
                 "give the name of a directory under /sys/bus/pci/drivers, e.g. vfio-pci");
   }
 }
@@ -232,8 +233,8 @@ void refuse_if_held(const Root& root, const PciAddress& a, const std::string& dr
   if (holders.empty()) return;
   std::string who;
   for (const auto& h : holders) who += (who.empty() ? "" : ", ") + h.describe();
-  throw_refused(a.to_string(), "is in use: /dev/vfio/" + *g + " is held open by " + who,
-                "stop the guest that uses it, then restore it again");
+  throw_busy(a.to_string(), "is in use: /dev/vfio/" + *g + " is held open by " + who,
+             "stop the guest that uses it, then restore it again");
 }
 
 // The group is the unit of assignment: binding only some of its endpoints leaves a group that
@@ -348,15 +349,18 @@ BindPlan plan_bind(const Root& root, const Inventory& inv, const Journal& journa
     const Device& d = inv.get(a);
     if (is_infrastructure(d)) {
       throw_refused(a.to_string(), infrastructure_cause(d),
-                    d.is_bridge ? "name the endpoints behind it, or use --group on one of them to "
-                                  "take every endpoint of its group"
-                                : "bind the endpoints of its group instead, if any can go");
+                    d.is_bridge
+                        ? "name the endpoints behind it, or use " + mention(Input::whole_group) +
+                              " on one of them to take every endpoint of its group"
+                        : "bind the endpoints of its group instead, if any can go");
     }
     add(a, true);
     if (request.group == GroupMode::whole_group) {
       if (!d.iommu_group) {
-        throw_refused(a.to_string(), "has no IOMMU group, so --group has nothing to expand",
-                      "enable the IOMMU first (run 'ptagent check')");
+        throw Error(
+            ErrorKind::refused, Reason::unsupported, a.to_string(),
+            "has no IOMMU group, so " + mention(Input::whole_group) + " has nothing to expand",
+            "enable the IOMMU first (run 'ptagent check')");
       }
       for (const auto& m : inv.group_members(*d.iommu_group)) {
         if (!is_infrastructure(inv.get(m))) add(m, false);
@@ -374,8 +378,9 @@ BindPlan plan_bind(const Root& root, const Inventory& inv, const Journal& journa
       if (auto why = critical->reason(a)) {
         throw_refused(
             a.to_string(), *why + ": refusing to bind it to " + driver,
-            "binding it would take it away from the host; add --force only if you are sure "
-            "the host does not need it");
+            "binding it would take it away from the host" +
+                where_spelled(Input::force, "; add " + mention(Input::force) +
+                                                " only if you are sure the host does not need it"));
       }
     }
   }
@@ -536,7 +541,11 @@ BindPlan bind_devices(const Root& root, SysfsWriter& writer, Journal& journal,
 
 RestorePlan plan_restore(const Root& root, const std::vector<Change>& journal,
                          std::span<const PciAddress> devices) {
-  if (devices.empty()) throw_usage("DEVICE", "no device given", "name a device, or use --all");
+  if (devices.empty()) {
+    throw_usage("DEVICE", "no device given",
+                "name a device" +
+                    where_spelled(Input::all_changes, ", or use " + mention(Input::all_changes)));
+  }
   RestorePlan plan;
   for (const auto& a : devices) {
     if (std::any_of(plan.devices.begin(), plan.devices.end(),

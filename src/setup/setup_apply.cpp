@@ -93,7 +93,7 @@ ApplyReport apply_setup(const Root& root, const SetupPlan& plan, CommandRunner* 
     }
   } catch (const Error& e) {
     const std::string problems = rollback_files();
-    throw Error(e.kind(), e.object(), e.cause() + problems,
+    throw Error(e.kind(), e.reason(), e.object(), e.cause() + problems,
                 e.hint().empty() ? "the files written before were put back" : e.hint(),
                 e.sys_errno());
   }

@@ -506,8 +506,10 @@ SetupPlan plan_setup_bind(const Root& root, const SetupHost& host, const Invento
     for (const auto& a : request.devices) {
       if (auto why = critical.reason(a)) {
         throw_refused(a.to_string(), *why + ": refusing to bind it to vfio-pci at every boot",
-                      "the host would boot without it; add --force only if you are sure the host "
-                      "does not need it");
+                      "the host would boot without it" +
+                          where_spelled(Input::force, "; add " + mention(Input::force) +
+                                                          " only if you are sure the host does "
+                                                          "not need it"));
       }
     }
   }
@@ -524,11 +526,13 @@ SetupPlan plan_setup_bind(const Root& root, const SetupHost& host, const Invento
       std::vector<std::string> others;
       for (const auto& c : verdict.blockers()) others.push_back(c.to_string());
       if (!others.empty()) {
-        throw_refused(a.to_string(),
-                      "IOMMU group " + std::to_string(*d.iommu_group) + " also holds " +
-                          join(others, ", ") +
-                          " on host drivers: vfio-pci would own part of the group at boot",
-                      "name them too, or add --group to bind the whole group at boot");
+        throw_refused(
+            a.to_string(),
+            "IOMMU group " + std::to_string(*d.iommu_group) + " also holds " + join(others, ", ") +
+                " on host drivers: vfio-pci would own part of the group at boot",
+            "name them too" +
+                where_spelled(Input::whole_group, ", or add " + mention(Input::whole_group) +
+                                                      " to bind the whole group at boot"));
       }
     } else {
       plan.notes.push_back(a.to_string() +
@@ -552,10 +556,13 @@ SetupPlan plan_setup_bind(const Root& root, const SetupHost& host, const Invento
         }
       }
       if (!unnamed.empty()) {
-        throw_refused(a.to_string(),
-                      "its ID " + b.ids + " is also the ID of " + join(unnamed, ", ") +
-                          ", which vfio-pci ids= would take at boot as well",
-                      "bind by address instead (--by-address), or name those devices too");
+        throw_refused(
+            a.to_string(),
+            "its ID " + b.ids + " is also the ID of " + join(unnamed, ", ") +
+                ", which vfio-pci ids= would take at boot as well",
+            "bind by address instead" +
+                where_spelled(Input::by_address, " (" + mention(Input::by_address) + ")") +
+                ", or name those devices too");
       }
       b.host_module = host_module_of(root, d, aliases);
     } else {
@@ -642,8 +649,9 @@ SetupPlan plan_setup_sriov(const Root& root, const SetupHost& host, const Invent
   }
   if (guard == CriticalGuard::refuse) {
     if (auto why = HostCritical::scan(root, inv).reason(pf)) {
-      throw_refused(pf.to_string(), *why + ": refusing to change its VFs at every boot",
-                    "add --force only if you are sure");
+      throw_refused(
+          pf.to_string(), *why + ": refusing to change its VFs at every boot",
+          where_spelled(Input::force, "add " + mention(Input::force) + " only if you are sure"));
     }
   }
   SetupPlan plan;
@@ -672,14 +680,16 @@ SetupPlan plan_setup_sriov(const Root& root, const SetupHost& host, const Invent
 }
 
 SetupPlan plan_setup_mdev(const Root& root, const SetupHost& host, const BootMdev& m) {
-  const std::string uuid = parse_uuid(m.uuid, "--uuid").to_string();
+  const std::string uuid = parse_uuid(m.uuid, mention(Input::mdev_uuid)).to_string();
   if (!host.mdevctl) {
     throw_refused("mdevctl", "is not installed; mdevs at boot are mdevctl's job",
                   "apt-get install mdevctl, then run this again");
   }
   if (m.parent.empty() || m.type.empty()) {
-    throw_usage("setup mdev", "needs --parent and --type",
-                "e.g. --parent 0000:00:02.0 --type i915-GVTg_V5_4");
+    throw_usage("setup mdev",
+                "needs " + mention(Input::mdev_parent) + " and " + mention(Input::mdev_type),
+                "e.g. " + mention(Input::mdev_parent) + " 0000:00:02.0 " +
+                    mention(Input::mdev_type) + " i915-GVTg_V5_4");
   }
   if (!root.is_dir("/sys/class/mdev_bus/" + m.parent + "/mdev_supported_types/" + m.type)) {
     throw_not_found(m.parent + " " + m.type, "is not an mdev type of that parent",

@@ -49,7 +49,9 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
-bool has_embedded_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+bool has_embedded_nul(std::string_view s) {
+  return s.find('\0') != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -63,8 +65,10 @@ Root::Root(std::string base) : base_(std::move(base)) {
   while (base_.size() > 1 && base_.back() == '/') base_.pop_back();
   dirfd_ = ::open(base_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd_ < 0) {
-    throw_usage("--root " + base_, std::string("cannot open the host root: ") + std::strerror(errno),
-                "give a directory that mirrors a host (with sys/ and proc/), or omit --root");
+    throw_usage(mention(Input::host_root) + " " + base_,
+                std::string("cannot open the host root: ") + std::strerror(errno),
+                "give a directory that mirrors a host (with sys/ and proc/)" +
+                    where_spelled(Input::host_root, ", or omit " + mention(Input::host_root)));
   }
 }
 
@@ -198,6 +202,8 @@ bool Root::is_dir(std::string_view abs) const {
   return f.fd >= 0;
 }
 
-bool Root::is_symlink(std::string_view abs) const { return read_link(abs).has_value(); }
+bool Root::is_symlink(std::string_view abs) const {
+  return read_link(abs).has_value();
+}
 
 }  // namespace ptagent

@@ -50,9 +50,12 @@ bool calls_abandoned() {
 void throw_timeout(const std::string& what, std::chrono::milliseconds timeout) {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f", static_cast<double>(timeout.count()) / 1000.0);
-  throw_failed(what, std::string("libvirtd did not answer within ") + secs + " s",
-               "check that libvirtd is healthy ('systemctl status libvirtd'); raise the bound with "
-               "--timeout if it is merely slow");
+  throw Error(
+      ErrorKind::failed, Reason::timeout, what,
+      std::string("libvirtd did not answer within ") + secs + " s",
+      "check that libvirtd is healthy ('systemctl status libvirtd')" +
+          where_spelled(Input::timeout, "; raise the bound with " + mention(Input::timeout) +
+                                            " if it is merely slow"));
 }
 
 Connection Connection::open(const std::string& uri, std::chrono::milliseconds timeout) {

@@ -13,6 +13,7 @@ struct Translation {
   std::string cause;  // our reading of it
   std::string hint;   // what to do
   ErrorKind kind = ErrorKind::failed;
+  Reason reason = Reason::failed;
 };
 
 // `object` names the device or domain; `operation` the call ("detach", "reset", ...).

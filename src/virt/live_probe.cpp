@@ -115,7 +115,7 @@ LiveProbe run_live_probe(const Root& root, const Device& device, const LiveProbe
           undone = std::string("; giving it back failed too: ") + re.what();
         }
       }
-      throw Error(e.kind(), e.object(), e.cause() + undone, e.hint());
+      throw Error(e.kind(), e.reason(), e.object(), e.cause() + undone, e.hint());
     }
     live.outcome = LiveOutcome::refused;
     live.why = message_of(e);

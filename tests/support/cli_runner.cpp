@@ -37,8 +37,7 @@ CliResult run_command(const std::string& root, const std::function<int(cli::Cont
     cli::Context ctx(g, out, err, in);
     r.code = command(ctx);
   } catch (const Error& e) {
-    err << "ptagent: error: " << e.what() << "\n";
-    if (!e.hint().empty()) err << "  fix: " << e.hint() << "\n";
+    err << cli::report_error(e);
     r.code = e.exit_code();
   }
   r.out = out.str();

@@ -330,7 +330,7 @@ TEST(Mdev, RemoveRefusesMdevctlDevicesUnlessForced) {
       error_of([&] { plan_mdev_remove(host.root(), kU2, journal.load(), {}, MdevGuard::refuse); });
   EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_NE(e.cause().find("mdevctl owns it"), std::string::npos);
-  EXPECT_NE(e.hint().find("--force"), std::string::npos);
+  EXPECT_NE(e.hint().find(mention(Input::force)), std::string::npos);
   const MdevRemovePlan forced =
       plan_mdev_remove(host.root(), kU2, journal.load(), {}, MdevGuard::force);
   ASSERT_EQ(forced.forced.size(), 1u);
@@ -354,6 +354,7 @@ TEST(Mdev, RemoveRefusesDevicesInUseUnlessForced) {
       error_of([&] { plan_mdev_remove(host.root(), kU1, journal.load(), {}, MdevGuard::refuse); });
   EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_NE(e.cause().find("held open by pid 31337 (qemu-system-x86)"), std::string::npos);
+  EXPECT_EQ(e.reason(), Reason::busy);
 
   MdevHolders holders;
   holders[kU1].push_back("assigned to running domain win10");

@@ -111,7 +111,8 @@ TEST(Sriov, ParsesTheVfCount) {
   for (const char* bad : {"-1", "", "x", "4x", "65536", "+3", " 4", "0x4", "999999999999"}) {
     const Error e = error_of([&] { parse_vf_count(bad); });
     EXPECT_EQ(e.kind(), ErrorKind::usage) << bad;
-    EXPECT_NE(std::string(e.what()).find("--vfs"), std::string::npos) << bad;
+    EXPECT_NE(e.object().find(mention(Input::vf_count)), std::string::npos) << bad;
+    EXPECT_EQ(e.reason(), Reason::invalid_input) << bad;
   }
   EXPECT_NE(error_of([] { parse_vf_count("-1"); }).cause().find("negative"), std::string::npos);
 }
@@ -152,7 +153,8 @@ TEST(Sriov, RefusesOverTotalAndVfsInUse) {
   EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_NE(e.cause().find("goes through 0"), std::string::npos);
   EXPECT_NE(e.cause().find("0000:01:10.2 (bound to vfio-pci)"), std::string::npos);
-  EXPECT_NE(e.hint().find("--force"), std::string::npos);
+  EXPECT_NE(e.hint().find(mention(Input::force)), std::string::npos);
+  EXPECT_EQ(e.reason(), Reason::busy);
   e = error_of([&] { plan_sriov(st0, 6, Autoprobe::unchanged, VfInUse::refuse); });
   EXPECT_EQ(e.kind(), ErrorKind::refused);
   e = error_of([&] { plan_sriov(st0, 0, Autoprobe::unchanged, VfInUse::refuse); });

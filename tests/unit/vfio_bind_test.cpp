@@ -104,7 +104,7 @@ TEST(VfioBind, AloneInANonViableGroupFailsAndRollsBack) {
       contains(e.what(), "0000:01:00.0: bind to vfio-pci failed: Invalid argument (EINVAL)"))
       << e.what();
   EXPECT_TRUE(contains(e.what(), "the device was put back as it was")) << e.what();
-  EXPECT_TRUE(contains(e.hint(), "--group")) << e.hint();
+  EXPECT_TRUE(contains(e.hint(), mention(Input::whole_group))) << e.hint();
   EXPECT_EQ(host_state(h.root()), start);
   EXPECT_TRUE(j.load().empty());
 
@@ -287,7 +287,7 @@ TEST(VfioBind, HostCriticalNeedsForce) {
   Error e = error_of([&] { bind_devices(h.root(), k, j, request({A("02:00.0")})); });
   EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_TRUE(contains(e.what(), "0000:02:00.0: holds the root filesystem")) << e.what();
-  EXPECT_TRUE(contains(e.hint(), "--force"));
+  EXPECT_TRUE(contains(e.hint(), mention(Input::force)));
   EXPECT_EQ(k.write_count(), 0u);
   EXPECT_FALSE(fs::exists(h.real("/run/ptagent")));
   // The boot VGA, and a critical device that --group would add (the keyboard's xHCI is alone).
