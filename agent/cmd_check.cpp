@@ -20,7 +20,8 @@ const Command& this_command() {
 const char* kDetails =
     "Checks: cpu, bootloader, iommu-cmdline, iommu, iommu-groups, interrupt-remapping,\n"
     "unsafe-interrupts, acs-override, vfio-modules, vfio-virqfd, vfio-device, kvm, hugepages;\n"
-    "the boot configuration (modprobe.d, modules-load.d, driverctl, kernel command line): boot-critical,\n"
+    "the boot configuration (modprobe.d, modules-load.d, driverctl, kernel command line): "
+    "boot-critical,\n"
     "boot-virqfd, boot-initramfs, boot-pending.\n"
     "Each line is PASS, WARN, FAIL or SKIP with what was seen; a line that is not PASS is\n"
     "followed by the fix for this host (its CPU vendor, boot loader and initramfs tool).\n"

@@ -15,9 +15,12 @@ namespace {
 
 const char* file_state(HookFile f) {
   switch (f) {
-    case HookFile::absent: return "absent";
-    case HookFile::ours: return "ptagent";
-    case HookFile::foreign: return "another hook";
+    case HookFile::absent:
+      return "absent";
+    case HookFile::ours:
+      return "ptagent";
+    case HookFile::foreign:
+      return "another hook";
   }
   return "?";
 }
@@ -41,16 +44,20 @@ int cmd_hook(Context& ctx, const Args& args) {
   std::string verb, hooks_dir, binary, sim_root;
   po::options_description desc("Options");
   desc.add_options()("verb", po::value(&verb), "install, uninstall or status")(
-      "hooks-dir", po::value(&hooks_dir), "libvirt's hooks directory (default /etc/libvirt/hooks under --root)")(
-      "binary", po::value(&binary), "the ptagent-hook binary to install (default: next to ptagent)")(
+      "hooks-dir", po::value(&hooks_dir),
+      "libvirt's hooks directory (default /etc/libvirt/hooks under --root)")(
+      "binary", po::value(&binary),
+      "the ptagent-hook binary to install (default: next to ptagent)")(
       "simulated-root", po::value(&sim_root),
-      "tests only: install a wrapper that runs the hook with PTAGENT_ROOT=DIR (libvirt scrubs the environment)");
+      "tests only: install a wrapper that runs the hook with PTAGENT_ROOT=DIR (libvirt scrubs the "
+      "environment)");
   po::positional_options_description pos;
   pos.add("verb", 1);
   po::variables_map vm;
   const std::string details =
       "install: as hooks/qemu when there is none (or it is ptagent's); next to another hook as\n"
-      "hooks/qemu.d/ptagent (libvirt >= 6.5 runs every executable file there); never over a foreign file.\n"
+      "hooks/qemu.d/ptagent (libvirt >= 6.5 runs every executable file there); never over a "
+      "foreign file.\n"
       "libvirtd reads the hooks directory when it starts: restart it afterwards.\n";
   if (!parse_options(ctx, command("hook"), desc, pos, args, vm, details)) return 0;
   if (verb != "install" && verb != "uninstall" && verb != "status") {
@@ -66,7 +73,8 @@ int cmd_hook(Context& ctx, const Args& args) {
       ctx.out << nlohmann::json({{"hooks_dir", s.hooks_dir},
                                  {"qemu", file_state(s.main)},
                                  {"qemu.d/ptagent", file_state(s.dropin)},
-                                 {"installed", s.installed_at ? nlohmann::json(*s.installed_at) : nlohmann::json(nullptr)}})
+                                 {"installed", s.installed_at ? nlohmann::json(*s.installed_at)
+                                                              : nlohmann::json(nullptr)}})
                      .dump(2)
               << "\n";
     } else {
@@ -81,7 +89,9 @@ int cmd_hook(Context& ctx, const Args& args) {
   if (verb == "uninstall") {
     if (ctx.global.dry_run) {
       HookStatus s = hook_status(hooks_dir);
-      ctx.out << (s.installed_at ? "would remove " + *s.installed_at : std::string("nothing to remove")) << "\n";
+      ctx.out << (s.installed_at ? "would remove " + *s.installed_at
+                                 : std::string("nothing to remove"))
+              << "\n";
       return 0;
     }
     auto removed = uninstall_hook(hooks_dir);
@@ -89,18 +99,22 @@ int cmd_hook(Context& ctx, const Args& args) {
       ctx.out << "ptagent's hook is not installed in " << hooks_dir << "; nothing removed\n";
       return 0;
     }
-    ctx.out << "removed " << *removed << "\nrestart libvirtd so that it stops running it ('systemctl restart libvirtd')\n";
+    ctx.out << "removed " << *removed
+            << "\nrestart libvirtd so that it stops running it ('systemctl restart libvirtd')\n";
     return 0;
   }
   HookInstallPlan plan = plan_hook_install(hooks_dir, binary, sim_root);
   if (ctx.global.dry_run) {
-    ctx.out << "would install " << (sim_root.empty() ? binary : "a wrapper for " + binary) << " as " << plan.target << "\n";
+    ctx.out << "would install " << (sim_root.empty() ? binary : "a wrapper for " + binary) << " as "
+            << plan.target << "\n";
     return 0;
   }
   install_hook(plan);
-  ctx.out << "installed " << plan.target << (plan.replaces_ours ? " (replacing ptagent's older copy)" : "") << "\n";
+  ctx.out << "installed " << plan.target
+          << (plan.replaces_ours ? " (replacing ptagent's older copy)" : "") << "\n";
   if (plan.beside_foreign) {
-    ctx.out << "another qemu hook exists at " << hooks_dir << "/qemu and was left alone; libvirt (>= 6.5) runs "
+    ctx.out << "another qemu hook exists at " << hooks_dir
+            << "/qemu and was left alone; libvirt (>= 6.5) runs "
             << "both\n";
   }
   ctx.out << "restart libvirtd so that it picks the hook up ('systemctl restart libvirtd')\n";

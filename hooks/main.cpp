@@ -1,6 +1,9 @@
 // ptagent-hook: installed as /etc/libvirt/hooks/qemu (or qemu.d/ptagent). Thin: reads libvirt's
 // arguments and stdin, then calls the hook library. Not linked against libvirt.
 #include <fcntl.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,10 +16,6 @@
 #include "hooks/hook.hpp"
 #include "hooks/writer.hpp"
 #include "sysfs/root.hpp"
-
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/syslog_sink.h>
-#include <spdlog/spdlog.h>
 
 namespace {
 

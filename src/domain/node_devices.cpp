@@ -71,10 +71,10 @@ void check_not_wedged(const Root& root, const PciAddress& address) {
   }
   if (dead && *dead) {
     throw Error(ErrorKind::failed, Reason::wedged, address.to_string(),
-                 vf ? "the virtual function's config space reads all ones (class/revision or "
-                      "command/status 0xffffffff) after reset: it is wedged and no longer answers"
-                    : "the device reads vendor ID 0xffff after reset: it is wedged and no longer "
-                      "answers",
+                vf ? "the virtual function's config space reads all ones (class/revision or "
+                     "command/status 0xffffffff) after reset: it is wedged and no longer answers"
+                   : "the device reads vendor ID 0xffff after reset: it is wedged and no longer "
+                     "answers",
                 "stop here and reboot the host; then co-assign it with the devices on its bus "
                 "instead of resetting it alone");
   }

@@ -17,7 +17,6 @@ bool parse_small_int(std::string_view s, int& out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-
 std::string unquote(std::string_view v) {
   v = trim(v);
   if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) {
@@ -25,7 +24,6 @@ std::string unquote(std::string_view v) {
   }
   return std::string(v);
 }
-
 
 }  // namespace
 

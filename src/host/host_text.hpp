@@ -1,5 +1,6 @@
 // What ptagent reads out of the host's text files: the CPU and IOMMU vendor, the kernel release,
-// module lists, the kernel command line, os-release and /etc/default/grub. Pure functions over text.
+// module lists, the kernel command line, os-release and /etc/default/grub. Pure functions over
+// text.
 #pragma once
 
 #include <cstddef>
@@ -49,7 +50,6 @@ OsFamily os_family(const OsRelease& os);
 // Which variable of /etc/default/grub holds a kernel parameter ("GRUB_CMDLINE_LINUX_DEFAULT"),
 // or "" if none of GRUB_CMDLINE_LINUX{,_DEFAULT} does.
 std::string grub_variable_with(std::string_view grub_default, std::string_view param);
-
 
 // The EFI system partition directory of a distribution: EFI/<ID> ("rhel" installs into EFI/redhat;
 // no ID: "fedora").

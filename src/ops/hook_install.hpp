@@ -16,8 +16,8 @@ enum class HookFile { absent, ours, foreign };
 
 struct HookStatus {
   std::string hooks_dir;
-  HookFile main = HookFile::absent;  // hooks_dir/qemu
-  HookFile dropin = HookFile::absent;  // hooks_dir/qemu.d/ptagent
+  HookFile main = HookFile::absent;         // hooks_dir/qemu
+  HookFile dropin = HookFile::absent;       // hooks_dir/qemu.d/ptagent
   std::optional<std::string> installed_at;  // our file, if any
 };
 
@@ -25,11 +25,11 @@ struct HookStatus {
 HookStatus hook_status(const std::string& hooks_dir);
 
 struct HookInstallPlan {
-  std::string target;         // where our file goes
+  std::string target;  // where our file goes
   bool replaces_ours = false;
   bool beside_foreign = false;  // a foreign qemu hook stays; ours goes to qemu.d
-  std::string content_from;   // the binary copied, or "" for a wrapper
-  std::string wrapper_root;   // non-empty: a wrapper script setting PTAGENT_ROOT
+  std::string content_from;     // the binary copied, or "" for a wrapper
+  std::string wrapper_root;     // non-empty: a wrapper script setting PTAGENT_ROOT
 };
 
 // Throws Error(refused) when a foreign file sits where ours would go, Error(not_found) when the

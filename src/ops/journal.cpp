@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <nlohmann/json.hpp>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
 
@@ -237,7 +237,8 @@ std::optional<std::string> maybe_string(const json& j, const char* key) {
 // Names the journal hands to sysfs paths (drivers, mdev parents and types): plain names only,
 // so that even a tampered journal cannot steer a write out of /sys.
 bool plain_name(const std::string& s) {
-  if (s.empty() || s.size() > 128 || s.front() == '.' || s.find("..") != std::string::npos) return false;
+  if (s.empty() || s.size() > 128 || s.front() == '.' || s.find("..") != std::string::npos)
+    return false;
   for (char c : s) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-' || c == '.' || c == ':';
@@ -251,7 +252,8 @@ bool uuid_text(const std::string& s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+    if (dash ? c != '-'
+             : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
       return false;
   }
   return true;
@@ -307,14 +309,16 @@ Change from_json(const json& j) {
     }
   };
   if (c.original_driver) {
-    if (c.original_driver->empty()) throw BadEntry{"entry " + c.id + " has an empty original_driver"};
+    if (c.original_driver->empty())
+      throw BadEntry{"entry " + c.id + " has an empty original_driver"};
     name_field(*c.original_driver, "original_driver");
   }
   name_field(c.new_driver, "new_driver");
   name_field(c.mdev_parent, "mdev_parent");
   name_field(c.mdev_type, "mdev_type");
   if (!c.mdev_uuid.empty() && !uuid_text(c.mdev_uuid)) {
-    throw BadEntry{"entry " + c.id + " has the bad mdev_uuid \"" + c.mdev_uuid.substr(0, 64) + "\""};
+    throw BadEntry{"entry " + c.id + " has the bad mdev_uuid \"" + c.mdev_uuid.substr(0, 64) +
+                   "\""};
   }
   return c;
 }
@@ -568,7 +572,8 @@ void Journal::update(const std::function<void(std::vector<Change>&)>& fn) {
     }
   }
   if (int err = injected_fault(root_, JournalStep::rename);
-      err != 0 || (::renameat(dirfd.get(), kTempName, dirfd.get(), kFileName) != 0 && (err = errno) != 0)) {
+      err != 0 ||
+      (::renameat(dirfd.get(), kTempName, dirfd.get(), kFileName) != 0 && (err = errno) != 0)) {
     ::unlinkat(dirfd.get(), kTempName, 0);
     fail_io(shown, "cannot replace the journal", err);
   }

@@ -17,11 +17,11 @@ enum class ChangeKind { bind, mdev, sriov };
 enum class ChangeState { pending, done };  // pending: recorded, the change may be half-done
 
 struct Change {
-  std::string id;      // unique within the journal
+  std::string id;  // unique within the journal
   ChangeKind kind = ChangeKind::bind;
   ChangeState state = ChangeState::pending;
-  std::string owner;   // "cli" or "domain:<uuid>"
-  std::string time;    // ISO 8601, UTC
+  std::string owner;  // "cli" or "domain:<uuid>"
+  std::string time;   // ISO 8601, UTC
   // bind: the device and what it had before
   std::optional<PciAddress> address;
   std::optional<std::string> original_driver;

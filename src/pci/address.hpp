@@ -15,15 +15,15 @@ struct PciAddress {
   std::uint8_t slot = 0;      // 0..0x1f
   std::uint8_t function = 0;  // 0..7
 
-  std::string to_string() const;      // "0000:01:00.0"
-  std::string nodedev_name() const;   // "pci_0000_01_00_0"
-  std::string slot_string() const;    // "0000:01:00"
+  std::string to_string() const;     // "0000:01:00.0"
+  std::string nodedev_name() const;  // "pci_0000_01_00_0"
+  std::string slot_string() const;   // "0000:01:00"
   auto operator<=>(const PciAddress&) const = default;
 };
 
 // A device reference as typed by a user: one function, or every function of a slot ("01:00").
 struct DeviceSpec {
-  PciAddress address;            // function is 0 when whole_slot
+  PciAddress address;  // function is 0 when whole_slot
   bool whole_slot = false;
 };
 

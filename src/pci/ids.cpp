@@ -6,14 +6,15 @@ extern "C" {
 #include <pci/pci.h>
 }
 
-
 namespace ptagent {
 
 namespace {
 void quiet_warning(char*, ...) {}
 // libpci calls its error hook only when it cannot go on (out of memory) and declares it noreturn:
 // a hook that returned would be undefined behaviour (clang refuses to compile that).
-__attribute__((noreturn)) void fatal_error(char*, ...) { std::abort(); }
+__attribute__((noreturn)) void fatal_error(char*, ...) {
+  std::abort();
+}
 }  // namespace
 
 struct IdNames::Impl {
@@ -64,9 +65,9 @@ std::string IdNames::subsystem(std::uint16_t vendor_id, std::uint16_t device_id,
   std::string name = r ? r : "";
   // Like lspci: the subsystem vendor, then the subsystem's own name when the database has one.
   char vbuf[256];
-  const char* v = pci_lookup_name(impl_->access, vbuf, sizeof vbuf,
-                                  PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS,
-                                  sub_vendor);
+  const char* v =
+      pci_lookup_name(impl_->access, vbuf, sizeof vbuf,
+                      PCI_LOOKUP_SUBSYSTEM | PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS, sub_vendor);
   std::string vendor_name = v ? v : "";
   if (vendor_name.empty()) return name;
   return name.empty() ? vendor_name : vendor_name + " " + name;
@@ -75,8 +76,9 @@ std::string IdNames::subsystem(std::uint16_t vendor_id, std::uint16_t device_id,
 std::string IdNames::class_name(std::uint32_t class_code) const {
   if (!impl_->access) return {};
   char buf[256];
-  const char* r = pci_lookup_name(impl_->access, buf, sizeof buf,
-                                  PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS, (class_code >> 8) & 0xffff);
+  const char* r =
+      pci_lookup_name(impl_->access, buf, sizeof buf, PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS,
+                      (class_code >> 8) & 0xffff);
   if (r) return r;
   r = pci_lookup_name(impl_->access, buf, sizeof buf, PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_NUMBERS,
                       (class_code >> 16) << 8);

@@ -13,7 +13,8 @@ void name_device(Device& d, const IdNames& names, const ModuleAliases* aliases) 
   d.vendor_name = names.vendor(d.vendor_id);
   d.device_name = names.device(d.vendor_id, d.device_id);
   if (d.subsys_vendor_id != 0 || d.subsys_device_id != 0) {
-    d.subsys_name = names.subsystem(d.vendor_id, d.device_id, d.subsys_vendor_id, d.subsys_device_id);
+    d.subsys_name =
+        names.subsystem(d.vendor_id, d.device_id, d.subsys_vendor_id, d.subsys_device_id);
   }
   if (aliases && !d.modalias.empty()) d.modules = aliases->match(d.modalias);
 }

@@ -67,7 +67,8 @@ std::vector<std::string> ModuleAliases::match(const std::string& modalias) const
     }
   };
   if (modalias.size() >= 13 && modalias.compare(0, 5, "pci:v") == 0) {
-    if (auto it = by_vendor_.find(modalias.substr(5, 8)); it != by_vendor_.end()) consider(it->second);
+    if (auto it = by_vendor_.find(modalias.substr(5, 8)); it != by_vendor_.end())
+      consider(it->second);
   }
   consider(wildcard_);
   cache_.emplace(modalias, out);

@@ -28,7 +28,6 @@ bool host_has_program(const Root& root, const std::string& name) {
   return false;
 }
 
-
 BootTarget detect_boot_target(const Root& root) {
   BootTarget t;
   OsRelease os;

@@ -70,7 +70,8 @@ bool domain_xml_mentions_passthrough(std::string_view xml) {
 
 DomainInfo parse_domain_xml(std::string_view xml) {
   if (xml.size() > kMaxDomainXml) throw_usage("domain XML", "is larger than 16 MiB");
-  if (xml.find("<!DOCTYPE") != std::string_view::npos || xml.find("<!ENTITY") != std::string_view::npos) {
+  if (xml.find("<!DOCTYPE") != std::string_view::npos ||
+      xml.find("<!ENTITY") != std::string_view::npos) {
     throw_usage("domain XML", "contains a DTD or entity declarations, which libvirt never writes");
   }
   pugi::xml_document doc;
@@ -87,7 +88,8 @@ DomainInfo parse_domain_xml(std::string_view xml) {
   info.uuid = lower(uuid);
 
   for (pugi::xml_node hd : dom.child("devices").children("hostdev")) {
-    if (std::string_view(hd.attribute("mode").value()) == "capabilities") continue;  // subsystem is the default
+    if (std::string_view(hd.attribute("mode").value()) == "capabilities")
+      continue;  // subsystem is the default
     std::string_view type = hd.attribute("type").value();
     pugi::xml_node addr = hd.child("source").child("address");
     if (type == "pci") {

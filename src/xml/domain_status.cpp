@@ -1,9 +1,8 @@
 #include "xml/domain_status.hpp"
 
-
 #include "error.hpp"
-#include "xml/domain.hpp"
 #include "sysfs/root.hpp"
+#include "xml/domain.hpp"
 
 namespace ptagent {
 

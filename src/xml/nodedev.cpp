@@ -27,7 +27,8 @@ long long field(const pugi::xml_node& cap, const char* name) {
 
 PciAddress parse_nodedev_xml(std::string_view xml) {
   if (xml.size() > kMaxNodedevXml) throw_usage("nodedev XML", "is larger than 1 MiB");
-  if (xml.find("<!DOCTYPE") != std::string_view::npos || xml.find("<!ENTITY") != std::string_view::npos) {
+  if (xml.find("<!DOCTYPE") != std::string_view::npos ||
+      xml.find("<!ENTITY") != std::string_view::npos) {
     throw_usage("nodedev XML", "contains a DTD or entity declarations, which libvirt never writes");
   }
   pugi::xml_document doc;
@@ -35,7 +36,9 @@ PciAddress parse_nodedev_xml(std::string_view xml) {
   auto res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default & ~pugi::parse_doctype);
   if (!res) throw_usage("nodedev XML", std::string("is not well-formed XML: ") + res.description());
   pugi::xml_node device = doc.child("device");
-  if (!device) throw_usage("nodedev XML", "has no <device> root element", "pipe the output of 'virsh nodedev-dumpxml pci_…'");
+  if (!device)
+    throw_usage("nodedev XML", "has no <device> root element",
+                "pipe the output of 'virsh nodedev-dumpxml pci_…'");
   for (pugi::xml_node cap : device.children("capability")) {
     if (std::string_view(cap.attribute("type").value()) != "pci") continue;
     return address_from_fields(field(cap, "domain"), field(cap, "bus"), field(cap, "slot"),

@@ -56,9 +56,10 @@ void read_once(int fd) {  // sysfs returns a whole attribute (at most a page) in
   ::close(fd);
 }
 
-const char* const kAttrs[] = {"class",    "vendor",          "device",    "subsystem_vendor", "subsystem_device",
-                              "config",   "revision",        "driver_override", "modalias", "numa_node",
-                              "boot_vga", "reset_method",    "sriov_totalvfs"};
+const char* const kAttrs[] = {
+    "class",    "vendor",       "device",          "subsystem_vendor", "subsystem_device",
+    "config",   "revision",     "driver_override", "modalias",         "numa_node",
+    "boot_vga", "reset_method", "sriov_totalvfs"};
 const char* const kLinks[] = {"driver", "iommu_group", "physfn", "virtfn0"};
 
 std::vector<std::string> entries(int dirfd) {
@@ -121,9 +122,12 @@ int main(int argc, char** argv) {
       continue;
     }
     int d = open2(root, p, O_RDONLY | O_DIRECTORY, kInRoot);
-    (void)!::readlinkat(root, p.c_str(), buf, sizeof buf);  // the parent, from the bus link's target
+    (void)!::readlinkat(root, p.c_str(), buf,
+                        sizeof buf);  // the parent, from the bus link's target
     const auto names = entries(d);
-    auto has = [&](const char* n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+    auto has = [&](const char* n) {
+      return std::find(names.begin(), names.end(), n) != names.end();
+    };
     if (mode == "dirfd") {
       for (const char* l : kLinks) {
         if (has(l)) (void)!::readlinkat(d, l, buf, sizeof buf);
@@ -137,7 +141,8 @@ int main(int argc, char** argv) {
       for (const char* l : {"iommu_group", "physfn"}) {
         if (has(l)) (void)!::readlinkat(d, l, buf, sizeof buf);
       }
-      for (const char* at : {"uevent", "reset_method", "sriov_totalvfs", "sriov_numvfs", "boot_vga"}) {
+      for (const char* at :
+           {"uevent", "reset_method", "sriov_totalvfs", "sriov_numvfs", "boot_vga"}) {
         if (!has(at)) continue;
         int fd = open2(d, at, O_RDONLY, kBeneath);
         if (fd >= 0) read_once(fd);

@@ -9,13 +9,13 @@
 #include <string>
 #include <string_view>
 
-#define FUZZ_CHECK(cond, what)                                                             \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
+#define FUZZ_CHECK(cond, what)                                                               \
+  do {                                                                                       \
+    if (!(cond)) {                                                                           \
       std::fprintf(stderr, "fuzz invariant broken at %s:%d: %s\n  %s\n", __FILE__, __LINE__, \
-                   #cond, std::string(what).c_str());                                      \
-      std::abort();                                                                        \
-    }                                                                                      \
+                   #cond, std::string(what).c_str());                                        \
+      std::abort();                                                                          \
+    }                                                                                        \
   } while (0)
 
 inline std::string_view fuzz_text(const std::uint8_t* data, std::size_t size) {

@@ -30,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!info.pci.empty() || !info.mdevs.empty() || info.ptagent_metadata) {
       FUZZ_CHECK(domain_xml_mentions_passthrough(text), "the scan missed host devices");
     }
-    for (const auto& h : info.pci) FUZZ_CHECK(h.address.slot <= 0x1f && h.address.function <= 7, "");
+    for (const auto& h : info.pci)
+      FUZZ_CHECK(h.address.slot <= 0x1f && h.address.function <= 7, "");
     for (const auto& m : info.mdevs) FUZZ_CHECK(m.uuid.size() == 36, m.uuid);
     if (info.ptagent_metadata) {
       const PassthroughMetadata meta = parse_metadata(*info.ptagent_metadata);

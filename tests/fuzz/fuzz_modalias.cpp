@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text = fuzz_text(data, size);
   const auto nl = text.find('\n');
   const std::string modalias(text.substr(0, nl == std::string_view::npos ? text.size() : nl));
-  const std::string_view table = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  const std::string_view table =
+      nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
   ModuleAliases aliases = ModuleAliases::parse(table);
   const auto first = aliases.match(modalias);
   std::set<std::string> seen(first.begin(), first.end());

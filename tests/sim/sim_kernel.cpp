@@ -22,8 +22,8 @@
 #include "pci/address.hpp"
 #include "pci/config_space.hpp"
 #include "support/kernel_double.hpp"
-#include "sysfs/root.hpp"
 #include "support/kernel_text.hpp"
+#include "sysfs/root.hpp"
 
 namespace ptagent::sim {
 
@@ -41,7 +41,6 @@ const std::string kPciDrivers = "/sys/bus/pci/drivers/";
 const std::string kGroups = "/sys/kernel/iommu_groups/";
 const std::string kMdevDevices = "/sys/bus/mdev/devices/";
 
-
 bool is_pci_name(const std::string& name) {
   return name.size() == 12 && try_parse_pci_address(name).has_value();
 }
@@ -51,28 +50,46 @@ bool is_pci_device_dir(const std::string& canonical) {
 }
 
 bool under(const std::string& path, const std::string& dir) {
-  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+  return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 &&
+         path[dir.size()] == '/';
 }
 
 const char* errno_name(int e) {
   switch (e) {
-    case 0: return "0";
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EIO: return "EIO";
-    case ENODEV: return "ENODEV";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case EINVAL: return "EINVAL";
-    case ENOTTY: return "ENOTTY";
-    case ERANGE: return "ERANGE";
-    case EACCES: return "EACCES";
-    case EISDIR: return "EISDIR";
-    case ELOOP: return "ELOOP";
-    case ENOMEM: return "ENOMEM";
-    case EUSERS: return "EUSERS";
-    case ENOSPC: return "ENOSPC";
-    default: return "E?";
+    case 0:
+      return "0";
+    case EPERM:
+      return "EPERM";
+    case ENOENT:
+      return "ENOENT";
+    case EIO:
+      return "EIO";
+    case ENODEV:
+      return "ENODEV";
+    case EBUSY:
+      return "EBUSY";
+    case EEXIST:
+      return "EEXIST";
+    case EINVAL:
+      return "EINVAL";
+    case ENOTTY:
+      return "ENOTTY";
+    case ERANGE:
+      return "ERANGE";
+    case EACCES:
+      return "EACCES";
+    case EISDIR:
+      return "EISDIR";
+    case ELOOP:
+      return "ELOOP";
+    case ENOMEM:
+      return "ENOMEM";
+    case EUSERS:
+      return "EUSERS";
+    case ENOSPC:
+      return "ENOSPC";
+    default:
+      return "E?";
   }
 }
 
@@ -110,8 +127,12 @@ std::uint32_t murmur2(std::string_view s) {
     len -= 4;
   }
   switch (len) {
-    case 3: h ^= static_cast<std::uint32_t>(data[2]) << 16; [[fallthrough]];
-    case 2: h ^= static_cast<std::uint32_t>(data[1]) << 8; [[fallthrough]];
+    case 3:
+      h ^= static_cast<std::uint32_t>(data[2]) << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= static_cast<std::uint32_t>(data[1]) << 8;
+      [[fallthrough]];
     case 1:
       h ^= data[0];
       h *= m;
@@ -148,7 +169,7 @@ struct SimKernel::Removed {
   std::string stash;  // real path where it waits for a rescan
   std::string group;  // IOMMU group id ("" if none)
   std::string group_type;
-  std::string iommu;  // canonical host path of its IOMMU unit ("" if none)
+  std::string iommu;   // canonical host path of its IOMMU unit ("" if none)
   std::string driver;  // the driver it had
   std::vector<std::pair<std::string, std::string>> links;  // class links: link -> target
 };
@@ -162,9 +183,13 @@ SimKernel::~SimKernel() {
   if (uevent_fd_ >= 0) ::close(uevent_fd_);
 }
 
-std::string SimKernel::real(const std::string& host_path) const { return root_->host_path(host_path); }
+std::string SimKernel::real(const std::string& host_path) const {
+  return root_->host_path(host_path);
+}
 
-void SimKernel::set_log_file(std::string path) { log_file_ = std::move(path); }
+void SimKernel::set_log_file(std::string path) {
+  log_file_ = std::move(path);
+}
 
 void SimKernel::log(const std::string& line) {
   log_.push_back(line);
@@ -264,7 +289,8 @@ void SimKernel::announce(const std::string& action, const std::string& props_in,
   struct Header {
     char prefix[8];
     std::uint32_t magic, header_size, properties_off, properties_len;
-    std::uint32_t filter_subsystem_hash, filter_devtype_hash, filter_tag_bloom_hi, filter_tag_bloom_lo;
+    std::uint32_t filter_subsystem_hash, filter_devtype_hash, filter_tag_bloom_hi,
+        filter_tag_bloom_lo;
   } h{};
   std::memcpy(h.prefix, "libudev", 8);
   h.magic = htobe32(0xfeedcafe);
@@ -277,8 +303,8 @@ void SimKernel::announce(const std::string& action, const std::string& props_in,
   sockaddr_nl dst{};
   dst.nl_family = AF_NETLINK;
   dst.nl_groups = 2;  // udev's group: what libudev monitors created with "udev" listen to
-  (void)::sendto(uevent_fd_, msg.data(), msg.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&dst),
-                 sizeof dst);
+  (void)::sendto(uevent_fd_, msg.data(), msg.size(), MSG_DONTWAIT,
+                 reinterpret_cast<sockaddr*>(&dst), sizeof dst);
 }
 
 // ---- dispatch ----------------------------------------------------------------------------------
@@ -294,11 +320,14 @@ long SimKernel::write(const std::string& host_path, std::string_view data, long 
 
   if (dir && name == "config" && is_pci_device_dir(*dir)) {
     long n = config_write(*dir, data, offset);
-    log("config " + basename_of(*dir) + " @0x" + [&] {
-      char b[16];
-      std::snprintf(b, sizeof b, "%lx", offset);
-      return std::string(b);
-    }() + " len " + std::to_string(data.size()) + " = " + (n < 0 ? errno_name(static_cast<int>(-n)) : "0"));
+    log("config " + basename_of(*dir) + " @0x" +
+        [&] {
+          char b[16];
+          std::snprintf(b, sizeof b, "%lx", offset);
+          return std::string(b);
+        }() +
+        " len " + std::to_string(data.size()) + " = " +
+        (n < 0 ? errno_name(static_cast<int>(-n)) : "0"));
     return n;
   }
   if (!dir) {
@@ -346,7 +375,8 @@ long SimKernel::write(const std::string& host_path, std::string_view data, long 
       if (is_pci_device_dir(*dir) && name == "sriov_numvfs") {
         for (const auto& e : root_->list(*dir)) {
           if (e.rfind("virtfn", 0) != 0) continue;
-          if (auto vf = root_->resolve(*dir + "/" + e)) vfs_before[*vf] = device_props(*root_, *vf, "pci");
+          if (auto vf = root_->resolve(*dir + "/" + e))
+            vfs_before[*vf] = device_props(*root_, *vf, "pci");
         }
       }
       if (name == "remove" && root_->is_symlink(*dir + "/mdev_type")) {
@@ -406,7 +436,8 @@ long SimKernel::config_write(const std::string& dev_dir, std::string_view data, 
   // Wedged: writes go nowhere. A VF's vendor/device always read 0xffff (PCIe SR-IOV): it is
   // judged by the registers it implements.
   const bool vf = root_->is_symlink(dev_dir + "/physfn");
-  if (config_space_dead(*cfg, vf ? ConfigOrigin::virtual_function : ConfigOrigin::function).value_or(false))
+  if (config_space_dead(*cfg, vf ? ConfigOrigin::virtual_function : ConfigOrigin::function)
+          .value_or(false))
     return static_cast<long>(n);
 
   const std::string old = *cfg;
@@ -483,7 +514,8 @@ void SimKernel::reset_function(const std::string& dev_dir, const std::string& me
       write_file(real(dev_dir + "/vendor"), "0xffff\n");
       write_file(real(dev_dir + "/device"), "0xffff\n");
     }
-    if (auto cfg = root_->read(dev_dir + "/config")) write_file(cfg_path, std::string(cfg->size(), '\xff'));
+    if (auto cfg = root_->read(dev_dir + "/config"))
+      write_file(cfg_path, std::string(cfg->size(), '\xff'));
     return;
   }
   if (clear_command) {
@@ -516,7 +548,8 @@ int SimKernel::reset_attr(const std::string& dev_dir, std::string_view value) {
       if (root_->is_dir(dev_dir + "/pci_bus")) continue;
       bool alone = true;
       for (const auto& e : root_->list(parent)) {
-        if (is_pci_name(e) && parent + "/" + e != dev_dir && root_->is_dir(parent + "/" + e)) alone = false;
+        if (is_pci_name(e) && parent + "/" + e != dev_dir && root_->is_dir(parent + "/" + e))
+          alone = false;
       }
       if (!alone) continue;
     }
@@ -695,7 +728,8 @@ int SimKernel::rescan(const std::string& scope) {
         std::ofstream(real(r.orig + "/uevent"), std::ios::trunc) << "DRIVER=pcieport\n" << *u;
       }
     }
-    if (root_->is_symlink(r.orig + "/driver")) announce("bind", device_props(*root_, r.orig, "pci"), "pci");
+    if (root_->is_symlink(r.orig + "/driver"))
+      announce("bind", device_props(*root_, r.orig, "pci"), "pci");
   }
   removed_ = keep;
   removed_.insert(removed_.end(), failed.begin(), failed.end());

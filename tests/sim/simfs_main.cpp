@@ -42,8 +42,12 @@ SimKernel* g_kernel = nullptr;
 std::string g_sys;  // real path of the served directory (BASE/sys)
 const char* const kControl = "/.ptagent-sim";
 
-std::string real_of(const char* path) { return g_sys + (std::strcmp(path, "/") == 0 ? "" : path); }
-std::string host_of(const char* path) { return std::string("/sys") + (std::strcmp(path, "/") == 0 ? "" : path); }
+std::string real_of(const char* path) {
+  return g_sys + (std::strcmp(path, "/") == 0 ? "" : path);
+}
+std::string host_of(const char* path) {
+  return std::string("/sys") + (std::strcmp(path, "/") == 0 ? "" : path);
+}
 
 std::string base_name(const char* path) {
   const char* slash = std::strrchr(path, '/');
@@ -59,15 +63,44 @@ bool hidden(const char* path) {
 }
 
 // Attributes sysfs creates without a show() (write-only, mode 0200) or without a store() (0444).
-const std::set<std::string> kWriteOnly = {"bind", "unbind", "new_id", "remove_id", "drivers_probe",
-                                          "rescan", "remove", "reset", "create"};
-const std::set<std::string> kReadOnly = {
-    "vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision", "modalias",
-    "irq", "resource", "local_cpus", "local_cpulist", "boot_vga", "available_instances", "name",
-    "description", "device_api", "sriov_totalvfs", "sriov_offset", "sriov_stride",
-    "sriov_vf_device", "current_link_speed", "current_link_width", "max_link_speed",
-    "max_link_width", "ari_enabled", "consistent_dma_mask_bits", "dma_mask_bits", "power_state",
-    "reserved_regions", "dev", "label", "index", "mdev_type", "cpuaffinity", "cpulistaffinity"};
+const std::set<std::string> kWriteOnly = {"bind",      "unbind",        "new_id",
+                                          "remove_id", "drivers_probe", "rescan",
+                                          "remove",    "reset",         "create"};
+const std::set<std::string> kReadOnly = {"vendor",
+                                         "device",
+                                         "subsystem_vendor",
+                                         "subsystem_device",
+                                         "class",
+                                         "revision",
+                                         "modalias",
+                                         "irq",
+                                         "resource",
+                                         "local_cpus",
+                                         "local_cpulist",
+                                         "boot_vga",
+                                         "available_instances",
+                                         "name",
+                                         "description",
+                                         "device_api",
+                                         "sriov_totalvfs",
+                                         "sriov_offset",
+                                         "sriov_stride",
+                                         "sriov_vf_device",
+                                         "current_link_speed",
+                                         "current_link_width",
+                                         "max_link_speed",
+                                         "max_link_width",
+                                         "ari_enabled",
+                                         "consistent_dma_mask_bits",
+                                         "dma_mask_bits",
+                                         "power_state",
+                                         "reserved_regions",
+                                         "dev",
+                                         "label",
+                                         "index",
+                                         "mdev_type",
+                                         "cpuaffinity",
+                                         "cpulistaffinity"};
 
 enum class Access { kRW, kRO, kWO };
 
@@ -119,9 +152,15 @@ int sim_getattr(const char* path, struct stat* st, fuse_file_info*) {
     st->st_mode = S_IFLNK | 0777;
   } else {
     switch (access_of(path)) {
-      case Access::kWO: st->st_mode = S_IFREG | 0200; break;
-      case Access::kRO: st->st_mode = S_IFREG | 0444; break;
-      case Access::kRW: st->st_mode = S_IFREG | 0644; break;
+      case Access::kWO:
+        st->st_mode = S_IFREG | 0200;
+        break;
+      case Access::kRO:
+        st->st_mode = S_IFREG | 0444;
+        break;
+      case Access::kRW:
+        st->st_mode = S_IFREG | 0644;
+        break;
     }
     // Text attributes are a page; binary ones (config) their real size.
     if (base_name(path) != "config") st->st_size = 4096;
@@ -150,7 +189,8 @@ int sim_readdir(const char* path, void* buf, fuse_fill_dir_t fill, off_t, fuse_f
   ::closedir(d);
   const std::string p = std::strcmp(path, "/") == 0 ? "" : path;
   if (std::find(names.begin(), names.end(), "reset_method") != names.end() &&
-      std::find(names.begin(), names.end(), "reset") == names.end() && virtual_reset((p + "/reset").c_str()))
+      std::find(names.begin(), names.end(), "reset") == names.end() &&
+      virtual_reset((p + "/reset").c_str()))
     names.emplace_back("reset");
   std::sort(names.begin(), names.end());  // deterministic order
   fill(buf, ".", nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
@@ -210,19 +250,41 @@ int sim_truncate(const char* path, off_t, fuse_file_info*) {
   if (hidden(path)) return -ENOENT;
   return ::access(real_of(path).c_str(), F_OK) == 0 ? 0 : -errno;
 }
-int sim_chmod(const char* path, mode_t, fuse_file_info* fi) { return sim_truncate(path, 0, fi); }
-int sim_chown(const char* path, uid_t, gid_t, fuse_file_info* fi) { return sim_truncate(path, 0, fi); }
-int sim_utimens(const char* path, const timespec*, fuse_file_info* fi) { return sim_truncate(path, 0, fi); }
+int sim_chmod(const char* path, mode_t, fuse_file_info* fi) {
+  return sim_truncate(path, 0, fi);
+}
+int sim_chown(const char* path, uid_t, gid_t, fuse_file_info* fi) {
+  return sim_truncate(path, 0, fi);
+}
+int sim_utimens(const char* path, const timespec*, fuse_file_info* fi) {
+  return sim_truncate(path, 0, fi);
+}
 
 // sysfs never creates, removes or renames entries on request.
-int sim_create(const char*, mode_t, fuse_file_info*) { return -EACCES; }
-int sim_mknod(const char*, mode_t, dev_t) { return -EACCES; }
-int sim_mkdir(const char*, mode_t) { return -EPERM; }
-int sim_unlink(const char*) { return -EPERM; }
-int sim_rmdir(const char*) { return -EPERM; }
-int sim_symlink(const char*, const char*) { return -EPERM; }
-int sim_rename(const char*, const char*, unsigned int) { return -EPERM; }
-int sim_link(const char*, const char*) { return -EPERM; }
+int sim_create(const char*, mode_t, fuse_file_info*) {
+  return -EACCES;
+}
+int sim_mknod(const char*, mode_t, dev_t) {
+  return -EACCES;
+}
+int sim_mkdir(const char*, mode_t) {
+  return -EPERM;
+}
+int sim_unlink(const char*) {
+  return -EPERM;
+}
+int sim_rmdir(const char*) {
+  return -EPERM;
+}
+int sim_symlink(const char*, const char*) {
+  return -EPERM;
+}
+int sim_rename(const char*, const char*, unsigned int) {
+  return -EPERM;
+}
+int sim_link(const char*, const char*) {
+  return -EPERM;
+}
 
 int sim_statfs(const char*, struct statvfs* st) {
   std::memset(st, 0, sizeof *st);
@@ -262,17 +324,28 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--workdir") workdir = next();
-    else if (a == "--in-place") in_place = true;
-    else if (a == "--log") log_file = next();
-    else if (a == "--wedge") wedges.push_back(next());
-    else if (a == "--uevents") uevents = true;
-    else if (a == "-f") foreground = true;
-    else if (a == "-d") debug = true;
-    else if (a == "-o") fuse_opts.push_back(next());
-    else if (a == "-h" || a == "--help") return usage(0);
-    else if (!a.empty() && a[0] == '-') return usage(2);
-    else pos.push_back(a);
+    if (a == "--workdir")
+      workdir = next();
+    else if (a == "--in-place")
+      in_place = true;
+    else if (a == "--log")
+      log_file = next();
+    else if (a == "--wedge")
+      wedges.push_back(next());
+    else if (a == "--uevents")
+      uevents = true;
+    else if (a == "-f")
+      foreground = true;
+    else if (a == "-d")
+      debug = true;
+    else if (a == "-o")
+      fuse_opts.push_back(next());
+    else if (a == "-h" || a == "--help")
+      return usage(0);
+    else if (!a.empty() && a[0] == '-')
+      return usage(2);
+    else
+      pos.push_back(a);
   }
   if (pos.size() != 2) return usage(2);
   std::error_code ec;
@@ -289,8 +362,9 @@ int main(int argc, char** argv) {
     } else {
       if (workdir.empty()) {
         const char* tmp = std::getenv("TMPDIR");
-        std::string templ = std::string(tmp && *tmp ? tmp : (fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp")) +
-                            "/ptagent-simfs.XXXXXX";
+        std::string templ =
+            std::string(tmp && *tmp ? tmp : (fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp")) +
+            "/ptagent-simfs.XXXXXX";
         if (!::mkdtemp(templ.data())) {
           std::perror("ptagent-simfs: mkdtemp");
           return 1;

@@ -29,17 +29,15 @@ TEST_P(AddressGood, ParsesToCanonicalForm) {
 
 INSTANTIATE_TEST_SUITE_P(
     Forms, AddressGood,
-    ::testing::Values(GoodCase{"0000:06:12.5", "0000:06:12.5", false},
-                      GoodCase{"06:12.5", "0000:06:12.5", false},
-                      GoodCase{"FF:17.6", "0000:ff:17.6", false},
-                      GoodCase{"0000:ff:1F.7", "0000:ff:1f.7", false},
-                      GoodCase{"abcd:ff:1f.7", "abcd:ff:1f.7", false},
-                      GoodCase{"pci_0000_06_12_5", "0000:06:12.5", false},
-                      GoodCase{"pci_0000_FF_17_6", "0000:ff:17.6", false},
-                      GoodCase{"/sys/bus/pci/devices/0000:ff:17.6", "0000:ff:17.6", false},
-                      GoodCase{"/sys/bus/pci/devices/0000:ff:17.6/", "0000:ff:17.6", false},
-                      GoodCase{"06:12", "0000:06:12", true},
-                      GoodCase{"0000:01:00", "0000:01:00", true}));
+    ::testing::Values(
+        GoodCase{"0000:06:12.5", "0000:06:12.5", false}, GoodCase{"06:12.5", "0000:06:12.5", false},
+        GoodCase{"FF:17.6", "0000:ff:17.6", false}, GoodCase{"0000:ff:1F.7", "0000:ff:1f.7", false},
+        GoodCase{"abcd:ff:1f.7", "abcd:ff:1f.7", false},
+        GoodCase{"pci_0000_06_12_5", "0000:06:12.5", false},
+        GoodCase{"pci_0000_FF_17_6", "0000:ff:17.6", false},
+        GoodCase{"/sys/bus/pci/devices/0000:ff:17.6", "0000:ff:17.6", false},
+        GoodCase{"/sys/bus/pci/devices/0000:ff:17.6/", "0000:ff:17.6", false},
+        GoodCase{"06:12", "0000:06:12", true}, GoodCase{"0000:01:00", "0000:01:00", true}));
 
 struct BadCase {
   std::string input;
@@ -71,8 +69,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"0000:ff:17.", "function is empty"},
                       BadCase{"zz:00.0", "bus 'zz' is not a hex number"},
                       BadCase{"00:02.0x", "function '0x' is not a hex number"},
-                      BadCase{"", "is empty"},
-                      BadCase{"0000:00:02.0:1", "expected DDDD:BB:SS.F"},
+                      BadCase{"", "is empty"}, BadCase{"0000:00:02.0:1", "expected DDDD:BB:SS.F"},
                       BadCase{"garbage", "expected DDDD:BB:SS.F"},
                       BadCase{"pci_0000_00_02", "pci_DDDD_BB_SS_F"},
                       BadCase{std::string("00:02.0\0", 8), "\\x00"},

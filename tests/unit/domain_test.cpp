@@ -27,7 +27,8 @@ TEST(DomainXml, TheScanSeesEverythingTheReaderFinds) {
 
 TEST(DomainXml, PlainDomainsAreSkipped) {
   EXPECT_FALSE(domain_xml_mentions_passthrough(
-      "<domain><name>web</name><devices><disk type='file'/><interface type='network'/></devices></domain>"));
+      "<domain><name>web</name><devices><disk type='file'/><interface "
+      "type='network'/></devices></domain>"));
   EXPECT_FALSE(domain_xml_mentions_passthrough(""));
 }
 

@@ -45,9 +45,11 @@ Guest make_guest(int i) {
   g.type = i % 2 ? "i915-GVTg_V5_8" : "i915-GVTg_V5_4";
   g.xml = "<domain type='qemu'><name>" + g.name + "</name><uuid>" + g.uuid +
           "</uuid><metadata><ptagent:passthrough xmlns:ptagent=\"urn:x-ptagent:passthrough:1\">"
-          "<ptagent:mdev uuid=\"" + g.mdev + "\" parent=\"0000:00:02.0\" type=\"" + g.type +
+          "<ptagent:mdev uuid=\"" +
+          g.mdev + "\" parent=\"0000:00:02.0\" type=\"" + g.type +
           "\"/></ptagent:passthrough></metadata><devices><hostdev mode='subsystem' type='mdev' "
-          "model='vfio-pci'><source><address uuid='" + g.mdev + "'/></source></hostdev></devices></domain>";
+          "model='vfio-pci'><source><address uuid='" +
+          g.mdev + "'/></source></hostdev></devices></domain>";
   return g;
 }
 

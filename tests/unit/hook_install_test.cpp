@@ -22,7 +22,8 @@ class HookInstall : public ::testing::Test {
     dir_ = tmpl;
     hooks_ = (dir_ / "hooks").string();
     binary_ = (dir_ / "ptagent-hook").string();
-    std::ofstream(binary_) << "\x7f" "ELF...ptagent-hook-marker-v1...";
+    std::ofstream(binary_) << "\x7f"
+                              "ELF...ptagent-hook-marker-v1...";
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string read(const std::string& p) {
@@ -95,7 +96,8 @@ TEST_F(HookInstall, WrapperForSimulatedHosts) {
 }
 
 TEST_F(HookInstall, Cli) {
-  auto r = test::run_cli({"hook", "install", "--hooks-dir", hooks_, "--binary", binary_, "--dry-run"});
+  auto r =
+      test::run_cli({"hook", "install", "--hooks-dir", hooks_, "--binary", binary_, "--dry-run"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("would install"), std::string::npos);
   EXPECT_FALSE(fs::exists(hooks_ + "/qemu"));

@@ -8,7 +8,6 @@
 using namespace ptagent;
 using ptagent::testing::TempHost;
 
-
 TEST(HostFacts, EmptyTreeHasNoFacts) {
   auto host = TempHost::empty();
   const HostFacts f = gather_host_facts(host.root());

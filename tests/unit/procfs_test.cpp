@@ -51,8 +51,9 @@ TEST(Procfs, Route) {
 }
 
 TEST(Procfs, Cmdline) {
-  auto p = parse_cmdline("BOOT_IMAGE=/vmlinuz root=UUID=x ro quiet intel_iommu=on iommu=pt "
-                         "opt=\"a b\" pcie_acs_override=downstream,multifunction\n");
+  auto p = parse_cmdline(
+      "BOOT_IMAGE=/vmlinuz root=UUID=x ro quiet intel_iommu=on iommu=pt "
+      "opt=\"a b\" pcie_acs_override=downstream,multifunction\n");
   EXPECT_TRUE(has_cmdline_param(p, "intel_iommu"));
   EXPECT_EQ(cmdline_value(p, "intel_iommu"), "on");
   EXPECT_EQ(cmdline_value(p, "iommu"), "pt");
@@ -64,8 +65,9 @@ TEST(Procfs, Cmdline) {
 }
 
 TEST(Procfs, CpuInfo) {
-  const char* text = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu svm hypervisor\n\n"
-                     "processor\t: 1\nvendor_id\t: AuthenticAMD\n";
+  const char* text =
+      "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu svm hypervisor\n\n"
+      "processor\t: 1\nvendor_id\t: AuthenticAMD\n";
   EXPECT_EQ(parse_cpu_vendor(text), "AuthenticAMD");
   auto f = parse_cpu_flags(text);
   EXPECT_EQ(f, (std::vector<std::string>{"fpu", "svm", "hypervisor"}));

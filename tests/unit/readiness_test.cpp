@@ -1,8 +1,6 @@
 // Host readiness: the pure parsers (tables), the checks on hand-made facts, and the checks on the
 // simulated hosts and on small trees built in a temp dir (read-only: check never writes).
 #include "check/readiness.hpp"
-#include "host/host_facts.hpp"
-#include "host/host_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +9,8 @@
 #include <fstream>
 #include <map>
 
+#include "host/host_facts.hpp"
+#include "host/host_text.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
@@ -51,7 +51,6 @@ TEST(Readiness, StatusNamesAndSummary) {
   EXPECT_FALSE(summarize(v).ready());
   EXPECT_TRUE(summarize({}).ready());
 }
-
 
 // ---------------------------------------------------------------------------
 // Checks on hand-made facts
@@ -791,4 +790,3 @@ TEST(ReadinessTree, HostileReleaseDoesNotLeaveModulesDir) {
 }
 
 }  // namespace
-

@@ -33,9 +33,7 @@ class RootTest : public ::testing::Test {
                                  dir_ / "sys/devices/pci0000:00/0000:00:02.0/driver");
   }
   void TearDown() override { fs::remove_all(dir_); }
-  void write(const std::string& rel, const std::string& text) {
-    std::ofstream(dir_ / rel) << text;
-  }
+  void write(const std::string& rel, const std::string& text) { std::ofstream(dir_ / rel) << text; }
   fs::path dir_;
 };
 
@@ -43,7 +41,8 @@ TEST_F(RootTest, ReadsThroughRelativeLinks) {
   Root root(dir_.string());
   EXPECT_EQ(root.read_value("/sys/bus/pci/devices/0000:00:02.0/vendor"), "0x8086");
   EXPECT_EQ(root.link_name("/sys/bus/pci/devices/0000:00:02.0/driver"), "i915");
-  EXPECT_EQ(root.resolve("/sys/bus/pci/devices/0000:00:02.0"), "/sys/devices/pci0000:00/0000:00:02.0");
+  EXPECT_EQ(root.resolve("/sys/bus/pci/devices/0000:00:02.0"),
+            "/sys/devices/pci0000:00/0000:00:02.0");
   EXPECT_TRUE(root.is_dir("/sys/bus/pci/devices/0000:00:02.0"));
   EXPECT_TRUE(root.is_symlink("/sys/bus/pci/devices/0000:00:02.0"));
   EXPECT_FALSE(root.exists("/sys/bus/pci/devices/0000:00:03.0"));
