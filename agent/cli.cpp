@@ -6,6 +6,7 @@
 
 #include "domain/effects.hpp"
 #include "error.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 #include "virt/libvirt_client_real.hpp"
 
@@ -38,6 +39,7 @@ struct Context::Seams {
   LibvirtClient* libvirt_given = nullptr;
   Clock* clock_given = nullptr;
   WaitLimits settle;
+  JournalFault journal_fault;
   std::optional<Effects> effects;
 };
 
@@ -50,7 +52,7 @@ Effects& Context::effects() {
   if (!s.effects) {
     s.effects.emplace(Effects{s.sysfs_given ? *s.sysfs_given : s.writer,
                               s.libvirt_given ? *s.libvirt_given : s.libvirt,
-                              s.clock_given ? *s.clock_given : s.clock, s.settle});
+                              s.clock_given ? *s.clock_given : s.clock, s.settle, s.journal_fault});
   }
   return *s.effects;
 }
@@ -72,11 +74,15 @@ void Context::use_settle(const WaitLimits& limits) {
   seams_->settle = limits;
   seams_->effects.reset();
 }
+void Context::use_journal_fault(JournalFault fault) {
+  seams_->journal_fault = std::move(fault);
+  seams_->effects.reset();
+}
 
 const Root& Context::root() {
   if (!root_) {
     root_ = std::make_unique<Root>(global.root);
-    if (!root_->is_system_root() && !root_->is_dir("/sys")) {
+    if (!root_->is_system_root() && !root_->is_dir(kSysDir)) {
       throw_usage("--root " + global.root, "is not a host tree (it has no sys/ directory)",
                   "point --root at a simulated host such as tests/fixtures/hosts/workstation");
     }
@@ -123,6 +129,10 @@ std::optional<std::string> flag_of(Input input) {
 
 std::string report_error(const Error& e) {
   return report(e, "ptagent: error: ", flag_of);
+}
+
+Journal Context::journal() {
+  return Journal(root(), kStateDir, seams_->journal_fault);
 }
 
 const Command& command(const std::string& name) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "ops/journal.hpp"
 
 namespace ptagent {
 class Clock;
@@ -39,6 +40,8 @@ class Context {
   // The host root, opened on first use (throws Error(usage) if --root is not a directory).
   const Root& root();
   void warn(const std::string& message);
+  // The state journal under the root (/run/ptagent), with the effects' journal fault seam.
+  Journal journal();
 
   // Every side effect of a command (domain/effects.hpp), built once at the first use from the
   // real parts: the sysfs writer on root() (opened at the first write, so --help and bad input
@@ -49,6 +52,7 @@ class Context {
   void use_libvirt(LibvirtClient& libvirt);
   void use_clock(Clock& clock);
   void use_settle(const WaitLimits& limits);
+  void use_journal_fault(JournalFault fault);
 
  private:
   struct Seams;

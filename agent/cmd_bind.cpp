@@ -88,11 +88,12 @@ int cmd_bind(Context& ctx, const Args& args) {
   request.group = group ? GroupMode::whole_group : GroupMode::named_only;
   request.guard = force ? CriticalGuard::force : CriticalGuard::refuse;
   request.owner = "cli";
-  Journal journal(root);
+  Journal journal = ctx.journal();
 
   const bool dry = ctx.global.dry_run;
   BindPlan plan = dry ? plan_bind(root, journal, request, PlanMode::dry_run)
-                      : bind_devices(root, writer, journal, request);
+                      : bind_devices(root, writer, journal,
+                                     plan_bind(root, journal, request, PlanMode::execute));
   for (const auto& w : plan.warnings) ctx.warn(w);
 
   if (ctx.global.json) {
@@ -162,7 +163,7 @@ int cmd_restore(Context& ctx, const Args& args) {
     throw_usage("ptagent restore", "needs DEVICE… or --all", "e.g. ptagent restore 0000:01:00.0");
   }
   const Root& root = ctx.root();
-  Journal journal(root);
+  Journal journal = ctx.journal();
   const bool dry = ctx.global.dry_run;
 
   if (all) {

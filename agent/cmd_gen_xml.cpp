@@ -13,7 +13,9 @@
 #include "pci/inventory.hpp"
 #include "pci/iommu_group.hpp"
 #include "printable.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
+#include "util/join.hpp"
 #include "xml/hostdev.hpp"
 #include "xml/hostdev_plan.hpp"
 #include "xml/metadata.hpp"
@@ -134,7 +136,7 @@ nlohmann::json spec_json(const HostdevSpec& s, const std::string& mdev_parent,
     j["model"] = "vfio-pci";
     j["parent"] = mdev_parent;
     j["mdev_type"] = mdev_type;
-    j["sysfs"] = "/sys/bus/mdev/devices/" + m.uuid.to_string();
+    j["sysfs"] = mdev_device_dir(m.uuid.to_string());
     j["display"] = opt_json(m.display);
     j["ramfb"] = opt_json(m.ramfb);
   }
@@ -225,16 +227,14 @@ void warn_about_host(Context& ctx, const Inventory* inv, const std::vector<PciAd
     const std::optional<PciAddress> pci_parent = try_parse_pci_address(mdev->parent);
     if (!pci_parent) {
       // Not a PCI device (mtty, vfio-ap's matrix, a ccw subchannel): what mdev_bus lists.
-      const auto listed = ctx.root().list("/sys/class/mdev_bus");
+      const auto listed = ctx.root().list(kMdevBusDir);
       if (std::find(listed.begin(), listed.end(), mdev->parent) == listed.end()) {
         ctx.warn("--parent " + mdev->parent +
                  " is not listed under /sys/class/mdev_bus on this host");
       } else {
-        const auto types =
-            ctx.root().list("/sys/class/mdev_bus/" + mdev->parent + "/mdev_supported_types");
+        const auto types = ctx.root().list(mdev_types_dir(mdev->parent));
         if (std::find(types.begin(), types.end(), mdev->type) == types.end()) {
-          std::string offered;
-          for (const auto& t : types) offered += (offered.empty() ? "" : ", ") + t;
+          std::string offered = join(types, ", ");
           ctx.warn("--parent " + mdev->parent + " does not offer mdev type " + mdev->type +
                    " (it offers: " + (offered.empty() ? std::string("none") : offered) + ")");
         }
@@ -244,8 +244,7 @@ void warn_about_host(Context& ctx, const Inventory* inv, const std::vector<PciAd
         ctx.warn("--parent " + mdev->parent + " has no mdev_supported_types on this host");
       } else if (std::find(parent->mdev->types.begin(), parent->mdev->types.end(), mdev->type) ==
                  parent->mdev->types.end()) {
-        std::string offered;
-        for (const auto& t : parent->mdev->types) offered += (offered.empty() ? "" : ", ") + t;
+        std::string offered = join(parent->mdev->types, ", ");
         ctx.warn("--parent " + mdev->parent + " does not offer mdev type " + mdev->type +
                  " (it offers: " + (offered.empty() ? std::string("none") : offered) + ")");
       }

@@ -7,6 +7,7 @@
 #include "host/critical.hpp"
 #include "ops/reset_probe.hpp"
 #include "pci/inventory.hpp"
+#include "util/join.hpp"
 
 namespace ptagent::cli {
 
@@ -20,12 +21,6 @@ struct GroupView {
   std::string verdict;                  // one line
   bool viable = false;                  // every endpoint is on vfio-pci or has no driver
 };
-
-std::string join(const std::vector<PciAddress>& list, const char* sep = ", ") {
-  std::string out;
-  for (const auto& a : list) out += (out.empty() ? "" : sep) + a.to_string();
-  return out;
-}
 
 // The group's line: the unit, whether it is ready, or why it cannot go.
 void summarize(const Inventory& inv, GroupView& g) {

@@ -2,11 +2,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "agent/commands.hpp"
 #include "agent/render.hpp"
 #include "error.hpp"
 #include "ops/hook_install.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent::cli {
@@ -28,7 +30,7 @@ const char* file_state(HookFile f) {
 // The hook binary beside this executable: build tree or installed layout.
 std::string default_binary() {
   std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  auto self = std::filesystem::read_symlink(kProcSelfExe, ec);
   if (ec) return "ptagent-hook";
   auto dir = self.parent_path();
   for (const auto& candidate : {dir / "ptagent-hook", dir / "hooks" / "ptagent-hook",
@@ -63,12 +65,24 @@ int cmd_hook(Context& ctx, const Args& args) {
   if (verb != "install" && verb != "uninstall" && verb != "status") {
     throw_usage("ptagent hook " + verb, "unknown action", "use install, uninstall or status");
   }
-  if (hooks_dir.empty()) hooks_dir = ctx.root().host_path("/etc/libvirt/hooks");
+  // libvirt's directory under --root, or the one named (a real path: a Root at "/").
+  std::optional<Root> named_root;
+  const Root* root = nullptr;
+  if (hooks_dir.empty()) {
+    root = &ctx.root();
+    hooks_dir = kLibvirtHooksDir;
+  } else {
+    named_root.emplace("/");
+    root = &*named_root;
+    hooks_dir = std::filesystem::absolute(hooks_dir).lexically_normal().string();
+    while (hooks_dir.size() > 1 && hooks_dir.back() == '/') hooks_dir.pop_back();
+  }
+  const std::string shown_dir = root->host_path(hooks_dir);
   if (binary.empty()) binary = default_binary();
   if (!sim_root.empty()) sim_root = std::filesystem::absolute(sim_root).string();
 
   if (verb == "status") {
-    HookStatus s = hook_status(hooks_dir);
+    HookStatus s = hook_status(*root, hooks_dir);
     if (ctx.global.json) {
       ctx.out << nlohmann::json({{"hooks_dir", s.hooks_dir},
                                  {"qemu", file_state(s.main)},
@@ -78,8 +92,8 @@ int cmd_hook(Context& ctx, const Args& args) {
                      .dump(2)
               << "\n";
     } else {
-      ctx.out << hooks_dir << "/qemu: " << file_state(s.main) << "\n"
-              << hooks_dir << "/qemu.d/ptagent: " << file_state(s.dropin) << "\n"
+      ctx.out << shown_dir << "/qemu: " << file_state(s.main) << "\n"
+              << shown_dir << "/qemu.d/ptagent: " << file_state(s.dropin) << "\n"
               << (s.installed_at ? "ptagent's hook is installed at " + *s.installed_at
                                  : std::string("ptagent's hook is not installed"))
               << "\n";
@@ -88,32 +102,32 @@ int cmd_hook(Context& ctx, const Args& args) {
   }
   if (verb == "uninstall") {
     if (ctx.global.dry_run) {
-      HookStatus s = hook_status(hooks_dir);
+      HookStatus s = hook_status(*root, hooks_dir);
       ctx.out << (s.installed_at ? "would remove " + *s.installed_at
                                  : std::string("nothing to remove"))
               << "\n";
       return 0;
     }
-    auto removed = uninstall_hook(hooks_dir);
+    auto removed = uninstall_hook(*root, hooks_dir);
     if (!removed) {
-      ctx.out << "ptagent's hook is not installed in " << hooks_dir << "; nothing removed\n";
+      ctx.out << "ptagent's hook is not installed in " << shown_dir << "; nothing removed\n";
       return 0;
     }
     ctx.out << "removed " << *removed
             << "\nrestart libvirtd so that it stops running it ('systemctl restart libvirtd')\n";
     return 0;
   }
-  HookInstallPlan plan = plan_hook_install(hooks_dir, binary, sim_root);
+  HookInstallPlan plan = plan_hook_install(*root, hooks_dir, binary, sim_root);
   if (ctx.global.dry_run) {
     ctx.out << "would install " << (sim_root.empty() ? binary : "a wrapper for " + binary) << " as "
             << plan.target << "\n";
     return 0;
   }
-  install_hook(plan);
+  install_hook(*root, plan);
   ctx.out << "installed " << plan.target
           << (plan.replaces_ours ? " (replacing ptagent's older copy)" : "") << "\n";
   if (plan.beside_foreign) {
-    ctx.out << "another qemu hook exists at " << hooks_dir
+    ctx.out << "another qemu hook exists at " << shown_dir
             << "/qemu and was left alone; libvirt (>= 6.5) runs "
             << "both\n";
   }

@@ -8,7 +8,9 @@
 #include "error.hpp"
 #include "ops/journal.hpp"
 #include "ops/mdev.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
+#include "uuid.hpp"
 
 namespace ptagent::cli {
 
@@ -130,7 +132,7 @@ int do_list(Context& ctx, const Args& args) {
   po::variables_map vm;
   if (!parse_options(ctx, kList, desc, pos, args, vm)) return 0;
   const Root& root = ctx.root();
-  const std::vector<Change> journal = Journal(root).load();
+  const std::vector<Change> journal = ctx.journal().load();
   const MdevHolders holders = collect_holders(ctx, root, journal);
   const std::vector<Mdev> mdevs = list_mdevs(root);
 
@@ -145,7 +147,7 @@ int do_list(Context& ctx, const Args& args) {
       entry["start"] = "manual";
       entry["attrs"] = ordered::array();
       if (owner == MdevOwner::mdevctl) {
-        const std::string path = mdevctl_config_path(m.parent, m.uuid);
+        const std::string path = mdevctl_file(m.parent, m.uuid);
         try {
           const ordered cfg = ordered::parse(root.read(path).value_or("{}"));
           if (cfg.contains("start") && cfg["start"].is_string()) entry["start"] = cfg["start"];
@@ -227,7 +229,7 @@ int do_create(Context& ctx, const Args& args, SysfsWriter& writer, const WaitLim
     }
     return 0;
   }
-  Journal journal(root);
+  Journal journal = ctx.journal();
   const Mdev m = create_mdev(root, writer, journal, plan, "cli", limits);
   if (plan.reuse) {
     ctx.err << "ptagent: mdev " << m.uuid << " already exists as a " << m.type << " on " << m.parent
@@ -263,7 +265,7 @@ int do_remove(Context& ctx, const Args& args, SysfsWriter& writer, const WaitLim
   const std::string canonical =
       parse_uuid_text(uuid);  // malformed input fails before the host is read
   const Root& root = ctx.root();
-  const std::vector<Change> entries = Journal(root).load();
+  const std::vector<Change> entries = ctx.journal().load();
   const MdevRemovePlan plan =
       plan_mdev_remove(root, canonical, entries, collect_holders(ctx, root, entries),
                        force ? MdevGuard::force : MdevGuard::refuse);
@@ -287,7 +289,7 @@ int do_remove(Context& ctx, const Args& args, SysfsWriter& writer, const WaitLim
     }
     return 0;
   }
-  Journal journal(root);
+  Journal journal = ctx.journal();
   remove_mdev(root, writer, journal, plan, limits);
   if (ctx.global.json) {
     ctx.out << json{{"removed", m.uuid},

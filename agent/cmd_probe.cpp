@@ -10,17 +10,12 @@
 #include "ops/reset_probe.hpp"
 #include "pci/inventory.hpp"
 #include "sysfs/root.hpp"
+#include "util/join.hpp"
 #include "virt/live_probe.hpp"
 
 namespace ptagent::cli {
 
 namespace {
-
-std::string join(const std::vector<PciAddress>& list, const char* sep = ", ") {
-  std::string out;
-  for (const auto& a : list) out += (out.empty() ? "" : sep) + a.to_string();
-  return out;
-}
 
 std::string yes_no(bool b) {
   return b ? "yes" : "no";
@@ -145,16 +140,16 @@ int cmd_probe(Context& ctx, const Args& args) {
     ctx.out << "Device:          " << addr.to_string() << " (" << dev.driver.value_or("no driver")
             << ")\n";
     ctx.out << "Reset methods:   "
-            << (r.kernel_methods_known ? (r.kernel_methods.empty() ? std::string("none")
-                                                                   : join_words(r.kernel_methods))
-                                       : std::string("none listed by the kernel"))
+            << (r.kernel_methods_known
+                    ? (r.kernel_methods.empty() ? std::string("none") : join(r.kernel_methods, " "))
+                    : std::string("none listed by the kernel"))
             << "\n";
     ctx.out << "FLR:             " << yes_no(r.flr) << "\n";
     ctx.out << "PM reset:        " << yes_no(r.pm_reset) << "\n";
     ctx.out << "Bus reset:       " << r.bus_reset << "\n";
     ctx.out << "Reset by:        " << reset_means_name(r.means);
     if (r.means == ResetMeans::none && r.bus_reset_shared) {
-      ctx.out << " alone; a secondary bus reset together with " << join(r.bus_sharers);
+      ctx.out << " alone; a secondary bus reset together with " << join(r.bus_sharers, ", ");
     }
     ctx.out << "\n";
     if (!r.means_note.empty())
@@ -164,8 +159,7 @@ int cmd_probe(Context& ctx, const Args& args) {
     for (const auto& f : r.health) ctx.out << "Health:          " << f.evidence << "\n";
     if (live_ran) {
       ctx.out << "Live check:      ";
-      std::string steps;
-      for (const auto& st : live->steps) steps += (steps.empty() ? "" : ", ") + st;
+      std::string steps = join(live->steps, ", ");
       ctx.out << (steps.empty() ? std::string("nothing changed") : steps);
       if (live_failed) ctx.out << "; " << live->failed_step << " refused: " << live->why;
       ctx.out << "\n                 now on " << driver_after

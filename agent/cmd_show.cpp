@@ -5,6 +5,7 @@
 #include "host/critical.hpp"
 #include "ops/reset_probe.hpp"
 #include "pci/inventory.hpp"
+#include "util/join.hpp"
 
 namespace ptagent::cli {
 
@@ -30,8 +31,7 @@ void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
                         hex(d.subsys_vendor_id, 4) + ":" + hex(d.subsys_device_id, 4) + "]");
   line("Driver in use", d.driver.value_or("none"));
   if (d.driver_override) line("Driver override", *d.driver_override);
-  std::string mods;
-  for (const auto& m : d.modules) mods += (mods.empty() ? "" : ", ") + m;
+  std::string mods = join(d.modules, ", ");
   line("Kernel modules", mods.empty() ? "-" : mods);
   line("IOMMU group", d.iommu_group ? std::to_string(*d.iommu_group) : "none");
   line("NUMA node", std::to_string(d.numa_node));
@@ -42,13 +42,11 @@ void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
   if (d.upstream) line("Upstream bridge", d.upstream->to_string());
   line("SR-IOV", sriov_role(d));
   if (d.sriov && !d.sriov->vfs.empty()) {
-    std::string vfs;
-    for (const auto& v : d.sriov->vfs) vfs += (vfs.empty() ? "" : " ") + v.to_string();
+    std::string vfs = join(d.sriov->vfs, " ");
     line("VFs", vfs);
   }
   if (d.mdev) {
-    std::string types;
-    for (const auto& t : d.mdev->types) types += (types.empty() ? "" : " ") + t;
+    std::string types = join(d.mdev->types, " ");
     line("mdev types", types);
   }
   line("Host-critical", r.host_critical.value_or("no"));

@@ -9,6 +9,7 @@
 #include "ops/journal.hpp"
 #include "ops/sriov.hpp"
 #include "sysfs/root.hpp"
+#include "util/join.hpp"
 
 namespace ptagent::cli {
 
@@ -79,8 +80,7 @@ void print_state(std::ostream& out, const SriovState& st) {
 }
 
 std::string join_addresses(const std::vector<VfState>& vfs) {
-  std::string out;
-  for (const auto& vf : vfs) out += (out.empty() ? "" : " ") + vf.address.to_string();
+  std::string out = join(vfs, " ", [](const auto& vf) { return vf.address.to_string(); });
   return out;
 }
 
@@ -183,7 +183,7 @@ int cmd_sriov(Context& ctx, const Args& args) {
     }
     return 0;
   }
-  Journal journal(root);
+  Journal journal = ctx.journal();
   apply_sriov(root, writer, journal, plan, "cli", limits);
   const SriovState now = read_sriov(root, pf, collect_holders(ctx, root));
   if (ctx.global.json) {

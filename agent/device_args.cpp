@@ -5,6 +5,7 @@
 #include "error.hpp"
 #include "host/critical.hpp"
 #include "pci/inventory.hpp"
+#include "util/join.hpp"
 
 namespace ptagent::cli {
 
@@ -41,8 +42,7 @@ PciAddress resolve_one_device(const Inventory& inv, const DeviceSpec& spec,
                               const std::string& command) {
   const auto all = inv.expand(spec);
   if (all.size() == 1) return all.front();
-  std::string list;
-  for (const auto& a : all) list += (list.empty() ? "" : " ") + a.to_string();
+  std::string list = join(all, " ");
   throw_usage("PCI slot " + spec.address.to_string().substr(0, 10),
               "holds " + std::to_string(all.size()) + " functions (" + list + "); " + command +
                   " takes one",

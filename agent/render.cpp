@@ -186,11 +186,3 @@ void Table::print(std::ostream& out, const std::string& indent) const {
 }
 
 }  // namespace ptagent::cli
-
-namespace ptagent::cli {
-std::string join_words(const std::vector<std::string>& words, const char* sep) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
-  return out;
-}
-}  // namespace ptagent::cli

@@ -45,7 +45,3 @@ class Table {
 };
 
 }  // namespace ptagent::cli
-
-namespace ptagent::cli {
-std::string join_words(const std::vector<std::string>& words, const char* sep = " ");
-}  // namespace ptagent::cli

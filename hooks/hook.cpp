@@ -4,6 +4,7 @@
 
 #include "domain/lifecycle.hpp"
 #include "error.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 #include "xml/domain.hpp"
 
@@ -12,7 +13,8 @@ namespace ptagent::hook {
 namespace {
 
 domain::StartDeps start_deps(HookDeps& deps) {
-  return domain::StartDeps{deps.root, deps.writer, deps.config.busy_retry, deps.log};
+  return domain::StartDeps{deps.root, deps.writer, deps.config.busy_retry, deps.log,
+                           deps.journal_fault};
 }
 
 // How the hook names an input the core names: by the domain XML that gives it.
@@ -113,7 +115,7 @@ bool nothing_to_do(const Invocation& inv, std::string_view xml, const Root& root
     case Operation::release:
     case Operation::stopped:
       // Nothing to undo when ptagent never journaled anything on this host.
-      return !root.exists(std::string(domain::kStateDir) + "/journal.json");
+      return !root.exists(journal_file());
     default:
       return true;
   }

@@ -10,6 +10,7 @@
 
 #include "domain/domain_name.hpp"
 #include "hooks/config.hpp"
+#include "ops/journal.hpp"
 
 namespace ptagent {
 class Root;
@@ -24,6 +25,7 @@ struct HookDeps {
   HookConfig config;
   std::ostream& err;                            // the paragraph libvirt shows the user
   std::function<void(const std::string&)> log;  // one line per action (syslog in production)
+  JournalFault journal_fault{};                 // the journal's fault seam (tests only)
 };
 
 // What libvirt asks for, from argv (without the program name): NAME OPERATION SUB-OPERATION EXTRA.

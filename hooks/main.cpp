@@ -15,6 +15,7 @@
 
 #include "hooks/hook.hpp"
 #include "hooks/writer.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 
 namespace {
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
     if (inv.complete && ptagent::hook::nothing_to_do(inv, xml, root)) return 0;
 
     ptagent::hook::HookConfig config;
-    if (auto text = root.read("/etc/ptagent/ptagent.conf", 1 << 16))
+    if (auto text = root.read(ptagent::kHookConfigFile, 1 << 16))
       config = ptagent::hook::parse_config(*text);
 
     // The whole hook is bounded: libvirtd waits for us.
@@ -101,7 +102,8 @@ int main(int argc, char** argv) {
     };
     for (const auto& p : config.problems) log("ptagent.conf: " + p);
     const auto writer = ptagent::hook::make_writer(root, config);
-    ptagent::hook::HookDeps deps{root, *writer, config, std::cerr, log};
+    ptagent::hook::HookDeps deps{root,      *writer, config,
+                                 std::cerr, log,     ptagent::hook::make_journal_fault(root)};
     int rc = ptagent::hook::run_hook(inv, xml, deps);
     std::cerr.flush();
     std::_Exit(rc);  // detached watchdog thread: leave without unwinding it

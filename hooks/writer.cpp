@@ -6,4 +6,8 @@ std::unique_ptr<SysfsWriter> make_writer(const Root& root, const HookConfig& con
   return std::make_unique<RealSysfsWriter>(root, config.write_timeout);
 }
 
+JournalFault make_journal_fault(const Root&) {
+  return {};
+}
+
 }  // namespace ptagent::hook

@@ -1,5 +1,7 @@
 #include "uuid.hpp"
 
+#include <random>
+
 #include "error.hpp"
 #include "printable.hpp"
 
@@ -52,6 +54,37 @@ std::optional<Uuid> try_parse_uuid(std::string_view text) {
   }
   if (n != 32) return std::nullopt;
   return u;
+}
+
+bool is_uuid_text(std::string_view text) {
+  return text.size() == 36 && try_parse_uuid(text).has_value();
+}
+
+std::optional<std::string> try_parse_uuid_text(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;  // the dashed form only
+  auto u = try_parse_uuid(text);
+  if (!u) return std::nullopt;
+  return u->to_string();
+}
+
+std::string parse_uuid_text(std::string_view text) {
+  if (auto u = try_parse_uuid_text(text)) return *u;
+  throw_usage("UUID '" + printable(text, 64) + "'", "is not a UUID (8-4-4-4-12 hexadecimal digits)",
+              "e.g. 4b20d080-1b54-4048-85b3-a6a62d165c01" +
+                  where_spelled(Input::new_uuid, ", or leave " + mention(Input::new_uuid) +
+                                                     " out to get a new one"));
+}
+
+std::string random_uuid_v4() {
+  std::random_device rd;
+  Uuid u;
+  for (std::size_t i = 0; i < u.bytes.size(); i += 4) {
+    const std::uint32_t r = rd();
+    for (std::size_t k = 0; k < 4; ++k) u.bytes[i + k] = static_cast<std::uint8_t>(r >> (8 * k));
+  }
+  u.bytes[6] = static_cast<std::uint8_t>((u.bytes[6] & 0x0f) | 0x40);  // version 4
+  u.bytes[8] = static_cast<std::uint8_t>((u.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return u.to_string();
 }
 
 Uuid parse_uuid(std::string_view text, std::string_view what) {

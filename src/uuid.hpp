@@ -22,6 +22,16 @@ struct Uuid {
 Uuid parse_uuid(std::string_view text, std::string_view what = "UUID");
 std::optional<Uuid> try_parse_uuid(std::string_view text);
 
+// The dashed 8-4-4-4-12 form only, hex digits in any case: the form of mdev names in sysfs and
+// mdevctl, of domain UUIDs in libvirt's XML and of the journal's entries.
+bool is_uuid_text(std::string_view text);
+// That form in lower case, or nullopt.
+std::optional<std::string> try_parse_uuid_text(std::string_view text);
+// The same; throws Error(usage) naming the text.
+std::string parse_uuid_text(std::string_view text);
+// A random version-4 UUID in the dashed form.
+std::string random_uuid_v4();
+
 // RFC 4122 version 5 (SHA-1, name-based) UUID of `name` in the namespace `ns`.
 Uuid uuid_v5(const Uuid& ns, std::string_view name);
 

@@ -11,7 +11,9 @@
 #include "setup/setup_plan.hpp"
 #include "setup/setup_status.hpp"
 #include "setup/udev_rule.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
+#include "util/join.hpp"
 
 namespace ptagent {
 
@@ -43,7 +45,7 @@ bool id_matches(const std::string& id, const Device& d) {
 
 std::string module_of(const Root& root, const Device& d) {
   if (!d.driver) return {};
-  if (auto m = root.link_name("/sys/bus/pci/drivers/" + *d.driver + "/module")) {
+  if (auto m = root.link_name(pci_driver_dir(*d.driver) + "/module")) {
     return normalize_module(*m);
   }
   return normalize_module(*d.driver);
@@ -55,9 +57,8 @@ std::vector<Check> audit_boot_config(const Root& root) {
   std::vector<Check> out;
   const auto directives = read_modprobe_config(root);
   std::vector<std::pair<std::string, std::string>> cmdline_sources;  // (file, text)
-  if (auto c = root.read("/proc/cmdline")) cmdline_sources.emplace_back("/proc/cmdline", *c);
-  if (auto c = root.read("/etc/kernel/cmdline"))
-    cmdline_sources.emplace_back("/etc/kernel/cmdline", *c);
+  if (auto c = root.read(kProcCmdline)) cmdline_sources.emplace_back(kProcCmdline, *c);
+  if (auto c = root.read(kKernelCmdline)) cmdline_sources.emplace_back(kKernelCmdline, *c);
 
   std::vector<IdsSource> ids;
   std::vector<std::pair<std::string, std::string>> blacklists;  // (where, module)
@@ -115,8 +116,7 @@ std::vector<Check> audit_boot_config(const Root& root) {
                      o.address.to_string() + " to " + o.driver + " (" + *why + ")");
     }
   }
-  std::string hit_text;
-  for (const auto& h : hits) hit_text += (hit_text.empty() ? "" : "; ") + h;
+  std::string hit_text = join(hits, "; ");
   if (!hits.empty()) {
     out.push_back(
         {"boot-critical", CheckStatus::fail,
@@ -136,15 +136,14 @@ std::vector<Check> audit_boot_config(const Root& root) {
   }
 
   // vfio_virqfd listed on a kernel that no longer has it.
-  const auto release = root.read_value("/proc/sys/kernel/osrelease");
+  const auto release = root.read_value(kKernelOsrelease);
   const auto kernel = release ? parse_kernel_release(*release) : std::nullopt;
   std::vector<std::string> virqfd;
   for (const auto& e : read_boot_modules(root)) {
     if (e.module == "vfio_virqfd") virqfd.push_back(e.file + " line " + std::to_string(e.line));
   }
   if (kernel && !kernel_has_vfio_virqfd(*kernel) && !virqfd.empty()) {
-    std::string where;
-    for (const auto& v : virqfd) where += (where.empty() ? "" : ", ") + v;
+    std::string where = join(virqfd, ", ");
     out.push_back({"boot-virqfd", CheckStatus::warn, "No vfio_virqfd on Linux >= 6.2",
                    "vfio_virqfd is listed to load at boot (" + where + ") but Linux " + *release +
                        " folded it into vfio: systemd-modules-load fails at boot",
@@ -189,8 +188,7 @@ std::vector<Check> audit_boot_config(const Root& root) {
         pending.push_back(l.item + " (" + l.what + ")");
     }
     if (!pending.empty()) {
-      std::string text;
-      for (const auto& p : pending) text += (text.empty() ? "" : ", ") + p;
+      std::string text = join(pending, ", ");
       out.push_back({"boot-pending", CheckStatus::warn, "Boot configuration in effect",
                      "configured, not active until reboot: " + text, "reboot"});
     } else {

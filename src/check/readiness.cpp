@@ -8,9 +8,11 @@
 #include "check/config_audit.hpp"
 #include "check/host_view.hpp"
 #include "host/host_facts.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/procfs.hpp"
 #include "sysfs/root.hpp"
+#include "util/join.hpp"
 
 namespace ptagent {
 
@@ -64,14 +66,13 @@ Check check_cpu(const HostView& h) {
   if (!h.f.cpuinfo) {
     return make("cpu", CheckStatus::skip, title,
                 "cannot read /proc/cpuinfo: the advice below assumes an Intel CPU",
-                proc_missing_fix("/proc/cpuinfo"));
+                proc_missing_fix(kProcCpuinfo));
   }
   std::string who = h.vendor_id.empty() ? std::string("no vendor_id") : h.vendor_id;
   if (!h.model_name.empty()) who += " (" + h.model_name + ")";
   const std::string vm = h.hypervisor ? "; runs as a virtual machine (hypervisor flag)" : "";
   if (h.vendor != h.cpu && h.vendor != CpuVendor::other && h.cpu != CpuVendor::other) {
-    std::string units;
-    for (const auto& u : h.f.iommu_units) units += (units.empty() ? "" : ", ") + u;
+    std::string units = join(h.f.iommu_units, ", ");
     return make("cpu", CheckStatus::pass, title,
                 who + "; the IOMMU present is " + short_iommu_name(h) + " (" + units +
                     " under /sys/class/iommu), so its advice follows" + vm);
@@ -152,7 +153,7 @@ Check check_iommu_cmdline(const HostView& h) {
   const char* title = "IOMMU kernel parameters";
   if (!h.params) {
     return make("iommu-cmdline", CheckStatus::skip, title, "cannot read /proc/cmdline",
-                proc_missing_fix("/proc/cmdline"));
+                proc_missing_fix(kProcCmdline));
   }
   std::vector<std::string> seen;
   for (const char* name : {"intel_iommu", "amd_iommu", "iommu", "intremap"}) {
@@ -292,7 +293,7 @@ Check check_interrupt_remapping(const HostView& h) {
   }
   if (!h.f.interrupts) {
     return make("interrupt-remapping", CheckStatus::skip, title, "cannot read /proc/interrupts",
-                proc_missing_fix("/proc/interrupts"));
+                proc_missing_fix(kProcInterrupts));
   }
   const std::size_t n = remapped_lines(*h.f.interrupts);
   if (n > 0) {
@@ -336,7 +337,7 @@ Check check_unsafe_interrupts(const HostView& h) {
       return make(
           "unsafe-interrupts", CheckStatus::skip, title,
           "cannot read /proc/cmdline, and vfio_iommu_type1 is not loaded to show its parameter",
-          proc_missing_fix("/proc/cmdline"));
+          proc_missing_fix(kProcCmdline));
     }
     return make("unsafe-interrupts", CheckStatus::pass, title,
                 h.f.unsafe_interrupts_param
@@ -374,7 +375,7 @@ Check check_acs_override(const HostView& h) {
   const char* title = "No ACS override";
   if (!h.params) {
     return make("acs-override", CheckStatus::skip, title, "cannot read /proc/cmdline",
-                proc_missing_fix("/proc/cmdline"));
+                proc_missing_fix(kProcCmdline));
   }
   if (!has_param(h, "pcie_acs_override")) {
     return make("acs-override", CheckStatus::pass, title,
@@ -561,7 +562,7 @@ Check check_hugepages(const HostView& h) {
   const char* title = "Hugepages (optional)";
   if (!h.f.meminfo) {
     return make("hugepages", CheckStatus::skip, title, "cannot read /proc/meminfo",
-                proc_missing_fix("/proc/meminfo"));
+                proc_missing_fix(kProcMeminfo));
   }
   const long long total = meminfo_value(*h.f.meminfo, "HugePages_Total");
   if (total < 0) {

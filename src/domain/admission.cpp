@@ -13,18 +13,11 @@
 #include "pci/inventory.hpp"
 #include "pci/iommu_group.hpp"
 #include "sysfs/root.hpp"
+#include "util/join.hpp"
 
 namespace ptagent::domain {
 
-namespace {
-
-std::string join(const std::vector<PciAddress>& list) {
-  std::string out;
-  for (const auto& a : list) out += (out.empty() ? "" : ", ") + a.to_string();
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string owner_of(const std::string& domain_uuid) {
   return "domain:" + domain_uuid;
@@ -86,7 +79,7 @@ StartPlan admit(const Root& root, const Inventory& inv, const DeviceHolders& hol
       throw_refused(
           a.to_string(),
           "IOMMU group " + std::to_string(*v.group) + " is not viable: it also holds " +
-              join(v.blockers()) + " on host drivers",
+              join(v.blockers(), ", ") + " on host drivers",
           "add them to this domain, add group=\"whole\" to its <ptagent:pci> entry, or bind them "
           "to vfio-pci first ('ptagent bind --group " +
               a.to_string() + "')");

@@ -79,14 +79,14 @@ AttachResult attach_devices(const Root& root, Effects& effects, const AttachRequ
   refuse_held_devices(libvirt, r.devices, "attach", info.uuid);
 
   AttachResult result;
-  Journal journal(root);
+  Journal journal(root, kStateDir, effects.journal_fault);
   const bool managed = !r.unmanaged;
   if (r.unmanaged) {
     BindRequest req;
     req.devices = r.devices;
     req.guard = r.force ? CriticalGuard::force : CriticalGuard::refuse;
     req.partial = r.force ? PartialGroup::checked_by_caller : PartialGroup::refuse;
-    bind_devices(root, effects.sysfs, journal, req);
+    bind_devices(root, effects.sysfs, journal, plan_bind(root, journal, req, PlanMode::execute));
     for (const auto& a : r.devices) {
       result.log.push_back(a.to_string() + ": bound to vfio-pci (ptagent)");
     }
@@ -145,7 +145,7 @@ AttachResult detach_from_domain(const Root& root, Effects& effects, const Attach
   }
   // Devices ptagent bound for an unmanaged hostdev go back to their host drivers, once the
   // guest has let go of them.
-  Journal journal(root);
+  Journal journal(root, kStateDir, effects.journal_fault);
   std::vector<PciAddress> ours;
   for (const auto& c : journal.load()) {
     if (c.kind != ChangeKind::bind || !c.address) continue;

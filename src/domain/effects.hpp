@@ -5,6 +5,7 @@
 
 #include "domain/clock.hpp"
 #include "domain/libvirt_client.hpp"
+#include "ops/journal.hpp"
 #include "ops/wait.hpp"
 #include "sysfs/sysfs_writer.hpp"
 
@@ -16,6 +17,7 @@ struct Effects {
   Clock& clock;            // the waits for a guest
   // How long to wait for sysfs to catch up after a write (VFs appearing, an mdev going away).
   WaitLimits settle{};
+  JournalFault journal_fault{};  // the journal's fault seam (tests only)
 };
 
 }  // namespace ptagent

@@ -5,6 +5,7 @@
 #include "domain/clock.hpp"
 #include "domain/libvirt_client.hpp"
 #include "error.hpp"
+#include "util/join.hpp"
 #include "xml/domain.hpp"
 
 namespace ptagent {
@@ -71,8 +72,7 @@ bool wait_hostdev_gone(LibvirtClient& libvirt, Clock& clock, const std::string& 
 }
 
 std::string join_domain_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  std::string out = join(names, ", ");
   return out;
 }
 

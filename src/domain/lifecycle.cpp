@@ -53,7 +53,7 @@ PrepareOutcome prepare(const StartDeps& deps, std::string_view xml) {
   out.uuid = info.uuid;
   try {
     StartLock lock(deps.root);
-    Journal journal(deps.root, kStateDir);
+    Journal journal(deps.root, kStateDir, deps.journal_fault);
     // Leftovers of an earlier start that crashed before release: undo them first.
     if (!undo_domain(deps, journal, info.uuid).empty()) {
       throw_failed("domain " + info.uuid, "an earlier start left changes that cannot be undone",
@@ -91,7 +91,7 @@ ReleaseOutcome release(const StartDeps& deps, std::string_view xml) {
   out.uuid = info.uuid;
   try {
     StartLock lock(deps.root);
-    Journal journal(deps.root, kStateDir);
+    Journal journal(deps.root, kStateDir, deps.journal_fault);
     out.not_undone = undo_domain(deps, journal, info.uuid);
   } catch (const Error& e) {
     out.result = ReleaseOutcome::Result::failed;

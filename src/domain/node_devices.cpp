@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "pci/config_space.hpp"
 #include "pci/inventory.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 
@@ -56,7 +57,7 @@ ActionLog run_node_devices(const Root& root, Effects& effects, const NodedevRequ
 }
 
 void check_not_wedged(const Root& root, const PciAddress& address) {
-  const std::string base = "/sys/bus/pci/devices/" + address.to_string();
+  const std::string base = pci_device_dir(address.to_string());
   // A VF's vendor/device ID read 0xffff by design (PCIe SR-IOV): judge it by the registers it does
   // implement (revision/class, command/status), never by its IDs.
   const bool vf = root.is_symlink(base + "/physfn");

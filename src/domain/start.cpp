@@ -1,7 +1,6 @@
 #include "domain/start.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,45 +14,26 @@
 #include "ops/mdev.hpp"
 #include "ops/restore.hpp"
 #include "ops/vfio_bind.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
+#include "util/file_lock.hpp"
+#include "util/join.hpp"
 
 namespace ptagent::domain {
 
-namespace {
-
-std::string join(const std::vector<PciAddress>& list) {
-  std::string out;
-  for (const auto& a : list) out += (out.empty() ? "" : ", ") + a.to_string();
-  return out;
-}
-
-}  // namespace
-
 StartLock::StartLock(const Root& root) {
-  int run = root.open_in_root("/run", O_RDONLY | O_DIRECTORY);
-  if (run >= 0) {
-    if (mkdirat(run, "ptagent", 0700) != 0 && errno != EEXIST) {
-      ::close(run);
-      throw_failed(kStateDir,
-                   std::string("cannot create the state directory: ") + std::strerror(errno));
-    }
-    ::close(run);
+  Fd run(root.open_in_root(kRunDir, O_RDONLY | O_DIRECTORY));
+  if (run.ok() && ::mkdirat(run.get(), kStateDirName, 0700) != 0 && errno != EEXIST) {
+    throw_failed(kStateDir,
+                 std::string("cannot create the state directory: ") + std::strerror(errno));
   }
-  fd_ = root.open_in_root(std::string(kStateDir) + "/hook.lock", O_RDWR | O_CREAT, 0600);
-  if (fd_ < 0)
-    throw_failed(std::string(kStateDir) + "/hook.lock",
-                 std::string("cannot open: ") + std::strerror(-fd_));
-  while (flock(fd_, LOCK_EX) != 0) {
-    if (errno != EINTR) {
-      ::close(fd_);
-      throw_failed(std::string(kStateDir) + "/hook.lock", "cannot lock");
-    }
-  }
+  const std::string path = hook_lock_file();
+  fd_ = Fd(root.open_in_root(path, O_RDWR | O_CREAT, 0600));
+  if (!fd_.ok()) throw_failed(path, std::string("cannot open: ") + std::strerror(-fd_.get()));
+  if (lock_fd(fd_.get(), LockMode::exclusive) != 0) throw_failed(path, "cannot lock");
 }
 
-StartLock::~StartLock() {
-  if (fd_ >= 0) ::close(fd_);
-}
+StartLock::~StartLock() = default;
 
 void start(const StartDeps& deps, Journal& journal, const StartPlan& plan) {
   const std::string& uuid = plan.info.uuid;
@@ -69,11 +49,11 @@ void start(const StartDeps& deps, Journal& journal, const StartPlan& plan) {
              ")");
   }
   if (!plan.bind.empty()) {
-    const BindRequest req = bind_request(plan);
-    BindPlan done = plan.bind_plan
-                        ? bind_devices(deps.root, deps.writer, journal, req, *plan.bind_plan)
-                        : bind_devices(deps.root, deps.writer, journal, req);
-    deps.log("domain " + uuid + ": bound " + join(plan.bind) + " to vfio-pci");
+    BindPlan done = bind_devices(
+        deps.root, deps.writer, journal,
+        plan.bind_plan ? *plan.bind_plan
+                       : plan_bind(deps.root, journal, bind_request(plan), PlanMode::execute));
+    deps.log("domain " + uuid + ": bound " + join(plan.bind, ", ") + " to vfio-pci");
     for (const auto& w : done.warnings) deps.log("domain " + uuid + ": " + w);
   }
 }

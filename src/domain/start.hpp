@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "ops/journal.hpp"
+#include "util/fd.hpp"
+
 namespace ptagent {
 class Root;
 class SysfsWriter;
-class Journal;
 }  // namespace ptagent
 
 namespace ptagent::domain {
@@ -24,10 +26,8 @@ struct StartDeps {
   SysfsWriter& writer;
   std::chrono::milliseconds busy_retry{5000};   // an mdev still busy at undo: retried this long
   std::function<void(const std::string&)> log;  // one line per action
+  JournalFault journal_fault{};                 // the journal's fault seam (tests only)
 };
-
-// The state directory of the hook's journal and lock.
-inline constexpr const char* kStateDir = "/run/ptagent";
 
 // Serializes the check-and-act phase of concurrent starts and stops (two domains racing for the
 // last mdev instance): the second one sees the first one's result. Held until destroyed.
@@ -40,7 +40,7 @@ class StartLock {
   StartLock& operator=(const StartLock&) = delete;
 
  private:
-  int fd_ = -1;
+  Fd fd_;
 };
 
 // Creates (or reuses) the plan's mdevs, then binds its unmanaged devices. Throws Error at the

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "pci/inventory.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/procfs.hpp"
 #include "sysfs/root.hpp"
@@ -39,7 +40,7 @@ std::string block_name(const std::string& path) {
 void net_pci_devices(const Root& root, const std::string& iface, int depth,
                      std::set<PciAddress>& out) {
   if (depth > 8 || iface.find('/') != std::string::npos || iface.empty() || iface[0] == '.') return;
-  const std::string base = "/sys/class/net/" + iface;
+  const std::string base = std::string(kNetClassDir) + "/" + iface;
   if (auto real = root.resolve(base + "/device")) {
     if (auto a = pci_ancestor(*real)) {
       out.insert(*a);
@@ -60,8 +61,8 @@ std::vector<std::string> virtio_fs_devices(const Root& root, const std::string& 
                                            const std::string& tag) {
   std::vector<std::string> out;
   if (fs_type == "9p") {
-    for (const auto& v : root.list("/sys/bus/virtio/devices")) {
-      const std::string dir = "/sys/bus/virtio/devices/" + v;
+    for (const auto& v : root.list(kVirtioDevicesDir)) {
+      const std::string dir = std::string(kVirtioDevicesDir) + "/" + v;
       auto t = root.read_value(dir + "/mount_tag");
       // The kernel prints the tag with a trailing NUL on some versions.
       if (t && std::string(t->c_str()) == tag) out.push_back(dir);
@@ -69,16 +70,16 @@ std::vector<std::string> virtio_fs_devices(const Root& root, const std::string& 
     return out;
   }
   bool tagged = false;
-  for (const auto& n : root.list("/sys/fs/virtiofs")) {
-    const std::string dir = "/sys/fs/virtiofs/" + n;
+  for (const auto& n : root.list(kVirtiofsDir)) {
+    const std::string dir = std::string(kVirtiofsDir) + "/" + n;
     auto t = root.read_value(dir + "/tag");
     if (!t) continue;
     tagged = true;
     if (*t == tag) out.push_back(dir + "/device");
   }
   if (tagged) return out;
-  for (const auto& v : root.list("/sys/bus/virtio/devices")) {
-    const std::string dir = "/sys/bus/virtio/devices/" + v;
+  for (const auto& v : root.list(kVirtioDevicesDir)) {
+    const std::string dir = std::string(kVirtioDevicesDir) + "/" + v;
     auto id = root.read_value(dir + "/device");
     if (id && (*id == "0x001a" || *id == "0x1a")) out.push_back(dir);
   }
@@ -122,7 +123,7 @@ HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
   // transport), and overlays through the mounts that hold their lower and upper directories (a
   // live system, or the real-kernel bench's root: an overlay over a 9p share). Other major-0
   // filesystems (proc, tmpfs, btrfs subvolumes) hold no device of their own.
-  if (auto text = root.read("/proc/self/mountinfo")) {
+  if (auto text = root.read(kProcMountinfo)) {
     const auto mounts = parse_mountinfo(*text);
     auto devices_of = [&](const MountEntry& m, std::string& how) {
       std::set<PciAddress> devs;
@@ -134,9 +135,10 @@ HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
         }
         how = m.fs_type + " " + m.source;
       } else if (m.major != 0) {
-        block_pci_devices(
-            root, "/sys/dev/block/" + std::to_string(m.major) + ":" + std::to_string(m.minor), 0,
-            devs);
+        block_pci_devices(root,
+                          std::string(kBlockDevicesDir) + "/" + std::to_string(m.major) + ":" +
+                              std::to_string(m.minor),
+                          0, devs);
         how = m.source;
       }
       return devs;
@@ -183,13 +185,13 @@ HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
   }
 
   // Swap: map the device name to its block directory.
-  if (auto text = root.read("/proc/swaps")) {
+  if (auto text = root.read(kProcSwaps)) {
     auto swaps = parse_swaps(*text);
     if (!swaps.empty()) {
       std::map<std::string, std::string> by_name;  // "sda2" -> "/sys/dev/block/8:2"
-      for (const auto& mm : root.list("/sys/dev/block")) {
-        if (auto real = root.resolve("/sys/dev/block/" + mm))
-          by_name[block_name(*real)] = "/sys/dev/block/" + mm;
+      for (const auto& mm : root.list(kBlockDevicesDir)) {
+        if (auto real = root.resolve(std::string(kBlockDevicesDir) + "/" + mm))
+          by_name[block_name(*real)] = std::string(kBlockDevicesDir) + "/" + mm;
       }
       for (const auto& s : swaps) {
         if (s.type != "partition") continue;
@@ -203,7 +205,7 @@ HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
   }
 
   // The NIC of the default route.
-  if (auto text = root.read("/proc/net/route")) {
+  if (auto text = root.read(kProcNetRoute)) {
     for (const auto& r : parse_route(*text)) {
       if (!r.is_default()) continue;
       std::set<PciAddress> devs;
@@ -219,15 +221,16 @@ HostCritical HostCritical::scan(const Root& root, const Inventory& inventory) {
   }
 
   // USB controllers with input devices (keyboards, mice) behind them.
-  for (const auto& in : root.list("/sys/class/input")) {
+  for (const auto& in : root.list(kInputClassDir)) {
     if (in.rfind("input", 0) != 0) continue;
-    auto real = root.resolve("/sys/class/input/" + in);
+    auto real = root.resolve(std::string(kInputClassDir) + "/" + in);
     if (!real) continue;
     auto a = pci_ancestor(*real);
     if (!a) continue;
     const Device* d = inventory.find(*a);
     if (!d || !d->is_usb_controller()) continue;
-    std::string name = root.read_value("/sys/class/input/" + in + "/name").value_or(in);
+    std::string name =
+        root.read_value(std::string(kInputClassDir) + "/" + in + "/name").value_or(in);
     hc.add(*a, "is the USB controller of input device '" + name + "' (" + in + ")");
   }
   return hc;

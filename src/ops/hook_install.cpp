@@ -8,9 +8,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "error.hpp"
+#include "sysfs/root.hpp"
+#include "util/atomic_file.hpp"
+#include "util/fd.hpp"
+#include "util/path_text.hpp"
 
 namespace ptagent {
 
@@ -24,13 +27,27 @@ std::string hook_marker() {
 
 namespace {
 
-HookFile classify(const std::string& path) {
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) return HookFile::absent;
-  if (!S_ISREG(st.st_mode)) return HookFile::foreign;  // symlinks and directories are not ours
-  std::ifstream f(path, std::ios::binary);
-  std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+// What an open file is: ours when it is a regular file with the marker. fd: the open result
+// (-errno), opened without following a symlink.
+HookFile classify(const Fd& fd) {
+  if (!fd.ok())
+    return fd.get() == -ENOENT || fd.get() == -ENOTDIR ? HookFile::absent : HookFile::foreign;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return HookFile::foreign;
+  std::string data;
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
   return data.find(hook_marker()) != std::string::npos ? HookFile::ours : HookFile::foreign;
+}
+
+// Symlinks and directories are not ours.
+HookFile classify(const Root& root, const std::string& path) {
+  return classify(Fd(root.open_in_root(path, O_RDONLY | O_NONBLOCK)));
 }
 
 std::string wrapper_script(const std::string& binary, const std::string& root) {
@@ -44,72 +61,74 @@ std::string wrapper_script(const std::string& binary, const std::string& root) {
          quote(root) + " exec " + quote(binary) + " \"$@\"\n";
 }
 
-void write_atomically(const std::string& target, const std::string& content) {
-  const fs::path dir = fs::path(target).parent_path();
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw_failed(dir.string(), "cannot create the directory: " + ec.message());
-  const std::string tmp = target + ".ptagent-tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0755);
-  if (fd < 0)
-    throw_failed(tmp, std::string("cannot create: ") + std::strerror(errno), "run as root");
-  std::size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw_failed(tmp, std::string("write failed: ") + std::strerror(err));
-    }
-    off += static_cast<std::size_t>(n);
+void write_atomically(const Root& root, const std::string& target, const std::string& content) {
+  const std::string dir = parent_dir(target);
+  if (const int err = root.make_dirs(dir, 0755); err != 0) {
+    throw_failed(root.host_path(dir),
+                 std::string("cannot create the directory: ") + std::strerror(err));
   }
-  ::fchmod(fd, 0755);
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw_failed(target, std::string("cannot install: ") + std::strerror(err));
+  Fd dirfd(root.open_in_root(dir, O_RDONLY | O_DIRECTORY));
+  if (!dirfd.ok()) {
+    throw_failed(root.host_path(dir), std::string("cannot open: ") + std::strerror(-dirfd.get()),
+                 "run as root");
+  }
+  const std::string name = base_name(target);
+  const std::string tmp = name + ".ptagent-tmp";
+  const auto failure = replace_file_at(dirfd.get(), name, tmp, content, 0755);
+  if (!failure) return;
+  const std::string err = std::strerror(failure->error);
+  switch (failure->step) {
+    case ReplaceStep::create_temp:
+      throw_failed(root.host_path(dir + "/" + tmp), "cannot create: " + err, "run as root");
+    case ReplaceStep::write_temp:
+    case ReplaceStep::fsync_temp:
+      throw_failed(root.host_path(dir + "/" + tmp), "write failed: " + err);
+    case ReplaceStep::rename:
+      throw_failed(root.host_path(target), "cannot install: " + err);
+    case ReplaceStep::fsync_dir:
+      break;  // installed; only its durability is in doubt
   }
 }
 
 }  // namespace
 
-HookStatus hook_status(const std::string& hooks_dir) {
+HookStatus hook_status(const Root& root, const std::string& hooks_dir) {
   HookStatus s;
-  s.hooks_dir = hooks_dir;
-  s.main = classify(hooks_dir + "/qemu");
-  s.dropin = classify(hooks_dir + "/qemu.d/ptagent");
+  s.hooks_dir = root.host_path(hooks_dir);
+  s.main = classify(root, hooks_dir + "/qemu");
+  s.dropin = classify(root, hooks_dir + "/qemu.d/ptagent");
   if (s.main == HookFile::ours)
-    s.installed_at = hooks_dir + "/qemu";
+    s.installed_at = s.hooks_dir + "/qemu";
   else if (s.dropin == HookFile::ours)
-    s.installed_at = hooks_dir + "/qemu.d/ptagent";
+    s.installed_at = s.hooks_dir + "/qemu.d/ptagent";
   return s;
 }
 
-HookInstallPlan plan_hook_install(const std::string& hooks_dir, const std::string& binary,
-                                  const std::string& wrapper_root) {
-  if (classify(binary) != HookFile::ours) {
+HookInstallPlan plan_hook_install(const Root& root, const std::string& hooks_dir,
+                                  const std::string& binary, const std::string& wrapper_root) {
+  const int fd = ::open(binary.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (classify(Fd(fd >= 0 ? fd : -errno)) != HookFile::ours) {
     throw_not_found(
         binary, "is not the ptagent-hook binary (missing, or without ptagent's marker)",
         "build it (ninja -C build) or give its path with " + mention(Input::hook_binary));
   }
-  HookStatus s = hook_status(hooks_dir);
+  const HookStatus s = hook_status(root, hooks_dir);
+  const std::string shown = s.hooks_dir;
   HookInstallPlan plan;
   plan.content_from = binary;
   plan.wrapper_root = wrapper_root;
   if (s.main == HookFile::absent || s.main == HookFile::ours) {
-    plan.target = hooks_dir + "/qemu";
+    plan.target = shown + "/qemu";
+    plan.target_in_root = hooks_dir + "/qemu";
     plan.replaces_ours = s.main == HookFile::ours;
     if (s.dropin == HookFile::ours) {
-      throw_refused(hooks_dir + "/qemu.d/ptagent", "ptagent's hook is already installed there",
+      throw_refused(shown + "/qemu.d/ptagent", "ptagent's hook is already installed there",
                     "run 'ptagent hook uninstall' first");
     }
   } else {
     plan.beside_foreign = true;
-    plan.target = hooks_dir + "/qemu.d/ptagent";
+    plan.target = shown + "/qemu.d/ptagent";
+    plan.target_in_root = hooks_dir + "/qemu.d/ptagent";
     if (s.dropin == HookFile::foreign) {
       throw_refused(plan.target, "exists and is not ptagent's: refusing to overwrite it",
                     "move it away yourself if it is stale");
@@ -119,7 +138,7 @@ HookInstallPlan plan_hook_install(const std::string& hooks_dir, const std::strin
   return plan;
 }
 
-void install_hook(const HookInstallPlan& plan) {
+void install_hook(const Root& root, const HookInstallPlan& plan) {
   std::string content;
   if (plan.wrapper_root.empty()) {
     std::ifstream f(plan.content_from, std::ios::binary);
@@ -128,14 +147,17 @@ void install_hook(const HookInstallPlan& plan) {
   } else {
     content = wrapper_script(fs::absolute(plan.content_from).string(), plan.wrapper_root);
   }
-  write_atomically(plan.target, content);
+  write_atomically(root, plan.target_in_root, content);
 }
 
-std::optional<std::string> uninstall_hook(const std::string& hooks_dir) {
-  HookStatus s = hook_status(hooks_dir);
+std::optional<std::string> uninstall_hook(const Root& root, const std::string& hooks_dir) {
+  const HookStatus s = hook_status(root, hooks_dir);
   if (!s.installed_at) return std::nullopt;
-  if (::unlink(s.installed_at->c_str()) != 0) {
-    throw_failed(*s.installed_at, std::string("cannot remove: ") + std::strerror(errno),
+  const std::string in_root = hooks_dir + (s.main == HookFile::ours ? "/qemu" : "/qemu.d/ptagent");
+  Fd dir(root.open_in_root(parent_dir(in_root), O_RDONLY | O_DIRECTORY));
+  if (!dir.ok() || ::unlinkat(dir.get(), base_name(in_root).c_str(), 0) != 0) {
+    const int err = dir.ok() ? errno : -dir.get();
+    throw_failed(*s.installed_at, std::string("cannot remove: ") + std::strerror(err),
                  "run as root");
   }
   return s.installed_at;

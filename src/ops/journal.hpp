@@ -1,44 +1,35 @@
 // The state journal under /run/ptagent: what ptagent changed, recorded before each change, so that
-// `restore` and the hook's `release` undo exactly that, even after a crash.
+// `restore` and the hook's `release` undo exactly that, even after a crash. The text format is
+// ops/journal_codec.hpp, the files and locks ops/journal_file.hpp.
 #pragma once
 
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "pci/address.hpp"
+#include "ops/change.hpp"
+#include "ops/journal_file.hpp"
+#include "sysfs/host_paths.hpp"
+#include "util/atomic_file.hpp"
 
 namespace ptagent {
 
 class Root;
 
-enum class ChangeKind { bind, mdev, sriov };
-enum class ChangeState { pending, done };  // pending: recorded, the change may be half-done
+// The steps of one journal write by update(), in order.
+using JournalStep = ReplaceStep;
+std::string journal_step_name(JournalStep step);  // "write", "fsync", ...
 
-struct Change {
-  std::string id;  // unique within the journal
-  ChangeKind kind = ChangeKind::bind;
-  ChangeState state = ChangeState::pending;
-  std::string owner;  // "cli" or "domain:<uuid>"
-  std::string time;   // ISO 8601, UTC
-  // bind: the device and what it had before
-  std::optional<PciAddress> address;
-  std::optional<std::string> original_driver;
-  std::optional<std::string> original_override;
-  std::string new_driver;  // "vfio-pci"
-  // mdev: the device the change created
-  std::string mdev_uuid;
-  std::string mdev_parent;
-  std::string mdev_type;
-  // sriov: the PF and its count before the change
-  unsigned previous_numvfs = 0;
-};
+// The journal's test seam for fault injection and crash tests: when set, it runs before each step
+// of every write of that journal, and a non-zero return fails that step with that errno as if the
+// system call had. It belongs to whatever context builds the journal (cli::Context,
+// domain::StartDeps, hook::HookDeps); production code leaves it empty.
+using JournalFault = std::function<int(JournalStep)>;
 
 class Journal {
  public:
   // dir is a host path under the root (default /run/ptagent); created 0700 on first write.
-  explicit Journal(const Root& root, std::string dir = "/run/ptagent");
+  explicit Journal(const Root& root, std::string dir = kStateDir, JournalFault fault = {});
 
   // All entries (empty when there is no journal). Throws Error(failed) on a corrupt journal.
   std::vector<Change> load() const;
@@ -47,25 +38,11 @@ class Journal {
   // All or nothing: when it throws, the journal reads as before the call (a failed fsync of the
   // directory puts the previous file back).
   void update(const std::function<void(std::vector<Change>&)>& fn);
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return file_.dir(); }
 
  private:
-  const Root& root_;
-  std::string dir_;
+  JournalFile file_;
+  JournalFault fault_;
 };
-
-std::string change_kind_name(ChangeKind kind);
-
-// The steps of one journal write by update(), in order.
-enum class JournalStep { create_temp, write_temp, fsync_temp, rename, fsync_dir };
-std::string journal_step_name(JournalStep step);  // "write", "fsync", ...
-
-// Test seam for fault injection and crash tests: while set for a root (keyed by Root::base()),
-// `fault` runs before each step of every journal write under that root, and a non-zero return
-// fails that step with that errno as if the system call had. It is called as a copy (outside the
-// seam's lock): keep counters behind a pointer. Production code never sets one. An empty function
-// clears it.
-using JournalFault = std::function<int(JournalStep)>;
-void set_journal_fault(const std::string& root_base, JournalFault fault);
 
 }  // namespace ptagent

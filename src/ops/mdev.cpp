@@ -12,37 +12,17 @@
 #include "ops/journal.hpp"
 #include "pci/address.hpp"
 #include "printable.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 #include "sysfs/sysfs_writer.hpp"
+#include "util/edit_distance.hpp"
+#include "util/join.hpp"
 #include "uuid.hpp"
 
 namespace ptagent {
 
 namespace {
-
-constexpr const char* kMdevBus = "/sys/class/mdev_bus";
-constexpr const char* kMdevDevices = "/sys/bus/mdev/devices";
-constexpr const char* kMdevctlDir = "/etc/mdevctl.d";
-
-std::string device_link(const std::string& uuid) {
-  return std::string(kMdevDevices) + "/" + uuid;
-}
-
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : sep) + i;
-  return out;
-}
 
 MdevType read_type(const Root& root, const std::string& dir, const std::string& id) {
   MdevType t;
@@ -62,7 +42,7 @@ MdevType read_type(const Root& root, const std::string& dir, const std::string& 
 MdevParent read_parent_entry(const Root& root, const std::string& name) {
   MdevParent p;
   p.name = name;
-  const std::string link = std::string(kMdevBus) + "/" + name;
+  const std::string link = std::string(kMdevBusDir) + "/" + name;
   p.sysfs_path = root.resolve(link).value_or(link);
   const std::string types = p.sysfs_path + "/mdev_supported_types";
   for (const auto& id : root.list(types)) {
@@ -72,7 +52,7 @@ MdevParent read_parent_entry(const Root& root, const std::string& name) {
 }
 
 std::optional<Mdev> read_mdev_entry(const Root& root, const std::string& uuid) {
-  const std::string link = device_link(uuid);
+  const std::string link = mdev_device_dir(uuid);
   auto real = root.resolve(link);
   if (!real || !root.is_dir(link)) return std::nullopt;
   Mdev m;
@@ -160,7 +140,7 @@ std::string mdev_change_id(const std::string& uuid) {
 
 std::vector<MdevParent> list_mdev_parents(const Root& root) {
   std::vector<MdevParent> out;
-  for (const auto& name : root.list(kMdevBus)) out.push_back(read_parent_entry(root, name));
+  for (const auto& name : root.list(kMdevBusDir)) out.push_back(read_parent_entry(root, name));
   return out;
 }
 
@@ -174,7 +154,7 @@ MdevParent read_mdev_parent(const Root& root, std::string_view name) {
   } catch (const Error&) {
     check_mdev_parent_name(name);
   }
-  const std::vector<std::string> names = root.list(kMdevBus);
+  const std::vector<std::string> names = root.list(kMdevBusDir);
   if (std::find(names.begin(), names.end(), wanted) != names.end())
     return read_parent_entry(root, wanted);
   const std::string object = "mdev parent " + std::string(name);
@@ -186,12 +166,12 @@ MdevParent read_mdev_parent(const Root& root, std::string_view name) {
   const std::string near = closest_name(wanted, names);
   throw_not_found(object, "no such mdev parent",
                   (near.empty() ? std::string() : "did you mean " + near + "? ") +
-                      "parents on this host: " + join(names));
+                      "parents on this host: " + join(names, ", "));
 }
 
 std::vector<Mdev> list_mdevs(const Root& root) {
   std::vector<Mdev> out;
-  for (const auto& entry : root.list(kMdevDevices)) {
+  for (const auto& entry : root.list(kMdevDevicesDir)) {
     auto uuid = try_parse_uuid_text(entry);
     if (!uuid || *uuid != entry) continue;  // sysfs names are lower-case UUIDs
     if (auto m = read_mdev_entry(root, entry)) out.push_back(std::move(*m));
@@ -208,101 +188,11 @@ std::optional<Mdev> find_mdev(const Root& root, const std::string& uuid) {
   return read_mdev_entry(root, *canonical);
 }
 
-std::optional<std::string> try_parse_uuid_text(std::string_view text) {
-  // mdev names in sysfs and mdevctl are always the dashed form.
-  if (text.size() != 36) return std::nullopt;
-  auto u = try_parse_uuid(text);
-  if (!u) return std::nullopt;
-  return u->to_string();
-}
-
-std::string parse_uuid_text(std::string_view text) {
-  if (auto u = try_parse_uuid_text(text)) return *u;
-  throw_usage("UUID '" + printable(text, 64) + "'", "is not a UUID (8-4-4-4-12 hexadecimal digits)",
-              "e.g. 4b20d080-1b54-4048-85b3-a6a62d165c01" +
-                  where_spelled(Input::new_uuid, ", or leave " + mention(Input::new_uuid) +
-                                                     " out to get a new one"));
-}
-
-std::string random_uuid_v4() {
-  std::random_device rd;
-  Uuid u;
-  for (std::size_t i = 0; i < u.bytes.size(); i += 4) {
-    const std::uint32_t r = rd();
-    for (std::size_t k = 0; k < 4; ++k) u.bytes[i + k] = static_cast<std::uint8_t>(r >> (8 * k));
-  }
-  u.bytes[6] = static_cast<std::uint8_t>((u.bytes[6] & 0x0f) | 0x40);  // version 4
-  u.bytes[8] = static_cast<std::uint8_t>((u.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  return u.to_string();
-}
-
 void check_mdev_type_name(std::string_view name) {
   check_path_name(name, "mdev type", false);
 }
 void check_mdev_parent_name(std::string_view name) {
   check_path_name(name, "mdev parent", true);
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t subst = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, subst});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-std::string closest_name(std::string_view input, const std::vector<std::string>& candidates) {
-  // A near miss: a few typos, more for long names.
-  const std::size_t limit = std::max<std::size_t>(2, input.size() / 3);
-  std::string best;
-  std::size_t best_d = limit + 1;
-  for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(input, c);
-    if (d < best_d) {
-      best = c;
-      best_d = d;
-    }
-  }
-  return best;
-}
-
-std::string mdev_owner_name(MdevOwner owner) {
-  switch (owner) {
-    case MdevOwner::ptagent:
-      return "ptagent";
-    case MdevOwner::mdevctl:
-      return "mdevctl";
-    case MdevOwner::unknown:
-      break;
-  }
-  return "unknown";
-}
-
-std::string mdevctl_config_path(const std::string& parent, const std::string& uuid) {
-  return std::string(kMdevctlDir) + "/" + parent + "/" + uuid;
-}
-
-std::optional<std::string> mdevctl_parent_of(const Root& root, const std::string& uuid) {
-  for (const auto& parent : root.list(kMdevctlDir)) {
-    if (root.exists(mdevctl_config_path(parent, uuid))) return parent;
-  }
-  return std::nullopt;
-}
-
-MdevOwner mdev_owner(const Root& root, const Mdev& mdev, const std::vector<Change>& journal) {
-  if (!mdev.parent.empty() && root.exists(mdevctl_config_path(mdev.parent, mdev.uuid))) {
-    return MdevOwner::mdevctl;
-  }
-  for (const auto& c : journal) {
-    if (c.kind == ChangeKind::mdev && c.mdev_uuid == mdev.uuid) return MdevOwner::ptagent;
-  }
-  return MdevOwner::unknown;
 }
 
 MdevHolders journal_mdev_holders(const std::vector<Change>& changes) {
@@ -354,7 +244,7 @@ MdevCreatePlan plan_mdev_create(const Root& root, std::string_view parent, std::
     throw_not_found("mdev type " + std::string(type), "parent " + p.name + " has no such type",
                     (near.empty() ? std::string() : "did you mean " + near + "? ") +
                         (ids.empty() ? std::string("the parent offers no types")
-                                     : "types of " + p.name + ": " + join(ids)));
+                                     : "types of " + p.name + ": " + join(ids, ", ")));
   }
   plan.type = t->id;
   plan.available_before = t->available_instances;
@@ -373,7 +263,7 @@ MdevCreatePlan plan_mdev_create(const Root& root, std::string_view parent, std::
   }
   if (auto defined = mdevctl_parent_of(root, plan.uuid)) {
     throw_refused("mdev " + plan.uuid,
-                  "is defined by mdevctl (" + mdevctl_config_path(*defined, plan.uuid) + ")",
+                  "is defined by mdevctl (" + mdevctl_file(*defined, plan.uuid) + ")",
                   "start it with 'mdevctl start --uuid " + plan.uuid + "', or give another " +
                       mention(Input::mdev_uuid));
   }
@@ -400,12 +290,7 @@ Mdev create_mdev(const Root& root, SysfsWriter& writer, Journal& journal,
   auto same_id = [&](const Change& c) { return c.id == id; };
   journal.update([&](std::vector<Change>& entries) {
     entries.erase(std::remove_if(entries.begin(), entries.end(), same_id), entries.end());
-    Change c;
-    c.id = id;
-    c.kind = ChangeKind::mdev;
-    c.state = ChangeState::pending;
-    c.owner = owner;
-    c.time = utc_now();
+    Change c = pending_change(id, ChangeKind::mdev, owner);
     c.mdev_uuid = plan.uuid;
     c.mdev_parent = plan.parent;
     c.mdev_type = plan.type;
@@ -413,7 +298,7 @@ Mdev create_mdev(const Root& root, SysfsWriter& writer, Journal& journal,
   });
   const std::string create = plan.parent_path + "/mdev_supported_types/" + plan.type + "/create";
   if (int err = writer.write(create, plan.uuid); err != 0) {
-    if (!root.exists(device_link(plan.uuid))) {
+    if (!root.exists(mdev_device_dir(plan.uuid))) {
       journal.update([&](std::vector<Change>& entries) {
         entries.erase(std::remove_if(entries.begin(), entries.end(), same_id), entries.end());
       });
@@ -423,10 +308,10 @@ Mdev create_mdev(const Root& root, SysfsWriter& writer, Journal& journal,
                 "creating a " + plan.type + " on " + plan.parent + " failed: " + t.cause, t.hint,
                 err);
   }
-  if (!wait_until(limits, [&] { return root.is_dir(device_link(plan.uuid)); })) {
+  if (!wait_until(limits, [&] { return root.is_dir(mdev_device_dir(plan.uuid)); })) {
     // Left pending: should the device show up later, `ptagent restore` removes it.
     throw_failed(object,
-                 "the kernel accepted the create but " + device_link(plan.uuid) +
+                 "the kernel accepted the create but " + mdev_device_dir(plan.uuid) +
                      " did not appear within " + std::to_string(limits.timeout.count()) + " ms",
                  "check dmesg for the vendor driver's messages; 'ptagent restore' cleans up if it "
                  "appears later");
@@ -461,7 +346,7 @@ MdevRemovePlan plan_mdev_remove(const Root& root, std::string_view uuid,
   plan.use = mdev_use(root, *m, holders);
   std::vector<std::string> reasons;
   if (plan.owner == MdevOwner::mdevctl) {
-    reasons.push_back("mdevctl owns it (" + mdevctl_config_path(m->parent, u) + ")");
+    reasons.push_back("mdevctl owns it (" + mdevctl_file(m->parent, u) + ")");
   }
   if (plan.use.in_use()) reasons.push_back("it is in use: " + plan.use.describe());
   if (!reasons.empty()) {
@@ -485,13 +370,13 @@ void remove_mdev(const Root& root, SysfsWriter& writer, Journal& journal,
   const std::string& u = plan.device.uuid;
   const std::string object = "mdev " + u;
   mark_entries_pending(journal, u);
-  if (int err = writer.write(device_link(u) + "/remove", "1"); err != 0) {
-    if (root.exists(device_link(u))) {
+  if (int err = writer.write(mdev_device_dir(u) + "/remove", "1"); err != 0) {
+    if (root.exists(mdev_device_dir(u))) {
       const ErrnoText t = mdev_remove_errno(err);
       throw Error(ErrorKind::failed, object, "removing it failed: " + t.cause, t.hint, err);
     }
   }
-  if (!wait_until(limits, [&] { return !root.exists(device_link(u)); })) {
+  if (!wait_until(limits, [&] { return !root.exists(mdev_device_dir(u)); })) {
     throw_failed(object,
                  "the kernel accepted the remove but the device is still there after " +
                      std::to_string(limits.timeout.count()) + " ms",
@@ -518,8 +403,8 @@ void undo_mdev_change(const Root& root, SysfsWriter& writer, const Change& chang
             change.mdev_parent + " that ptagent created",
         "leave it alone, or remove it with 'ptagent mdev remove " + *u + "' if it is stale");
   }
-  if (root.exists(mdevctl_config_path(m->parent, *u))) {
-    throw_refused(object, "mdevctl now defines it (" + mdevctl_config_path(m->parent, *u) + ")",
+  if (root.exists(mdevctl_file(m->parent, *u))) {
+    throw_refused(object, "mdevctl now defines it (" + mdevctl_file(m->parent, *u) + ")",
                   "manage it with mdevctl ('mdevctl stop --uuid " + *u + "')");
   }
   const MdevUse use = mdev_use(root, *m, {});
@@ -527,12 +412,12 @@ void undo_mdev_change(const Root& root, SysfsWriter& writer, const Change& chang
     throw_busy(object, "is in use: " + use.describe(),
                "stop the guest that uses it, then run 'ptagent restore' again");
   }
-  if (int err = writer.write(device_link(*u) + "/remove", "1");
-      err != 0 && root.exists(device_link(*u))) {
+  if (int err = writer.write(mdev_device_dir(*u) + "/remove", "1");
+      err != 0 && root.exists(mdev_device_dir(*u))) {
     const ErrnoText t = mdev_remove_errno(err);
     throw Error(ErrorKind::failed, object, "removing it failed: " + t.cause, t.hint, err);
   }
-  if (!wait_until(WaitLimits{}, [&] { return !root.exists(device_link(*u)); })) {
+  if (!wait_until(WaitLimits{}, [&] { return !root.exists(mdev_device_dir(*u)); })) {
     throw_failed(object, "the kernel accepted the remove but the device is still there",
                  "check dmesg for the vendor driver's messages");
   }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ops/mdev_owner.hpp"
 #include "ops/vfio_holders.hpp"
 #include "ops/wait.hpp"
 
@@ -52,29 +53,10 @@ std::vector<Mdev> list_mdevs(const Root& root);
 // The device with this (canonical, lower-case) UUID, if it exists.
 std::optional<Mdev> find_mdev(const Root& root, const std::string& uuid);
 
-// 8-4-4-4-12 hex digits, any case; returns it in lower case. Throws Error(usage) naming the text.
-std::string parse_uuid_text(std::string_view text);
-std::optional<std::string> try_parse_uuid_text(std::string_view text);
-// A random version-4 UUID.
-std::string random_uuid_v4();
-
 // Type and parent names come from the user and end up in sysfs paths: [A-Za-z0-9_.-] (and ':' in
 // parent names), no leading '.', no "..". Throw Error(usage) naming the text.
 void check_mdev_type_name(std::string_view name);
 void check_mdev_parent_name(std::string_view name);
-
-// Levenshtein distance, and the candidate nearest to input when it is a near miss ("" if none).
-std::size_t edit_distance(std::string_view a, std::string_view b);
-std::string closest_name(std::string_view input, const std::vector<std::string>& candidates);
-
-enum class MdevOwner { ptagent, mdevctl, unknown };
-std::string mdev_owner_name(MdevOwner owner);  // "ptagent", "mdevctl", "unknown"
-// /etc/mdevctl.d/<parent>/<uuid>: mdevctl's persistent definition.
-std::string mdevctl_config_path(const std::string& parent, const std::string& uuid);
-// The parent under which mdevctl defines this UUID, if any.
-std::optional<std::string> mdevctl_parent_of(const Root& root, const std::string& uuid);
-// mdevctl when it defines the device, ptagent when the journal has it, else unknown.
-MdevOwner mdev_owner(const Root& root, const Mdev& mdev, const std::vector<Change>& journal);
 
 // Domains holding mdevs, as the caller found out (libvirt's status files): uuid -> reasons.
 using MdevHolders = std::map<std::string, std::vector<std::string>>;

@@ -4,18 +4,13 @@
 
 #include "host/critical.hpp"
 #include "pci/inventory.hpp"
+#include "util/join.hpp"
 
 namespace ptagent {
 
 namespace {
 bool has_method(const ResetAnalysis& r, const char* m) {
   return std::find(r.kernel_methods.begin(), r.kernel_methods.end(), m) != r.kernel_methods.end();
-}
-
-std::string join(const std::vector<PciAddress>& list, const char* sep = ", ") {
-  std::string out;
-  for (const auto& a : list) out += (out.empty() ? "" : sep) + a.to_string();
-  return out;
 }
 
 std::string with_drivers(const Inventory& inv, const std::vector<PciAddress>& list) {
@@ -128,10 +123,12 @@ void decide_verdict(const Inventory& inv, const HostCritical& critical, const De
   }
   if (r.bus_reset_shared && r.means == ResetMeans::bus) {
     why += std::string(why.empty() ? "" : "; ") +
-           "only a secondary bus reset is available and it also resets " + join(r.bus_sharers);
+           "only a secondary bus reset is available and it also resets " +
+           join(r.bus_sharers, ", ");
   } else if (r.bus_reset_shared) {
     why += std::string(why.empty() ? "" : "; ") + "the kernel cannot reset it alone (" +
-           r.means_note + "): only a secondary bus reset, which also resets " + join(r.bus_sharers);
+           r.means_note + "): only a secondary bus reset, which also resets " +
+           join(r.bus_sharers, ", ");
   }
   if (r.group.all_on_vfio()) {
     why += std::string(why.empty() ? "" : "; ") +
@@ -213,7 +210,7 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
     r.bus_reset =
         "impossible (it is a bridge: the kernel resets a bus only below an endpoint's bridge)";
   } else if (!r.bus_sharers.empty()) {
-    r.bus_reset = "not possible alone: " + join(r.bus_sharers) +
+    r.bus_reset = "not possible alone: " + join(r.bus_sharers, ", ") +
                   (r.bus_sharers.size() == 1 ? " shares" : " share") +
                   " the bus (the kernel refuses it, ENOTTY); only together with " +
                   (r.bus_sharers.size() == 1 ? "it" : "them");
@@ -249,7 +246,7 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
                       (r.on_root_bus ? std::string("it is on the root bus")
                        : r.has_subordinate
                            ? std::string("it is a bridge")
-                           : join(r.bus_sharers) +
+                           : join(r.bus_sharers, ", ") +
                                  (r.bus_sharers.size() == 1 ? " shares" : " share") + " the bus"));
           continue;
         }

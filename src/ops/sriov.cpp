@@ -10,16 +10,18 @@
 #include "ops/vfio_holders.hpp"
 #include "pci/device.hpp"
 #include "printable.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 #include "sysfs/sysfs_writer.hpp"
+#include "util/join.hpp"
 
 namespace ptagent {
 
 namespace {
 
 std::string pf_link(const PciAddress& pf) {
-  return "/sys/bus/pci/devices/" + pf.to_string();
+  return pci_device_dir(pf.to_string());
 }
 
 std::optional<unsigned> read_count(const Root& root, const std::string& path) {
@@ -28,15 +30,6 @@ std::optional<unsigned> read_count(const Root& root, const std::string& path) {
   auto v = parse_int_attr(*text);
   if (!v || *v < 0) return std::nullopt;
   return static_cast<unsigned>(*v);
-}
-
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string vfs_word(unsigned n) {
@@ -79,8 +72,7 @@ std::string in_use_list(const std::vector<VfState>& vfs) {
   std::string out;
   for (const auto& vf : vfs) {
     if (vf.in_use.empty()) continue;
-    std::string why;
-    for (const auto& w : vf.in_use) why += (why.empty() ? "" : "; ") + w;
+    std::string why = join(vf.in_use, "; ");
     out += (out.empty() ? "" : ", ") + vf.address.to_string() + " (" + why + ")";
   }
   return out;
@@ -123,7 +115,7 @@ SriovState read_sriov(const Root& root, const PciAddress& pf, const PciHolders& 
     VfState vf;
     vf.index = static_cast<unsigned>(*index);
     vf.address = *addr;
-    const std::string vf_link = "/sys/bus/pci/devices/" + addr->to_string();
+    const std::string vf_link = pci_device_dir(addr->to_string());
     vf.driver = root.link_name(vf_link + "/driver");
     if (auto g = root.link_name(vf_link + "/iommu_group")) {
       if (auto n = parse_int_attr(*g); n && *n >= 0) vf.iommu_group = static_cast<unsigned>(*n);
@@ -264,12 +256,7 @@ SriovState apply_sriov(const Root& root, SysfsWriter& writer, Journal& journal,
         it->state = ChangeState::pending;
         return;
       }
-      Change c;
-      c.id = id;
-      c.kind = ChangeKind::sriov;
-      c.state = ChangeState::pending;
-      c.owner = owner;
-      c.time = utc_now();
+      Change c = pending_change(id, ChangeKind::sriov, owner);
       c.address = plan.pf;
       c.previous_numvfs = plan.from;
       entries.push_back(std::move(c));

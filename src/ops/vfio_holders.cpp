@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 
@@ -28,14 +29,14 @@ std::vector<std::vector<VfioHolder>> vfio_group_holders(const Root& root,
   std::vector<std::string> targets;
   for (unsigned g : groups) targets.push_back("/dev/vfio/" + std::to_string(g));
   std::vector<std::string> pids;
-  for (auto& pid : root.list("/proc")) {
+  for (auto& pid : root.list(kProcDir)) {
     if (all_digits(pid) && pid.size() <= 9) pids.push_back(pid);
   }
   std::sort(pids.begin(), pids.end(), [](const std::string& a, const std::string& b) {
     return a.size() != b.size() ? a.size() < b.size() : a < b;  // numeric order
   });
   for (const auto& pid : pids) {
-    const std::string fd_dir = "/proc/" + pid + "/fd";
+    const std::string fd_dir = proc_fd_dir(pid);
     std::vector<bool> seen(groups.size(), false);
     for (const auto& fd : root.list(fd_dir)) {
       auto target = root.read_link(fd_dir + "/" + fd);
@@ -48,7 +49,7 @@ std::vector<std::vector<VfioHolder>> vfio_group_holders(const Root& root,
     for (std::size_t i = 0; i < groups.size(); ++i) {
       if (!seen[i]) continue;
       if (command.empty()) {
-        command = std::string(trim(root.read("/proc/" + pid + "/comm", 256).value_or("")));
+        command = std::string(trim(root.read(proc_comm(pid), 256).value_or("")));
       }
       result[i].push_back({static_cast<int>(parse_int_attr(pid).value_or(0)), command});
     }

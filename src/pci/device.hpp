@@ -8,6 +8,7 @@
 
 #include "pci/address.hpp"
 #include "pci/config_space.hpp"
+#include "sysfs/host_paths.hpp"
 
 namespace ptagent {
 
@@ -56,7 +57,7 @@ struct Device {
   std::optional<MdevParentInfo> mdev;
   std::vector<std::string> problems;  // attributes that were missing or unreadable
 
-  std::string sysfs_link() const { return "/sys/bus/pci/devices/" + address.to_string(); }
+  std::string sysfs_link() const { return pci_device_dir(address.to_string()); }
   std::string ids() const;  // "10de:1b81": vendor and device as lspci -n prints them
   std::uint8_t base_class() const { return static_cast<std::uint8_t>(class_code >> 16); }
   std::uint8_t sub_class() const { return static_cast<std::uint8_t>(class_code >> 8); }

@@ -10,6 +10,7 @@
 
 #include "error.hpp"
 #include "sysfs/dir.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent {
@@ -17,7 +18,6 @@ namespace ptagent {
 namespace {
 // Below this many functions one thread is faster than starting a second.
 constexpr std::size_t kParallelScanMin = 256;
-constexpr std::string_view kBus = "/sys/bus/pci/devices";
 
 // Device directories opened below their parent directory: the bus link
 // "../../../devices/pci0000:00/0000:00:01.0/0000:03:00.5" names the parent
@@ -34,7 +34,7 @@ class DeviceDirs {
     if (auto dir = open_below_parent(name)) return dir;
     // Anything unusual (a link target with "." or ".." after a name, a symlinked device
     // directory): resolve the whole link through the Root as a lone read would.
-    return SysDir::open(root_, std::string(kBus) + "/" + name);
+    return SysDir::open(root_, pci_device_dir(name));
   }
 
  private:
@@ -95,9 +95,9 @@ void vfs_from_physfn(std::vector<Device>& devices) {
 
 Inventory Inventory::scan(const Root& root, DeviceDetail detail) {
   Inventory inv;
-  auto bus = SysDir::open(root, kBus);
+  auto bus = SysDir::open(root, kPciDevicesDir);
   std::vector<std::pair<PciAddress, std::string>> entries;
-  for (auto& name : root.list(kBus)) {
+  for (auto& name : root.list(kPciDevicesDir)) {
     if (auto a = try_parse_pci_address(name)) entries.emplace_back(*a, std::move(name));
   }
   std::sort(entries.begin(), entries.end());

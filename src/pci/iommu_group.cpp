@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pci/inventory.hpp"
+#include "util/join.hpp"
 
 namespace ptagent {
 
@@ -85,8 +86,7 @@ std::string GroupVerdict::explain() const {
   if (viable) {
     auto others = companions();
     if (others.empty()) return "viable: alone in IOMMU " + g;
-    std::string list;
-    for (const auto& o : others) list += (list.empty() ? "" : ", ") + o.to_string();
+    std::string list = join(others, ", ");
     return "viable: the other endpoints of " + g + " (" + list +
            ") are on vfio-pci or have no driver; they go to the same guest or to none";
   }
@@ -96,8 +96,7 @@ std::string GroupVerdict::explain() const {
 
 std::string together_phrase(const std::vector<PciAddress>& endpoints) {
   if (endpoints.size() < 2) return "";
-  std::string list;
-  for (const auto& e : endpoints) list += (list.empty() ? "" : ", ") + e.to_string();
+  std::string list = join(endpoints, ", ");
   return "assign together: " + list + " (one guest)";
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 
@@ -47,7 +48,7 @@ void ModuleAliases::add(std::string_view text) {
 
 ModuleAliases ModuleAliases::load(const Root& root) {
   ModuleAliases t;
-  auto release = root.read_value("/proc/sys/kernel/osrelease");
+  auto release = root.read_value(kKernelOsrelease);
   if (!release || release->empty() || release->find('/') != std::string::npos) return t;
   const std::string dir = "/lib/modules/" + *release;
   if (auto text = root.read(dir + "/modules.alias")) t.add(*text);

@@ -1,6 +1,7 @@
 #include "setup/boot_target.hpp"
 
 #include "host/host_text.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent {
@@ -31,16 +32,16 @@ bool host_has_program(const Root& root, const std::string& name) {
 BootTarget detect_boot_target(const Root& root) {
   BootTarget t;
   OsRelease os;
-  if (auto text = root.read("/etc/os-release")) {
+  if (auto text = root.read(kOsRelease)) {
     os = parse_os_release(*text);
   } else if (auto usr = root.read("/usr/lib/os-release")) {
     os = parse_os_release(*usr);
   }
   const OsFamily family = os_family(os);
-  const bool grub = root.exists("/etc/default/grub");
-  const bool kernel_cmdline = root.exists("/etc/kernel/cmdline");
-  const bool proxmox = root.exists("/etc/kernel/proxmox-boot-uuids");
-  const bool uefi = root.is_dir("/sys/firmware/efi");
+  const bool grub = root.exists(kGrubDefault);
+  const bool kernel_cmdline = root.exists(kKernelCmdline);
+  const bool proxmox = root.exists(kProxmoxBootUuids);
+  const bool uefi = root.is_dir(kEfiDir);
   const bool systemd_boot = root.exists("/boot/efi/loader/loader.conf") ||
                             root.exists("/efi/loader/loader.conf") ||
                             root.exists("/boot/loader/loader.conf");
@@ -48,7 +49,7 @@ BootTarget detect_boot_target(const Root& root) {
   // Proxmox VE on UEFI boots with systemd-boot even when a GRUB package left /etc/default/grub.
   if ((kernel_cmdline || systemd_boot) && (!grub || (proxmox && uefi))) {
     t.config = BootConfig::kernel_cmdline;
-    t.file = "/etc/kernel/cmdline";
+    t.file = kKernelCmdline;
     if (proxmox) {
       t.regenerate = {{"proxmox-boot-tool", "refresh"}};
       t.description = "Proxmox boot (systemd-boot), /etc/kernel/cmdline, proxmox-boot-tool refresh";
@@ -59,7 +60,7 @@ BootTarget detect_boot_target(const Root& root) {
         if (root.exists(image)) t.regenerate.push_back({"kernel-install", "add", version, image});
       }
       if (t.regenerate.empty()) {
-        const std::string running = root.read_value("/proc/sys/kernel/osrelease").value_or("");
+        const std::string running = root.read_value(kKernelOsrelease).value_or("");
         t.regenerate.push_back({"kernel-install", "add", running, "/boot/vmlinuz-" + running});
       }
       t.description = "systemd-boot / kernel-install, /etc/kernel/cmdline, kernel-install add";
@@ -91,7 +92,7 @@ BootTarget detect_boot_target(const Root& root) {
     t.file = kGrubDropin;
   } else {
     t.config = BootConfig::grub_default;
-    t.file = "/etc/default/grub";
+    t.file = kGrubDefault;
   }
   if (proxmox) {
     t.regenerate = {{"proxmox-boot-tool", "refresh"}};

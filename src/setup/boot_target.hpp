@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sysfs/host_paths.hpp"
+
 namespace ptagent {
 
 class Root;
@@ -24,8 +26,6 @@ struct BootTarget {
   std::vector<std::vector<std::string>> regenerate;
   std::string description;  // "GRUB, drop-in /etc/default/grub.d/ptagent.cfg, update-grub"
 };
-
-inline constexpr const char* kGrubDropin = "/etc/default/grub.d/ptagent.cfg";
 
 BootTarget detect_boot_target(const Root& root);
 

@@ -10,20 +10,13 @@
 
 #include "error.hpp"
 #include "sysfs/root.hpp"
+#include "util/atomic_file.hpp"
+#include "util/fd.hpp"
+#include "util/path_text.hpp"
 
 namespace ptagent {
 
 namespace {
-
-std::string parent_of(std::string_view abs) {
-  const auto slash = abs.rfind('/');
-  return slash == 0 || slash == std::string_view::npos ? std::string("/")
-                                                       : std::string(abs.substr(0, slash));
-}
-
-std::string name_of(std::string_view abs) {
-  return std::string(abs.substr(abs.rfind('/') + 1));
-}
 
 [[noreturn]] void fail(const std::string& object, const std::string& what, int err) {
   throw_failed(object, what + ": " + std::strerror(err),
@@ -41,100 +34,81 @@ std::string host_dir(const Root& root, const std::string& dir, int depth) {
     if (!root.is_dir(*resolved)) fail(root.host_path(dir), "is not a directory", ENOTDIR);
     return *resolved;
   }
-  const std::string up = dir == "/" ? "/" : host_dir(root, parent_of(dir), depth + 1);
-  const std::string here = (up == "/" ? "" : up) + "/" + name_of(dir);
+  const std::string up = dir == "/" ? "/" : host_dir(root, parent_dir(dir), depth + 1);
+  const std::string here = (up == "/" ? "" : up) + "/" + base_name(dir);
   if (auto target = root.read_link(here)) {
     const std::filesystem::path t(*target);
     const std::string next =
         (t.is_absolute() ? t : std::filesystem::path(up) / t).lexically_normal().string();
     return host_dir(root, next.empty() ? "/" : next, depth + 1);
   }
-  const std::string real = root.host_path(here);
-  if (::mkdir(real.c_str(), 0755) != 0 && errno != EEXIST) {
-    fail(root.host_path(dir), "cannot create the directory", errno);
+  if (const int err = root.make_dir(here, 0755); err != 0 && err != EEXIST) {
+    fail(root.host_path(dir), "cannot create the directory", err);
   }
   return here;
 }
 
-// The build machine's path of a host directory (see host_dir).
-std::string real_dir(const Root& root, const std::string& dir) {
-  return root.host_path(host_dir(root, dir, 0));
-}
-
-void fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+// A directory host_dir() resolved, opened to work in.
+Fd open_dir(const Root& root, const std::string& dir) {
+  Fd fd(root.open_in_root(dir, O_RDONLY | O_DIRECTORY));
+  if (!fd.ok()) fail(root.host_path(dir), "cannot open the directory", -fd.get());
+  return fd;
 }
 
 }  // namespace
 
 void ensure_writable_dir_for(const Root& root, std::string_view abs) {
-  const std::string dir = real_dir(root, parent_of(abs));
-  const std::string probe = dir + "/.ptagent-probe";
-  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      ::unlink(probe.c_str());
+  const std::string resolved = host_dir(root, parent_dir(abs), 0);
+  const Fd dir = open_dir(root, resolved);
+  const char* probe = ".ptagent-probe";
+  Fd fd(::openat(dir.get(), probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.ok()) {
+    const int err = errno;
+    if (err == EEXIST) {
+      ::unlinkat(dir.get(), probe, 0);
       return;
     }
-    fail(dir, "cannot write in the directory", errno);
+    fail(root.host_path(resolved), "cannot write in the directory", err);
   }
-  ::close(fd);
-  ::unlink(probe.c_str());
+  fd.close();
+  ::unlinkat(dir.get(), probe, 0);
 }
 
 void write_file_atomic(const Root& root, std::string_view abs, const std::string& content) {
-  const std::string dir = real_dir(root, parent_of(abs));
-  const std::string target = dir + "/" + name_of(abs);
+  const Fd dir = open_dir(root, host_dir(root, parent_dir(abs), 0));
+  const std::string name = base_name(abs);
   mode_t mode = 0644;
   struct stat st;
-  if (::lstat(target.c_str(), &st) == 0) {
+  if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISLNK(st.st_mode)) {
       throw_refused(root.host_path(abs), "is a symbolic link; ptagent does not write through it",
                     "edit the file it points to by hand, or replace the link with a file");
     }
     mode = st.st_mode & 07777;
   }
-  const std::string tmp = dir + "/." + name_of(abs) + ".ptagent-tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) fail(root.host_path(abs), "cannot create a temporary file beside it", errno);
-  std::size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      fail(root.host_path(abs), "write failed", err);
-    }
-    off += static_cast<std::size_t>(n);
+  const auto failure = replace_file_at(dir.get(), name, "." + name + ".ptagent-tmp", content, mode);
+  if (!failure) return;
+  switch (failure->step) {
+    case ReplaceStep::create_temp:
+      fail(root.host_path(abs), "cannot create a temporary file beside it", failure->error);
+    case ReplaceStep::write_temp:
+    case ReplaceStep::fsync_temp:
+      fail(root.host_path(abs), "write failed", failure->error);
+    case ReplaceStep::rename:
+      fail(root.host_path(abs), "cannot replace the file", failure->error);
+    case ReplaceStep::fsync_dir:
+      break;  // the new file is in place
   }
-  ::fchmod(fd, mode);
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(root.host_path(abs), "write failed", err);
-  }
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(root.host_path(abs), "cannot replace the file", err);
-  }
-  fsync_dir(dir);
 }
 
 void remove_file(const Root& root, std::string_view abs) {
-  const auto dir_resolved = root.resolve(parent_of(abs));
+  const auto dir_resolved = root.resolve(parent_dir(abs));
   if (!dir_resolved) return;
-  const std::string target = root.host_path(*dir_resolved) + "/" + name_of(abs);
-  if (::unlink(target.c_str()) != 0 && errno != ENOENT) {
+  const Fd dir = open_dir(root, *dir_resolved);
+  if (::unlinkat(dir.get(), base_name(abs).c_str(), 0) != 0 && errno != ENOENT) {
     fail(root.host_path(abs), "cannot remove the file", errno);
   }
-  fsync_dir(root.host_path(*dir_resolved));
+  ::fsync(dir.get());
 }
 
 }  // namespace ptagent

@@ -4,6 +4,7 @@
 
 #include "setup/grub_config.hpp"
 #include "setup/modprobe_conf.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent {
@@ -21,8 +22,8 @@ const char* initramfs_tool_name(InitramfsTool tool) {
 }
 
 InitramfsTool detect_initramfs_tool(const Root& root) {
-  const bool tools = root.is_dir("/etc/initramfs-tools");
-  const bool dracut = root.exists("/etc/dracut.conf") || root.is_dir("/etc/dracut.conf.d");
+  const bool tools = root.is_dir(kInitramfsToolsDir);
+  const bool dracut = root.exists(kDracutMainConf) || root.is_dir(kDracutConfDir);
   if (tools) return InitramfsTool::initramfs_tools;
   if (dracut) return InitramfsTool::dracut;
   return InitramfsTool::none;
@@ -112,9 +113,8 @@ bool initramfs_includes(const Root& root, InitramfsTool tool, std::string_view m
   }
   if (tool == InitramfsTool::dracut) {
     std::vector<std::string> files;
-    if (root.exists("/etc/dracut.conf")) files.push_back("/etc/dracut.conf");
-    for (auto& f :
-         dropin_files(root, {"/etc/dracut.conf.d", "/usr/lib/dracut/dracut.conf.d"}, ".conf")) {
+    if (root.exists(kDracutMainConf)) files.push_back(kDracutMainConf);
+    for (auto& f : dropin_files(root, {kDracutConfDir, kDracutVendorConfDir}, ".conf")) {
       files.push_back(f);
     }
     for (const auto& f : files) {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sysfs/host_paths.hpp"
+
 namespace ptagent {
 
 class Root;
@@ -16,8 +18,6 @@ const char* initramfs_tool_name(InitramfsTool tool);  // "initramfs-tools", "dra
 
 InitramfsTool detect_initramfs_tool(const Root& root);
 
-inline constexpr const char* kInitramfsModules = "/etc/initramfs-tools/modules";
-inline constexpr const char* kDracutConf = "/etc/dracut.conf.d/ptagent.conf";
 inline constexpr std::string_view kBlockBegin = "# ptagent setup: begin";
 inline constexpr std::string_view kBlockEnd = "# ptagent setup: end";
 

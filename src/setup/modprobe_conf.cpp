@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent {
@@ -120,14 +121,14 @@ std::vector<std::string> dropin_files(const Root& root, const std::vector<std::s
 }
 
 const std::vector<std::string>& modprobe_dirs() {
-  static const std::vector<std::string> dirs = {"/etc/modprobe.d", "/run/modprobe.d",
+  static const std::vector<std::string> dirs = {kModprobeDir, kRunModprobeDir,
                                                 "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d",
                                                 "/lib/modprobe.d"};
   return dirs;
 }
 
 const std::vector<std::string>& modules_load_dirs() {
-  static const std::vector<std::string> dirs = {"/etc/modules-load.d", "/run/modules-load.d",
+  static const std::vector<std::string> dirs = {kModulesLoadDir, kRunModulesLoadDir,
                                                 "/usr/local/lib/modules-load.d",
                                                 "/usr/lib/modules-load.d", "/lib/modules-load.d"};
   return dirs;
@@ -152,8 +153,8 @@ std::vector<ModuleListEntry> read_boot_modules(const Root& root) {
       out.insert(out.end(), part.begin(), part.end());
     }
   }
-  if (auto text = root.read("/etc/modules")) {
-    auto part = parse_module_list_file(*text, "/etc/modules");
+  if (auto text = root.read(kEtcModules)) {
+    auto part = parse_module_list_file(*text, kEtcModules);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;

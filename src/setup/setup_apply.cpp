@@ -7,6 +7,7 @@
 #include "setup/etc_files.hpp"
 #include "setup/unified_diff.hpp"
 #include "sysfs/root.hpp"
+#include "util/utc_time.hpp"
 
 namespace ptagent {
 
@@ -28,15 +29,6 @@ std::string tail(const std::string& output, std::size_t lines) {
   return out;
 }
 
-std::string stamp() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
-
 void put_back(const Root& root, const FileEdit& e) {
   if (e.before) {
     write_file_atomic(root, e.path, *e.before);
@@ -56,7 +48,7 @@ std::string describe_plan(const SetupPlan& plan) {
 
 ApplyReport apply_setup(const Root& root, const SetupPlan& plan, CommandRunner* runner) {
   ApplyReport report;
-  const std::string when = stamp();
+  const std::string when = utc_stamp();
   // Nothing is written before every directory is known to be writable.
   // The targets first: a refusal there leaves not even a backup directory behind.
   for (const auto& f : plan.files) ensure_writable_dir_for(root, f.path);

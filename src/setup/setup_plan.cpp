@@ -12,25 +12,17 @@
 #include "setup/grub_config.hpp"
 #include "setup/modprobe_conf.hpp"
 #include "setup/udev_rule.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
+#include "util/join.hpp"
 #include "uuid.hpp"
 
 namespace ptagent {
 
 namespace {
 
-constexpr const char* kModulesLoad = "/etc/modules-load.d/ptagent.conf";
-constexpr const char* kModprobeConf = "/etc/modprobe.d/ptagent.conf";
-constexpr const char* kKernelCmdline = "/etc/kernel/cmdline";
-constexpr const char* kGrubDefault = "/etc/default/grub";
 const char* const kHeader =
     "# Written by ptagent setup; 'ptagent setup revert' removes this file.\n";
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 void add_unique(std::vector<std::string>& v, const std::string& s) {
   if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
@@ -146,7 +138,7 @@ struct Renderer {
 
 bool is_foreign(const std::string& path) {
   return path == kGrubDefault || path == kInitramfsModules || path == kKernelCmdline ||
-         (path.rfind("/etc/default/grub.d/", 0) == 0 && path != kGrubDropin);
+         (path.rfind(std::string(kGrubDropinDir) + "/", 0) == 0 && path != kGrubDropin);
 }
 
 // Renders the files for `next`, compares them with the host, adds the state file and the
@@ -165,7 +157,7 @@ void finish(const Root& root, const SetupHost& host, const SetupState& next,
     if (before == after) continue;
     plan.files.push_back({path, before, after, is_foreign(path)});
     if (path == kGrubDropin || path == kGrubDefault || path == kKernelCmdline ||
-        path.rfind("/etc/default/grub", 0) == 0) {
+        path.rfind(kGrubDefault, 0) == 0) {
       boot = true;
     }
     if (path == kModprobeConf || path == kInitramfsModules || path == kDracutConf ||
@@ -216,7 +208,7 @@ GrubWords grub_words(const Root& root, const std::map<std::string, std::string>&
   GrubWords g;
   std::map<std::string, std::string> vars;
   std::vector<std::string> files = {kGrubDefault};
-  for (auto& f : dropin_files(root, {"/etc/default/grub.d"}, ".cfg")) {
+  for (auto& f : dropin_files(root, {kGrubDropinDir}, ".cfg")) {
     if (f != kGrubDropin) files.push_back(f);
   }
   for (const auto& f : files) {
@@ -257,7 +249,7 @@ std::vector<std::string> bls_words(const Root& root) {
     }
   }
   if (common) return *common;
-  return kernel_params(root.read("/proc/cmdline").value_or(""));
+  return kernel_params(root.read(kProcCmdline).value_or(""));
 }
 
 void record_foreign(SetupState& s, const std::string& item, const std::string& path,
@@ -286,7 +278,7 @@ void describe_cmdline(const CmdlineEdit& edit, const std::string& where, SetupPl
 
 std::string host_module_of(const Root& root, const Device& d, const ModuleAliases& aliases) {
   if (d.driver && !d.on_vfio()) {
-    if (auto m = root.link_name("/sys/bus/pci/drivers/" + *d.driver + "/module")) {
+    if (auto m = root.link_name(pci_driver_dir(*d.driver) + "/module")) {
       return normalize_module(*m);
     }
     return normalize_module(*d.driver);
@@ -319,7 +311,7 @@ SetupHost read_setup_host(const Root& root) {
   h.boot = detect_boot_target(root);
   h.initramfs = detect_initramfs_tool(root);
   h.vendor = cpu_vendor_of([&] {
-    const auto text = root.read("/proc/cpuinfo").value_or("");
+    const auto text = root.read(kProcCpuinfo).value_or("");
     const auto pos = text.find("vendor_id");
     if (pos == std::string::npos) return std::string();
     const auto colon = text.find(':', pos);
@@ -330,9 +322,8 @@ SetupHost read_setup_host(const Root& root) {
     return v;
   }());
   // An IOMMU already on names itself (the nested bench host: an AMD CPU model, VT-d).
-  h.vendor = iommu_vendor_of(root.list("/sys/class/iommu"), h.vendor);
-  if (auto rel = root.read_value("/proc/sys/kernel/osrelease"))
-    h.kernel = parse_kernel_release(*rel);
+  h.vendor = iommu_vendor_of(root.list(kIommuClassDir), h.vendor);
+  if (auto rel = root.read_value(kKernelOsrelease)) h.kernel = parse_kernel_release(*rel);
   for (const auto& v : root.list("/lib/modules")) {
     if (auto k = parse_kernel_release(v)) h.installed.push_back(*k);
   }
@@ -431,7 +422,7 @@ SetupPlan plan_setup_iommu(const Root& root, const SetupHost& host, Conflicts co
       } else {
         // kernel-install reads /proc/cmdline when the file is absent: start from it.
         std::vector<std::string> words;
-        for (auto& w : kernel_params(root.read("/proc/cmdline").value_or(""))) {
+        for (auto& w : kernel_params(root.read(kProcCmdline).value_or(""))) {
           if (w.rfind("BOOT_IMAGE=", 0) != 0 && w.rfind("initrd=", 0) != 0) words.push_back(w);
         }
         text = join(words, " ") + "\n";
@@ -691,7 +682,7 @@ SetupPlan plan_setup_mdev(const Root& root, const SetupHost& host, const BootMde
                 "e.g. " + mention(Input::mdev_parent) + " 0000:00:02.0 " +
                     mention(Input::mdev_type) + " i915-GVTg_V5_4");
   }
-  if (!root.is_dir("/sys/class/mdev_bus/" + m.parent + "/mdev_supported_types/" + m.type)) {
+  if (!root.is_dir(mdev_type_dir(m.parent, m.type))) {
     throw_not_found(m.parent + " " + m.type, "is not an mdev type of that parent",
                     "list the types with 'ptagent mdev types'");
   }
@@ -708,7 +699,7 @@ SetupPlan plan_setup_mdev(const Root& root, const SetupHost& host, const BootMde
                     "'ptagent setup revert mdev:" + uuid + "' first");
     }
   }
-  if (root.exists("/etc/mdevctl.d/" + m.parent + "/" + uuid)) {
+  if (root.exists(mdevctl_file(m.parent, uuid))) {
     throw_refused(uuid, "mdevctl already defines it (/etc/mdevctl.d/" + m.parent + "/" + uuid + ")",
                   "it is mdevctl's: manage it with mdevctl");
   }

@@ -7,13 +7,11 @@
 #include <vector>
 
 #include "pci/address.hpp"
+#include "sysfs/host_paths.hpp"
 
 namespace ptagent {
 
 class Root;
-
-inline constexpr const char* kSetupStateFile = "/etc/ptagent/setup.json";
-inline constexpr const char* kSetupBackupDir = "/etc/ptagent/backup";
 
 enum class BindMethod { by_id, by_address };
 const char* bind_method_name(BindMethod method);  // "by-id", "by-address"

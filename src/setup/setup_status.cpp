@@ -6,7 +6,9 @@
 #include "setup/kernel_cmdline.hpp"
 #include "setup/modprobe_conf.hpp"
 #include "setup/udev_rule.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
+#include "util/join.hpp"
 
 namespace ptagent {
 
@@ -40,14 +42,8 @@ const char* setup_item_state_id(SetupItemState state) {
 
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
-  return out;
-}
-
 bool module_present(const Root& root, const std::string& m) {
-  return root.is_dir("/sys/module/" + m);
+  return root.is_dir(module_dir(m));
 }
 
 }  // namespace
@@ -56,7 +52,7 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
                                           const Inventory& inv) {
   std::vector<SetupStatusLine> out;
   const SetupState& s = host.state;
-  const auto running = kernel_params(root.read("/proc/cmdline").value_or(""));
+  const auto running = kernel_params(root.read(kProcCmdline).value_or(""));
   auto on_cmdline = [&](const std::string& w) {
     const auto name = kernel_param_name(w);
     const auto value = kernel_param_value(w);
@@ -71,9 +67,9 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
   const auto wanted = iommu_params_for(host.vendor);
   if (!s.iommu_added.empty()) {
     const bool all = std::all_of(s.iommu_added.begin(), s.iommu_added.end(), on_cmdline);
-    out.push_back({"iommu", join(s.iommu_added), host.boot.description,
+    out.push_back({"iommu", join(s.iommu_added, " "), host.boot.description,
                    all ? SetupItemState::active : SetupItemState::pending_reboot,
-                   "/proc/cmdline: " + join(running)});
+                   std::string(kProcCmdline) + ": " + join(running, " ")});
   } else {
     // Active but not persisted: on the running command line, yet nothing configures it for the
     // next boot (given at the boot prompt, say). Only ptagent's own items are known for sure.
@@ -82,7 +78,7 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
       // No boot loader configuration to compare with (a VM booted with -kernel, a container):
       // what runs is all there is to say.
       if (all) {
-        out.push_back({"iommu", join(wanted), "", SetupItemState::not_persisted,
+        out.push_back({"iommu", join(wanted, " "), "", SetupItemState::not_persisted,
                        "on /proc/cmdline; ptagent cannot tell how this host boots (" +
                            host.boot.description + ")"});
       }
@@ -90,7 +86,7 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
       const SetupPlan would = plan_setup_iommu(root, host, Conflicts::keep);
       const bool configured = would.files.empty() && would.commands.empty();
       if (all && !configured) {
-        out.push_back({"iommu", join(wanted), "", SetupItemState::not_persisted,
+        out.push_back({"iommu", join(wanted, " "), "", SetupItemState::not_persisted,
                        "on /proc/cmdline, but not in " + host.boot.description});
       }
     }
@@ -107,11 +103,10 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
     for (const auto& m : modules) {
       if (!module_present(root, m)) missing.push_back(m);
     }
-    out.push_back({"modules", join(modules),
-                   std::string("/etc/modules-load.d/ptagent.conf") +
-                       (s.modules_initramfs ? " + initramfs" : ""),
+    out.push_back({"modules", join(modules, " "),
+                   std::string(kModulesLoad) + (s.modules_initramfs ? " + initramfs" : ""),
                    missing.empty() ? SetupItemState::active : SetupItemState::pending_reboot,
-                   missing.empty() ? "all in /sys/module" : "not loaded: " + join(missing)});
+                   missing.empty() ? "all in /sys/module" : "not loaded: " + join(missing, " ")});
   } else {
     std::vector<std::string> loaded_unlisted;
     for (const auto& m : {"vfio", "vfio_iommu_type1", "vfio_pci"}) {
@@ -120,7 +115,7 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
       }
     }
     if (!loaded_unlisted.empty()) {
-      out.push_back({"modules", join(loaded_unlisted), "", SetupItemState::not_persisted,
+      out.push_back({"modules", join(loaded_unlisted, " "), "", SetupItemState::not_persisted,
                      "loaded now, listed in no modules-load.d file nor /etc/modules"});
     }
   }
@@ -130,7 +125,7 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
     std::string what = std::string("vfio-pci ") + bind_method_name(b.method);
     if (b.method == BindMethod::by_id) what += " " + b.ids;
     const std::string where = b.method == BindMethod::by_id
-                                  ? "/etc/modprobe.d/ptagent.conf"
+                                  ? kModprobeConf
                                   : (b.driverctl ? driverctl_file(b.address) : kVfioRules);
     if (!d) {
       out.push_back({"bind:" + b.address.to_string(), what, where, SetupItemState::drifted,
@@ -170,19 +165,19 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
   }
   // mdevs.
   for (const auto& m : s.mdevs) {
-    const bool exists = root.exists("/sys/bus/mdev/devices/" + m.uuid);
+    const bool exists = root.exists(mdev_device_dir(m.uuid));
     out.push_back({"mdev:" + m.uuid, m.type + " on " + m.parent,
-                   "/etc/mdevctl.d/" + m.parent + "/" + m.uuid + " (mdevctl, auto)",
+                   mdevctl_file(m.parent, m.uuid) + " (mdevctl, auto)",
                    exists ? SetupItemState::active : SetupItemState::pending_reboot,
                    exists ? "exists in /sys/bus/mdev/devices" : "not created yet"});
   }
-  for (const auto& uuid : root.list("/sys/bus/mdev/devices")) {
+  for (const auto& uuid : root.list(kMdevDevicesDir)) {
     const bool ours = std::any_of(s.mdevs.begin(), s.mdevs.end(),
                                   [&](const BootMdev& m) { return m.uuid == uuid; });
     if (ours) continue;
     bool defined = false;
-    for (const auto& parent : root.list("/etc/mdevctl.d")) {
-      if (root.exists("/etc/mdevctl.d/" + parent + "/" + uuid)) defined = true;
+    for (const auto& parent : root.list(kMdevctlDir)) {
+      if (root.exists(mdevctl_file(parent, uuid))) defined = true;
     }
     if (!defined) {
       out.push_back({"mdev:" + uuid, "mdev", "", SetupItemState::not_persisted,

@@ -1,5 +1,6 @@
 #include "setup/udev_rule.hpp"
 
+#include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 
 namespace ptagent {
@@ -84,9 +85,9 @@ std::vector<UdevOverride> read_boot_overrides(const Root& root) {
     } catch (const std::exception&) {
     }
   }
-  for (const auto& name : root.list("/etc/udev/rules.d")) {
+  for (const auto& name : root.list(kUdevRulesDir)) {
     if (name.size() < 6 || name.compare(name.size() - 6, 6, ".rules") != 0) continue;
-    const std::string path = "/etc/udev/rules.d/" + name;
+    const std::string path = std::string(kUdevRulesDir) + "/" + name;
     if (auto text = root.read(path)) {
       auto part = parse_override_rules(*text, path);
       out.insert(out.end(), part.begin(), part.end());

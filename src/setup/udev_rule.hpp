@@ -10,14 +10,11 @@
 #include <vector>
 
 #include "pci/address.hpp"
+#include "sysfs/host_paths.hpp"
 
 namespace ptagent {
 
 class Root;
-
-inline constexpr const char* kVfioRules = "/etc/udev/rules.d/ptagent-vfio.rules";
-inline constexpr const char* kSriovRules = "/etc/udev/rules.d/ptagent-sriov.rules";
-inline constexpr const char* kDriverctlDir = "/etc/driverctl.d";
 
 // One rule line: at add, driver_override is set (a driver that probes later honours it) and a
 // driver that already took the device (built in, or loaded from the initramfs) lets it go.

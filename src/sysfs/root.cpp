@@ -15,7 +15,10 @@
 #include <utility>
 
 #include "error.hpp"
+#include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
+#include "util/fd.hpp"
+#include "util/path_text.hpp"
 
 namespace ptagent {
 
@@ -38,16 +41,6 @@ int sys_openat2(int dirfd, const std::string& path, int flags, unsigned mode) {
     return -errno;
   }
 }
-
-struct Fd {
-  int fd;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
 
 bool has_embedded_nul(std::string_view s) {
   return s.find('\0') != std::string_view::npos;
@@ -106,13 +99,30 @@ int Root::open_in_root(std::string_view abs, int flags, unsigned mode) const {
   return sys_openat2(dirfd_, relative_part(abs), flags | O_NOFOLLOW, mode);
 }
 
+int Root::make_dir(std::string_view abs, unsigned mode) const {
+  if (has_embedded_nul(abs)) return EINVAL;
+  const std::string name = base_name(abs);
+  if (name.empty() || name == "." || name == "..") return EINVAL;
+  Fd dir(open_path(parent_dir(abs), O_RDONLY | O_DIRECTORY));
+  if (!dir.ok()) return -dir.get();
+  return ::mkdirat(dir.get(), name.c_str(), static_cast<mode_t>(mode)) == 0 ? 0 : errno;
+}
+
+int Root::make_dirs(std::string_view abs, unsigned mode) const {
+  if (abs.empty() || abs == "/" || is_dir(abs)) return 0;
+  if (const int err = make_dirs(parent_dir(abs), mode)) return err;
+  const int err = make_dir(abs, mode);
+  if (err == EEXIST) return is_dir(abs) ? 0 : ENOTDIR;
+  return err;
+}
+
 std::optional<std::string> Root::read(std::string_view abs, std::size_t max_bytes) const {
   Fd f(open_path(abs, O_RDONLY));
-  if (f.fd < 0) return std::nullopt;
+  if (f.get() < 0) return std::nullopt;
   std::string out;
   char buf[8192];
   while (out.size() < max_bytes) {
-    ssize_t n = ::read(f.fd, buf, std::min(sizeof buf, max_bytes - out.size()));
+    ssize_t n = ::read(f.get(), buf, std::min(sizeof buf, max_bytes - out.size()));
     if (n < 0) {
       if (errno == EINTR) continue;
       return std::nullopt;
@@ -140,9 +150,9 @@ std::optional<std::string> Root::read_link(std::string_view abs) const {
   std::string dir = slash == std::string::npos ? "." : rel.substr(0, slash);
   std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
   Fd d(sys_openat2(dirfd_, dir, O_PATH | O_DIRECTORY, 0));
-  if (d.fd < 0) return std::nullopt;
+  if (d.get() < 0) return std::nullopt;
   char buf[4096];
-  ssize_t n = ::readlinkat(d.fd, name.c_str(), buf, sizeof buf - 1);
+  ssize_t n = ::readlinkat(d.get(), name.c_str(), buf, sizeof buf - 1);
   if (n < 0) return std::nullopt;
   return std::string(buf, static_cast<std::size_t>(n));
 }
@@ -155,13 +165,13 @@ std::optional<std::string> Root::link_name(std::string_view name) const {
 
 std::optional<std::string> Root::resolve(std::string_view abs) const {
   Fd f(open_path(abs, O_PATH));
-  if (f.fd < 0) return std::nullopt;
-  return path_of(f.fd);
+  if (f.get() < 0) return std::nullopt;
+  return path_of(f.get());
 }
 
 std::optional<std::string> Root::path_of(int fd) const {
   char buf[4096];
-  std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  const std::string proc = proc_self_fd(fd);
   ssize_t n = ::readlink(proc.c_str(), buf, sizeof buf - 1);
   if (n < 0) return std::nullopt;
   std::string real(buf, static_cast<std::size_t>(n));
@@ -194,12 +204,12 @@ std::vector<std::string> Root::list(std::string_view abs) const {
 
 bool Root::exists(std::string_view abs) const {
   Fd f(open_path(abs, O_PATH));
-  return f.fd >= 0;
+  return f.get() >= 0;
 }
 
 bool Root::is_dir(std::string_view abs) const {
   Fd f(open_path(abs, O_PATH | O_DIRECTORY));
-  return f.fd >= 0;
+  return f.get() >= 0;
 }
 
 bool Root::is_symlink(std::string_view abs) const {

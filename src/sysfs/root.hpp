@@ -43,9 +43,15 @@ class Root {
   bool is_dir(std::string_view abs) const;
   bool is_symlink(std::string_view abs) const;
 
-  // Opens a file for writing inside the base (no symlink at the last component). Returns the
-  // file descriptor or -errno. Used only by the sysfs writer and the journal.
+  // Opens a file inside the base (no symlink at the last component), for writing or as a
+  // directory to work in (O_RDONLY | O_DIRECTORY). Returns the file descriptor or -errno. The one
+  // way core code opens host files under /sys, /run and /etc for writing.
   int open_in_root(std::string_view abs, int flags, unsigned mode = 0) const;
+  // Creates the directory abs inside the base (its parent must exist). 0, or the errno of
+  // mkdir(2) (EEXIST when something is there already).
+  int make_dir(std::string_view abs, unsigned mode) const;
+  // The same for abs and every missing parent; 0 when abs is a directory afterwards.
+  int make_dirs(std::string_view abs, unsigned mode) const;
 
  private:
   friend class SysDir;

@@ -4,47 +4,33 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
-#include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <system_error>
-#include <thread>
 
 #include "sysfs/root.hpp"
+#include "util/bounded_call.hpp"
 
 namespace ptagent {
 
 namespace {
 
-// Shared between the caller and the worker; the worker may outlive the call when it times out.
-struct PendingWrite {
-  std::mutex mutex;
-  std::condition_variable done_cv;
-  bool done = false;
-  int result = 0;
-  int fd = -1;
-  std::string value;
-};
-
-void run_write(const std::shared_ptr<PendingWrite>& w) {
+// One write(2) of the whole value, then close; 0 or the errno.
+int write_and_close(int fd, const std::string& value) {
   int result = 0;
   for (;;) {
-    ssize_t n = ::write(w->fd, w->value.data(), w->value.size());
+    ssize_t n = ::write(fd, value.data(), value.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       result = errno;
-    } else if (static_cast<std::size_t>(n) != w->value.size()) {
+    } else if (static_cast<std::size_t>(n) != value.size()) {
       result = EIO;  // sysfs takes a value in one write or not at all
     }
     break;
   }
   // close() can report an error of its own; the write's errno wins.
-  if (::close(w->fd) != 0 && result == 0 && errno != EINTR) result = errno;
-  std::lock_guard<std::mutex> lock(w->mutex);
-  w->result = result;
-  w->done = true;
-  w->done_cv.notify_all();
+  if (::close(fd) != 0 && result == 0 && errno != EINTR) result = errno;
+  return result;
 }
 
 }  // namespace
@@ -57,28 +43,17 @@ int RealSysfsWriter::write(const std::string& path, std::string_view value) {
   const int fd = root_.open_in_root(path, O_WRONLY);
   if (fd < 0) return -fd;
 
-  auto w = std::make_shared<PendingWrite>();
-  w->fd = fd;
-  w->value.assign(value);
-  std::thread worker;
+  std::optional<int> result;
   try {
-    worker = std::thread(run_write, w);
+    result = call_with_timeout<int>([fd, v = std::string(value)] { return write_and_close(fd, v); },
+                                    timeout_);
   } catch (const std::system_error&) {
     ::close(fd);
     return EAGAIN;
   }
-
-  std::unique_lock<std::mutex> lock(w->mutex);
-  if (w->done_cv.wait_for(lock, timeout_, [&] { return w->done; })) {
-    lock.unlock();
-    worker.join();
-    return w->result;
-  }
-  // The store handler is stuck in the kernel. The detached thread keeps the shared state alive;
-  // its fd stays open (leaks) until the write returns, if it ever does.
-  lock.unlock();
-  worker.detach();
-  return ETIMEDOUT;
+  // A store handler stuck in the kernel: its thread goes on alone, and the fd stays open (leaks)
+  // until the write returns, if it ever does.
+  return result ? *result : ETIMEDOUT;
 }
 
 }  // namespace ptagent

@@ -5,14 +5,12 @@
 #include <libvirt/libvirt.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
+#include <utility>
 
 #include "pci/address.hpp"
+#include "util/bounded_call.hpp"
 
 namespace ptagent::virt {
 
@@ -36,35 +34,20 @@ bool calls_abandoned();
 template <typename T>
 T bounded(const std::string& what, std::chrono::milliseconds timeout, std::function<T()> fn,
           std::function<bool(const T&)> failed, LibvirtError& error) {
-  struct State {
-    std::mutex m;
-    std::condition_variable cv;
-    bool done = false;
-    T result{};
-    LibvirtError err;
-  };
-  auto st = std::make_shared<State>();
-  std::thread worker([st, fn, failed]() {
-    T r = fn();
-    LibvirtError e;
-    if (failed(r)) e = take_last_error();
-    std::lock_guard<std::mutex> lock(st->m);
-    st->result = r;
-    st->err = std::move(e);
-    st->done = true;
-    st->cv.notify_all();
-  });
-  std::unique_lock<std::mutex> lock(st->m);
-  if (!st->cv.wait_for(lock, timeout, [&] { return st->done; })) {
-    lock.unlock();
-    worker.detach();
+  auto r = call_with_timeout<std::pair<T, LibvirtError>>(
+      [fn, failed] {
+        T value = fn();
+        LibvirtError e;
+        if (failed(value)) e = take_last_error();
+        return std::pair<T, LibvirtError>(value, std::move(e));
+      },
+      timeout);
+  if (!r) {
     mark_abandoned();
     throw_timeout(what, timeout);
   }
-  lock.unlock();
-  worker.join();
-  error = st->err;
-  return st->result;
+  error = std::move(r->second);
+  return r->first;
 }
 
 class Connection {

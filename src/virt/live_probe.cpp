@@ -8,6 +8,7 @@
 #include "error.hpp"
 #include "ops/vfio_holders.hpp"
 #include "pci/device.hpp"
+#include "util/join.hpp"
 #include "virt/connection.hpp"
 #include "virt/domain_ops.hpp"
 #include "virt/nodedev_ops.hpp"
@@ -18,12 +19,6 @@ namespace {
 
 std::string message_of(const Error& e) {
   return e.cause() + (e.hint().empty() ? "" : " — " + e.hint());
-}
-
-std::string join(const std::vector<PciAddress>& list) {
-  std::string out;
-  for (const auto& a : list) out += (out.empty() ? "" : " ") + a.to_string();
-  return out;
 }
 
 }  // namespace
@@ -162,12 +157,12 @@ ProbeConclusion conclude_probe(const ResetAnalysis& r, const std::optional<LiveP
       break;
     case LiveOutcome::not_checked:
       c.verdict = ProbeVerdict::not_checked;
-      c.reason =
-          live->why + (r.reason.empty()
-                           ? ""
-                           : "; the static analysis says: " + assignability_name(r.verdict) +
-                                 (r.verdict == Assignability::together ? " " + join(r.together_with)
-                                                                       : std::string()));
+      c.reason = live->why +
+                 (r.reason.empty()
+                      ? ""
+                      : "; the static analysis says: " + assignability_name(r.verdict) +
+                            (r.verdict == Assignability::together ? " " + join(r.together_with, " ")
+                                                                  : std::string()));
       break;
     case LiveOutcome::refused:  // a reset refused for a device only assignable together
       c.reason += "; libvirt could not reset it alone, as expected";

@@ -4,25 +4,14 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "uuid.hpp"
+#include "xml/load.hpp"
 
 namespace ptagent {
 
 namespace {
 
 constexpr const char* kPtagentNs = "urn:x-ptagent:passthrough:1";
-
-bool valid_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string lower(std::string s) {
   for (char& c : s) {
@@ -69,14 +58,8 @@ bool domain_xml_mentions_passthrough(std::string_view xml) {
 }
 
 DomainInfo parse_domain_xml(std::string_view xml) {
-  if (xml.size() > kMaxDomainXml) throw_usage("domain XML", "is larger than 16 MiB");
-  if (xml.find("<!DOCTYPE") != std::string_view::npos ||
-      xml.find("<!ENTITY") != std::string_view::npos) {
-    throw_usage("domain XML", "contains a DTD or entity declarations, which libvirt never writes");
-  }
   pugi::xml_document doc;
-  auto res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default & ~pugi::parse_doctype);
-  if (!res) throw_usage("domain XML", std::string("is not well-formed XML: ") + res.description());
+  load_untrusted_xml(doc, xml, {"domain XML", kMaxDomainXml, ", which libvirt never writes"});
   pugi::xml_node dom = doc.child("domain");
   if (!dom) dom = doc.child("domstatus").child("domain");
   if (!dom) throw_usage("domain XML", "has no <domain> element");
@@ -84,7 +67,7 @@ DomainInfo parse_domain_xml(std::string_view xml) {
   DomainInfo info;
   info.name = dom.child_value("name");
   std::string uuid = dom.child_value("uuid");
-  if (!uuid.empty() && !valid_uuid(uuid)) throw_usage("domain XML", "has a malformed <uuid>");
+  if (!uuid.empty() && !is_uuid_text(uuid)) throw_usage("domain XML", "has a malformed <uuid>");
   info.uuid = lower(uuid);
 
   for (pugi::xml_node hd : dom.child("devices").children("hostdev")) {
@@ -100,7 +83,8 @@ DomainInfo parse_domain_xml(std::string_view xml) {
       info.pci.push_back(h);
     } else if (type == "mdev") {
       std::string u = addr.attribute("uuid").value();
-      if (!valid_uuid(u)) throw_usage("domain XML", "an mdev <hostdev> has no valid address uuid");
+      if (!is_uuid_text(u))
+        throw_usage("domain XML", "an mdev <hostdev> has no valid address uuid");
       info.mdevs.push_back({lower(u), hd.attribute("model").value()});
     }
   }

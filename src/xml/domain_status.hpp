@@ -9,6 +9,7 @@
 #include "ops/mdev.hpp"
 #include "ops/sriov.hpp"
 #include "pci/address.hpp"
+#include "sysfs/host_paths.hpp"
 
 namespace ptagent {
 
@@ -31,7 +32,8 @@ struct RunningDomains {
 };
 
 // Every *.xml under dir (libvirt removes a domain's status file when it stops).
-RunningDomains read_running_domains(const Root& root, const std::string& dir = "/run/libvirt/qemu");
+RunningDomains read_running_domains(const Root& root,
+                                    const std::string& dir = kLibvirtQemuStatusDir);
 
 // "running domain web1" for each device a running domain holds.
 PciHolders status_pci_holders(const RunningDomains& running);

@@ -6,6 +6,8 @@
 #include "error.hpp"
 #include "ops/mdev.hpp"
 #include "printable.hpp"
+#include "uuid.hpp"
+#include "xml/load.hpp"
 #include "xml/pretty.hpp"
 
 namespace ptagent {
@@ -227,15 +229,8 @@ PassthroughMetadata parse_metadata(const pugi::xml_node& element, MetadataNamesp
 }
 
 PassthroughMetadata parse_metadata(std::string_view xml, MetadataNamespace ns) {
-  if (xml.size() > kMaxMetadataXml) throw_usage(kObject, "is larger than 1 MiB");
-  if (xml.find("<!DOCTYPE") != std::string_view::npos ||
-      xml.find("<!ENTITY") != std::string_view::npos) {
-    throw_usage(kObject, "contains a DTD or entity declarations");
-  }
   pugi::xml_document doc;
-  auto res = doc.load_buffer(xml.data(), xml.size(),
-                             (pugi::parse_default | pugi::parse_comments) & ~pugi::parse_doctype);
-  if (!res) throw_usage(kObject, std::string("is not well-formed XML: ") + res.description());
+  load_untrusted_xml(doc, xml, {kObject, kMaxMetadataXml, "", true});
   return parse_metadata(doc.document_element(), ns);
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "error.hpp"
+#include "xml/load.hpp"
 
 namespace ptagent {
 
@@ -26,15 +27,8 @@ long long field(const pugi::xml_node& cap, const char* name) {
 }  // namespace
 
 PciAddress parse_nodedev_xml(std::string_view xml) {
-  if (xml.size() > kMaxNodedevXml) throw_usage("nodedev XML", "is larger than 1 MiB");
-  if (xml.find("<!DOCTYPE") != std::string_view::npos ||
-      xml.find("<!ENTITY") != std::string_view::npos) {
-    throw_usage("nodedev XML", "contains a DTD or entity declarations, which libvirt never writes");
-  }
   pugi::xml_document doc;
-  // No entity expansion beyond the predefined ones; pugixml never loads external resources.
-  auto res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default & ~pugi::parse_doctype);
-  if (!res) throw_usage("nodedev XML", std::string("is not well-formed XML: ") + res.description());
+  load_untrusted_xml(doc, xml, {"nodedev XML", kMaxNodedevXml, ", which libvirt never writes"});
   pugi::xml_node device = doc.child("device");
   if (!device)
     throw_usage("nodedev XML", "has no <device> root element",

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "util/join.hpp"
 #include "xml/embedded_schemas.hpp"
 
 namespace ptagent {
@@ -278,8 +279,7 @@ std::map<std::string, Loaded>& cache() {
 }  // namespace
 
 std::string ValidationResult::summary() const {
-  std::string out;
-  for (const auto& m : messages) out += (out.empty() ? "" : "; ") + m;
+  std::string out = join(messages, "; ");
   return out;
 }
 

@@ -12,15 +12,18 @@
 namespace ptagent::hook {
 
 std::unique_ptr<SysfsWriter> make_writer(const Root& root, const HookConfig&) {
-  if (const char* at = std::getenv("PTAGENT_SIM_KILL_AT_JOURNAL_STEP"); at && *at) {
-    const long n = std::strtol(at, nullptr, 10);
-    auto seen = std::make_shared<long>(0);  // the seam calls copies of the function
-    set_journal_fault(root.base(), [n, seen](JournalStep) {
-      if (++*seen == n) std::raise(SIGKILL);
-      return 0;
-    });
-  }
   return std::make_unique<testing::KernelDouble>(root);
+}
+
+JournalFault make_journal_fault(const Root&) {
+  const char* at = std::getenv("PTAGENT_SIM_KILL_AT_JOURNAL_STEP");
+  if (!at || !*at) return {};
+  const long n = std::strtol(at, nullptr, 10);
+  auto seen = std::make_shared<long>(0);  // the seam calls copies of the function
+  return [n, seen](JournalStep) {
+    if (++*seen == n) std::raise(SIGKILL);
+    return 0;
+  };
 }
 
 }  // namespace ptagent::hook

@@ -97,14 +97,13 @@ Counts count_prepare() {
   TempHost h = TempHost::copy_of("workstation");
   KernelDouble k(h.root());
   Counts c;
-  set_journal_fault(h.root().base(), [&c](JournalStep) {
-    ++c.journal_steps;
-    return 0;
-  });
   std::ostringstream err;
   hook::HookDeps deps{h.root(), k, hook::HookConfig{}, err, [](const std::string&) {}};
+  deps.journal_fault = [&c](JournalStep) {
+    ++c.journal_steps;
+    return 0;
+  };
   const int rc = hook::run_hook({"guest", "prepare", "begin", "-"}, workstation_guest_xml(), deps);
-  set_journal_fault(h.root().base(), nullptr);
   EXPECT_EQ(rc, 0) << err.str();
   c.writes = k.write_count();
   return c;

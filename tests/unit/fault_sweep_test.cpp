@@ -59,6 +59,7 @@ struct Env : ptagent::testing::SimHost {
     const test::CliResult r = test::run_command(host.dir(), [&](cli::Context& ctx) {
       ctx.use_sysfs(kernel);
       ctx.use_settle(kFast);
+      ctx.use_journal_fault(journal_fault);
       if (name == "bind") return cli::cmd_bind(ctx, rest);
       if (name == "restore") return cli::cmd_restore(ctx, rest);
       if (name == "sriov") return cli::cmd_sriov(ctx, rest);
@@ -76,12 +77,15 @@ struct Env : ptagent::testing::SimHost {
     hook::HookDeps deps{host.root(), kernel, hook::HookConfig{}, err,
                         [&log](const std::string& line) { log += line + "\n"; }};
     deps.config.busy_retry = std::chrono::milliseconds(1);
+    deps.journal_fault = journal_fault;
     r.code = hook::run_hook({"guest", op, sub, "-"}, xml, deps);
     r.text = err.str() + log;
     return r;
   }
 
   std::vector<Change> journal() const { return Journal(host.root()).load(); }
+
+  JournalFault journal_fault;  // handed to every journal the operation builds
 };
 
 void expect_ok(const Outcome& r, const std::string& what) {
@@ -311,27 +315,27 @@ std::string journal_step_text(JournalStep s) {
   return "?";
 }
 
-// Counts the journal steps of a run, and fails the n-th one (0: none) with err.
+// Counts the journal steps of a run in env, and fails the n-th one (0: none) with err.
 class JournalFaults {
  public:
-  JournalFaults(const Root& root, std::size_t fail_at, int err) : base_(root.base()) {
-    set_journal_fault(base_, [this, fail_at, err](JournalStep step) {
+  JournalFaults(Env& env, std::size_t fail_at, int err) : env_(env) {
+    env_.journal_fault = [this, fail_at, err](JournalStep step) {
       ++seen_;
       if (seen_ == fail_at) {
         failed_ = step;
         return err;
       }
       return 0;
-    });
+    };
   }
-  ~JournalFaults() { set_journal_fault(base_, nullptr); }
+  ~JournalFaults() { env_.journal_fault = nullptr; }
   JournalFaults(const JournalFaults&) = delete;
   JournalFaults& operator=(const JournalFaults&) = delete;
   std::size_t seen() const { return seen_; }
   std::optional<JournalStep> failed() const { return failed_; }
 
  private:
-  std::string base_;
+  Env& env_;
   std::size_t seen_ = 0;
   std::optional<JournalStep> failed_;
 };
@@ -350,7 +354,7 @@ Clean clean_run(const Op& op) {
   c.journal_before = e.journal();
   const std::size_t w0 = e.kernel.write_count();
   {
-    JournalFaults count(e.host.root(), 0, 0);
+    JournalFaults count(e, 0, 0);
     const Outcome r = op.run(e);
     EXPECT_EQ(r.code, 0) << op.name << ": the clean run failed: " << r.text;
     c.journal_steps = count.seen();
@@ -443,7 +447,7 @@ TEST_P(FaultSweep, FailureAtEverySysfsAndJournalWrite) {
     Outcome r;
     std::optional<JournalStep> failed;
     {
-      JournalFaults faults(e.host.root(), n, n % 2 ? ENOSPC : EIO);
+      JournalFaults faults(e, n, n % 2 ? ENOSPC : EIO);
       r = op.run(e);
       failed = faults.failed();
     }

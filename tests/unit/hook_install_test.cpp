@@ -8,6 +8,7 @@
 
 #include "error.hpp"
 #include "support/cli_runner.hpp"
+#include "sysfs/root.hpp"
 
 using namespace ptagent;
 namespace fs = std::filesystem;
@@ -32,36 +33,37 @@ class HookInstall : public ::testing::Test {
   }
   fs::path dir_;
   std::string hooks_, binary_;
+  const Root root_{"/"};
 };
 
 TEST_F(HookInstall, FreeSlotGetsQemu) {
-  auto plan = plan_hook_install(hooks_, binary_, "");
+  auto plan = plan_hook_install(root_, hooks_, binary_, "");
   EXPECT_EQ(plan.target, hooks_ + "/qemu");
   EXPECT_FALSE(plan.beside_foreign);
-  install_hook(plan);
+  install_hook(root_, plan);
   struct stat st;
   ASSERT_EQ(stat((hooks_ + "/qemu").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0755u);
-  EXPECT_EQ(hook_status(hooks_).installed_at, hooks_ + "/qemu");
+  EXPECT_EQ(hook_status(root_, hooks_).installed_at, hooks_ + "/qemu");
   // Installing again replaces our own copy.
-  auto again = plan_hook_install(hooks_, binary_, "");
+  auto again = plan_hook_install(root_, hooks_, binary_, "");
   EXPECT_TRUE(again.replaces_ours);
-  EXPECT_EQ(uninstall_hook(hooks_), hooks_ + "/qemu");
+  EXPECT_EQ(uninstall_hook(root_, hooks_), hooks_ + "/qemu");
   EXPECT_FALSE(fs::exists(hooks_ + "/qemu"));
-  EXPECT_FALSE(uninstall_hook(hooks_));
+  EXPECT_FALSE(uninstall_hook(root_, hooks_));
 }
 
 TEST_F(HookInstall, ForeignHookStaysAndOursGoesToQemuD) {
   fs::create_directories(hooks_);
   std::ofstream(hooks_ + "/qemu") << "#!/bin/sh\n# someone else's hook\nexit 0\n";
-  auto plan = plan_hook_install(hooks_, binary_, "");
+  auto plan = plan_hook_install(root_, hooks_, binary_, "");
   EXPECT_EQ(plan.target, hooks_ + "/qemu.d/ptagent");
   EXPECT_TRUE(plan.beside_foreign);
-  install_hook(plan);
+  install_hook(root_, plan);
   EXPECT_NE(read(hooks_ + "/qemu").find("someone else's hook"), std::string::npos);
-  EXPECT_EQ(hook_status(hooks_).main, HookFile::foreign);
-  EXPECT_EQ(hook_status(hooks_).dropin, HookFile::ours);
-  EXPECT_EQ(uninstall_hook(hooks_), hooks_ + "/qemu.d/ptagent");
+  EXPECT_EQ(hook_status(root_, hooks_).main, HookFile::foreign);
+  EXPECT_EQ(hook_status(root_, hooks_).dropin, HookFile::ours);
+  EXPECT_EQ(uninstall_hook(root_, hooks_), hooks_ + "/qemu.d/ptagent");
   EXPECT_TRUE(fs::exists(hooks_ + "/qemu"));  // never touched
 }
 
@@ -70,7 +72,7 @@ TEST_F(HookInstall, RefusesToOverwriteForeignDropin) {
   std::ofstream(hooks_ + "/qemu") << "#!/bin/sh\nexit 0\n";
   std::ofstream(hooks_ + "/qemu.d/ptagent") << "#!/bin/sh\n# not ours\n";
   try {
-    plan_hook_install(hooks_, binary_, "");
+    plan_hook_install(root_, hooks_, binary_, "");
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::refused);
@@ -81,18 +83,18 @@ TEST_F(HookInstall, RefusesToOverwriteForeignDropin) {
 
 TEST_F(HookInstall, NotOurBinaryIsRefused) {
   std::ofstream(dir_ / "other") << "just a file";
-  EXPECT_THROW(plan_hook_install(hooks_, (dir_ / "other").string(), ""), Error);
-  EXPECT_THROW(plan_hook_install(hooks_, (dir_ / "missing").string(), ""), Error);
+  EXPECT_THROW(plan_hook_install(root_, hooks_, (dir_ / "other").string(), ""), Error);
+  EXPECT_THROW(plan_hook_install(root_, hooks_, (dir_ / "missing").string(), ""), Error);
   EXPECT_FALSE(fs::exists(hooks_ + "/qemu"));
 }
 
 TEST_F(HookInstall, WrapperForSimulatedHosts) {
-  auto plan = plan_hook_install(hooks_, binary_, "/tmp/sim host's");
-  install_hook(plan);
+  auto plan = plan_hook_install(root_, hooks_, binary_, "/tmp/sim host's");
+  install_hook(root_, plan);
   std::string text = read(hooks_ + "/qemu");
   EXPECT_EQ(text.rfind("#!/bin/sh\n", 0), 0u);
   EXPECT_NE(text.find("PTAGENT_ROOT='/tmp/sim host'\\''s'"), std::string::npos) << text;
-  EXPECT_EQ(hook_status(hooks_).main, HookFile::ours);
+  EXPECT_EQ(hook_status(root_, hooks_).main, HookFile::ours);
 }
 
 TEST_F(HookInstall, Cli) {

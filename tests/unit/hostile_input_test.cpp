@@ -24,6 +24,7 @@
 #include "pci/address.hpp"
 #include "support/cli_runner.hpp"
 #include "support/kernel_double.hpp"
+#include "support/plan_and_bind.hpp"
 #include "support/sim_host.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
@@ -35,6 +36,7 @@
 
 using namespace ptagent;
 using ptagent::testing::host_state;
+using ptagent::testing::plan_and_bind;
 using ptagent::testing::TempHost;
 namespace fs = std::filesystem;
 
@@ -532,7 +534,7 @@ TEST(HostileInput, APlantedDriverOverrideSymlinkIsNotWrittenThrough) {
     r.devices = {parse_pci_address("01:00.1")};
     r.partial = PartialGroup::checked_by_caller;  // this test is about the write, not the group
     try {
-      bind_devices(h.host.root(), real, j, r);
+      plan_and_bind(h.host.root(), real, j, r);
       ADD_FAILURE() << "bound through a planted symlink";
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("driver_override"), std::string::npos) << e.what();
@@ -561,7 +563,7 @@ TEST(HostileInput, APlantedUnbindSymlinkIsNotWrittenThrough) {
   r.devices = {parse_pci_address("01:00.0")};
   r.group = GroupMode::whole_group;
   try {
-    bind_devices(h.host.root(), h.kernel, j, r);
+    plan_and_bind(h.host.root(), h.kernel, j, r);
     ADD_FAILURE() << "bound through a planted unbind link";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("unbind from snd_hda_intel failed"), std::string::npos)

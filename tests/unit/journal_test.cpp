@@ -366,11 +366,10 @@ TEST(Journal, AFailureAtEveryWriteStepChangesNothing) {
       const std::string file = h.real("/run/ptagent/journal.json");
       const bool existed = fs::exists(file);
       const std::string before = existed ? slurp(file) : "";
-      set_journal_fault(h.root().base(), [&](JournalStep s) { return s == steps[i] ? EIO : 0; });
+      Journal faulty(h.root(), kStateDir, [&](JournalStep s) { return s == steps[i] ? EIO : 0; });
       const std::string e = error_of([&] {
-        j.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:02:00.0")); });
+        faulty.update([](std::vector<Change>& c) { c.push_back(bind_change("0000:02:00.0")); });
       });
-      set_journal_fault(h.root().base(), nullptr);
       EXPECT_NE(e.find(texts[i]), std::string::npos) << journal_step_name(steps[i]) << ": " << e;
       EXPECT_NE(e.find("Input/output error"), std::string::npos) << e;
       EXPECT_EQ(fs::exists(file), existed) << journal_step_name(steps[i]);

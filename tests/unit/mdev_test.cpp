@@ -99,39 +99,6 @@ TEST(Mdev, TypeNamesNeverLeaveTheParentsDirectory) {
   EXPECT_NO_THROW(check_mdev_parent_name("matrix"));
 }
 
-TEST(Mdev, ParsesUuids) {
-  EXPECT_EQ(parse_uuid_text("4B20D080-1B54-4048-85B3-A6A62D165C01"), kU1);
-  EXPECT_EQ(parse_uuid_text(kU1), kU1);
-  for (const char* bad :
-       {"", "4b20d080", "4b20d0801b54404885b3a6a62d165c01", "4b20d080-1b54-4048-85b3-a6a62d165c0",
-        "4b20d080-1b54-4048-85b3-a6a62d165c011", "4b20d080_1b54-4048-85b3-a6a62d165c01",
-        "4b20d080-1b54-4048-85b3-a6a62d165c0g", "../../../../../../../../etc/passwd00"}) {
-    const Error e = error_of([&] { parse_uuid_text(bad); });
-    EXPECT_EQ(e.kind(), ErrorKind::usage) << bad;
-    EXPECT_NE(e.cause().find("not a UUID"), std::string::npos);
-  }
-  std::set<std::string> seen;
-  for (int i = 0; i < 50; ++i) {
-    const std::string u = random_uuid_v4();
-    ASSERT_EQ(try_parse_uuid_text(u), u);                           // well-formed and lower case
-    EXPECT_EQ(u[14], '4');                                          // version 4
-    EXPECT_NE(std::string("89ab").find(u[19]), std::string::npos);  // RFC 4122 variant
-    seen.insert(u);
-  }
-  EXPECT_EQ(seen.size(), 50u);
-}
-
-TEST(Mdev, EditDistanceAndNearMisses) {
-  EXPECT_EQ(edit_distance("", ""), 0u);
-  EXPECT_EQ(edit_distance("abc", ""), 3u);
-  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
-  EXPECT_EQ(edit_distance("0000:00:02.1", "0000:00:02.0"), 1u);
-  const std::vector<std::string> types{"i915-GVTg_V5_4", "i915-GVTg_V5_8"};
-  EXPECT_EQ(closest_name("i915-GVTg_V5_5", types), "i915-GVTg_V5_4");
-  EXPECT_EQ(closest_name("i915-GVTg_V5_8x", types), "i915-GVTg_V5_8");
-  EXPECT_EQ(closest_name("nvidia-155", types), "");
-}
-
 TEST(Mdev, CreateAndRemoveChangeTheDeviceTreeAndAvailableInstances) {
   TempHost host = TempHost::copy_of("workstation");
   KernelDouble kernel(host.root());

@@ -10,6 +10,7 @@
 #include "ops/vfio_bind.hpp"
 #include "support/kernel_double.hpp"
 #include "support/pci_address.hpp"
+#include "support/plan_and_bind.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
@@ -17,6 +18,7 @@ using namespace ptagent;
 using ptagent::testing::A;
 using ptagent::testing::host_state;
 using ptagent::testing::KernelDouble;
+using ptagent::testing::plan_and_bind;
 using ptagent::testing::TempHost;
 namespace fs = std::filesystem;
 
@@ -47,7 +49,7 @@ TEST(Restore, UndoesBindThenSriovNewestFirst) {
     c.push_back(s);
   });
   ASSERT_EQ(k.write(kDev + "0000:01:00.1/sriov_numvfs", "2"), 0);
-  bind_devices(h.root(), k, j, group_of("01:10.1"));
+  plan_and_bind(h.root(), k, j, group_of("01:10.1"));
   ASSERT_EQ(h.root().link_name(kDev + "0000:01:10.1/driver"), "vfio-pci");
 
   const auto out = restore_all(h.root(), k, j);
@@ -118,7 +120,7 @@ TEST(Restore, AFailedEntryStaysAndTheOthersAreUndone) {
   KernelDouble k(h.root());
   Journal j(h.root());
   const std::string start = host_state(h.root());
-  bind_devices(h.root(), k, j, group_of("01:00.0"));
+  plan_and_bind(h.root(), k, j, group_of("01:00.0"));
   k.fail_writes_to("0000:01:00.1/driver_override", EIO);
   auto out = restore_all(h.root(), k, j);
   ASSERT_EQ(out.size(), 2u);

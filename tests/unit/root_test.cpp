@@ -86,6 +86,20 @@ TEST_F(RootTest, OpenInRootRefusesSymlinkAtLastComponent) {
   if (fd >= 0) close(fd);
 }
 
+TEST_F(RootTest, MakesDirectoriesInsideRoot) {
+  Root root(dir_.string());
+  EXPECT_EQ(root.make_dirs("/run/a/b", 0755), 0);
+  EXPECT_TRUE(fs::is_directory(dir_ / "run/a/b"));
+  EXPECT_EQ(root.make_dirs("/run/a/b", 0755), 0);  // already there
+  EXPECT_EQ(root.make_dir("/run/a/b", 0755), EEXIST);
+  EXPECT_EQ(root.make_dir("/run/missing/c", 0755), ENOENT);
+  EXPECT_EQ(root.make_dirs("/etc/passwd/x", 0755), ENOTDIR);
+  // Through an absolute link: still inside the root.
+  fs::create_directory_symlink("/run", dir_ / "etc/run-link");
+  EXPECT_EQ(root.make_dir("/etc/run-link/c", 0700), 0);
+  EXPECT_TRUE(fs::is_directory(dir_ / "run/c"));
+}
+
 TEST_F(RootTest, MissingThingsAreEmptyNotErrors) {
   Root root(dir_.string());
   EXPECT_FALSE(root.read("/proc/cmdline"));

@@ -29,7 +29,7 @@ constexpr const char* kUuid2 = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a02";
 constexpr const char* kMdev1 = "4b20d080-1b54-4048-85b3-a6a62d165c01";
 
 struct Fixture : ptagent::testing::SimHost {
-  Fixture() : SimHost("workstation"), journal(host.root(), domain::kStateDir) {}
+  Fixture() : SimHost("workstation"), journal(host.root(), kStateDir) {}
   Journal journal;
   std::vector<std::string> log;
   domain::StartDeps deps() {

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "error.hpp"
+#include "support/error_of.hpp"
 
 using namespace ptagent;
+using ptagent::testing::error_of;
 
 namespace {
 
@@ -16,6 +20,37 @@ std::string hex(const std::array<std::uint8_t, 20>& d) {
     out += digits[b & 0xf];
   }
   return out;
+}
+
+TEST(Uuid, ParsesTheDashedForm) {
+  EXPECT_EQ(parse_uuid_text("4B20D080-1B54-4048-85B3-A6A62D165C01"),
+            "4b20d080-1b54-4048-85b3-a6a62d165c01");
+  EXPECT_EQ(parse_uuid_text("4b20d080-1b54-4048-85b3-a6a62d165c01"),
+            "4b20d080-1b54-4048-85b3-a6a62d165c01");
+  for (const char* bad :
+       {"", "4b20d080", "4b20d0801b54404885b3a6a62d165c01", "4b20d080-1b54-4048-85b3-a6a62d165c0",
+        "4b20d080-1b54-4048-85b3-a6a62d165c011", "4b20d080_1b54-4048-85b3-a6a62d165c01",
+        "4b20d080-1b54-4048-85b3-a6a62d165c0g", "../../../../../../../../etc/passwd00"}) {
+    const Error e = error_of([&] { parse_uuid_text(bad); });
+    EXPECT_EQ(e.kind(), ErrorKind::usage) << bad;
+    EXPECT_NE(e.cause().find("not a UUID"), std::string::npos);
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < 50; ++i) {
+    const std::string u = random_uuid_v4();
+    ASSERT_EQ(try_parse_uuid_text(u), u);                           // well-formed and lower case
+    EXPECT_EQ(u[14], '4');                                          // version 4
+    EXPECT_NE(std::string("89ab").find(u[19]), std::string::npos);  // RFC 4122 variant
+    seen.insert(u);
+  }
+  EXPECT_EQ(seen.size(), 50u);
+}
+
+TEST(Uuid, RecognizesTheDashedFormOnly) {
+  EXPECT_TRUE(is_uuid_text("4B20D080-1b54-4048-85b3-a6a62d165c01"));
+  EXPECT_FALSE(is_uuid_text("4b20d0801b54404885b3a6a62d165c01"));
+  EXPECT_FALSE(is_uuid_text("4b20d080-1b54-4048-85b3-a6a62d165c0g"));
+  EXPECT_FALSE(is_uuid_text(""));
 }
 
 }  // namespace

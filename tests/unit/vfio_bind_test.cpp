@@ -10,6 +10,7 @@
 #include "support/error_of.hpp"
 #include "support/kernel_double.hpp"
 #include "support/pci_address.hpp"
+#include "support/plan_and_bind.hpp"
 #include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
@@ -18,6 +19,7 @@ using ptagent::testing::A;
 using ptagent::testing::error_of;
 using ptagent::testing::host_state;
 using ptagent::testing::KernelDouble;
+using ptagent::testing::plan_and_bind;
 using ptagent::testing::TempHost;
 namespace fs = std::filesystem;
 
@@ -50,7 +52,7 @@ TEST(VfioBind, GroupBindAndRestore) {
   Journal j(h.root());
   const std::string start = host_state(h.root());
 
-  BindPlan plan = bind_devices(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group));
+  BindPlan plan = plan_and_bind(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group));
   ASSERT_EQ(plan.devices.size(), 2u);  // the GPU and its audio function, not the root port
   EXPECT_EQ(plan.devices[0].address, A("01:00.0"));
   EXPECT_EQ(plan.devices[0].driver_before, "nouveau");
@@ -99,7 +101,7 @@ TEST(VfioBind, AloneInANonViableGroupFailsAndRollsBack) {
   KernelDouble k(h.root());
   Journal j(h.root());
   const std::string start = host_state(h.root());
-  Error e = error_of([&] { bind_devices(h.root(), k, j, request({A("01:00.0")})); });
+  Error e = error_of([&] { plan_and_bind(h.root(), k, j, request({A("01:00.0")})); });
   EXPECT_TRUE(
       contains(e.what(), "0000:01:00.0: bind to vfio-pci failed: Invalid argument (EINVAL)"))
       << e.what();
@@ -110,7 +112,7 @@ TEST(VfioBind, AloneInANonViableGroupFailsAndRollsBack) {
 
   // Without the group rule (the real vfio-pci binds it and refuses only at open) it works.
   k.set_vfio_requires_viable_group(false);
-  bind_devices(h.root(), k, j, request({A("01:00.0")}));
+  plan_and_bind(h.root(), k, j, request({A("01:00.0")}));
   EXPECT_EQ(driver_of(h, "0000:01:00.0"), "vfio-pci");
   EXPECT_EQ(driver_of(h, "0000:01:00.1"), "snd_hda_intel");
 }
@@ -122,7 +124,7 @@ TEST(VfioBind, TheMessageNamesTheStepAndTheDevice) {
   const std::string start = host_state(h.root());
   k.fail_writes_to("/drivers/nouveau/unbind", EBUSY);
   Error e = error_of(
-      [&] { bind_devices(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group)); });
+      [&] { plan_and_bind(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group)); });
   EXPECT_EQ(std::string(e.what()).rfind(
                 "0000:01:00.0: unbind from nouveau failed: Device or resource busy (EBUSY)", 0),
             0u)
@@ -140,7 +142,7 @@ TEST(VfioBind, UnwritableSysfs) {
   Journal j(h.root());
   const std::string start = host_state(h.root());
   k.fail_writes_to("driver_override", EACCES);
-  Error e = error_of([&] { bind_devices(h.root(), k, j, request({A("01:00.1")})); });
+  Error e = error_of([&] { plan_and_bind(h.root(), k, j, request({A("01:00.1")})); });
   EXPECT_TRUE(contains(
       e.what(),
       "0000:01:00.1: setting driver_override to vfio-pci failed: Permission denied (EACCES)"))
@@ -175,7 +177,7 @@ TEST_P(VfioBindSweep, BindFailureAtEveryWrite) {
     TempHost h = TempHost::copy_of("workstation");
     KernelDouble k = double_for(h, sc);
     Journal j(h.root());
-    bind_devices(h.root(), k, j, request(sc.devices, sc.group));
+    plan_and_bind(h.root(), k, j, request(sc.devices, sc.group));
     writes = k.write_count();
   }
   ASSERT_GE(writes, 3u);
@@ -187,7 +189,7 @@ TEST_P(VfioBindSweep, BindFailureAtEveryWrite) {
       Journal j(h.root());
       const std::string start = host_state(h.root());
       k.fail_nth_write(n, err);
-      Error e = error_of([&] { bind_devices(h.root(), k, j, request(sc.devices, sc.group)); });
+      Error e = error_of([&] { plan_and_bind(h.root(), k, j, request(sc.devices, sc.group)); });
       const auto calls = k.calls();
       ASSERT_GE(calls.size(), n);
       // The message names a device and the failed step with its errno.
@@ -210,7 +212,7 @@ TEST_P(VfioBindSweep, RestoreFailureAtEveryWrite) {
     TempHost h = TempHost::copy_of("workstation");
     KernelDouble k = double_for(h, sc);
     Journal j(h.root());
-    for (const auto& b : bind_devices(h.root(), k, j, request(sc.devices, sc.group)).devices)
+    for (const auto& b : plan_and_bind(h.root(), k, j, request(sc.devices, sc.group)).devices)
       bound.push_back(b.address);
     bind_writes = k.write_count();
     restore_devices(h.root(), k, j, bound);
@@ -221,7 +223,7 @@ TEST_P(VfioBindSweep, RestoreFailureAtEveryWrite) {
     TempHost h = TempHost::copy_of("workstation");
     KernelDouble k = double_for(h, sc);
     Journal j(h.root());
-    bind_devices(h.root(), k, j, request(sc.devices, sc.group));
+    plan_and_bind(h.root(), k, j, request(sc.devices, sc.group));
     const std::string bound_state = host_state(h.root());
     const auto entries = j.load();
     k.fail_nth_write(bind_writes + n, EBUSY);
@@ -260,7 +262,7 @@ TEST(VfioBind, SingleDeviceSweepIncludingUnbound) {
   std::size_t writes = 0;
   {
     Journal j(h0.root());
-    bind_devices(h0.root(), k0, j, request({A("01:00.1")}));
+    plan_and_bind(h0.root(), k0, j, request({A("01:00.1")}));
     writes = k0.write_count() - 1;
     EXPECT_EQ(j.load()[0].original_driver, std::nullopt);
     restore_devices(h0.root(), k0, j, std::vector<PciAddress>{A("01:00.1")});
@@ -274,7 +276,7 @@ TEST(VfioBind, SingleDeviceSweepIncludingUnbound) {
     const std::string start = host_state(h.root());
     Journal j(h.root());
     k.fail_nth_write(1 + n, ENODEV);
-    EXPECT_THROW(bind_devices(h.root(), k, j, request({A("01:00.1")})), Error);
+    EXPECT_THROW(plan_and_bind(h.root(), k, j, request({A("01:00.1")})), Error);
     EXPECT_EQ(host_state(h.root()), start) << n;
     EXPECT_TRUE(j.load().empty());
   }
@@ -284,19 +286,19 @@ TEST(VfioBind, HostCriticalNeedsForce) {
   TempHost h = TempHost::copy_of("workstation");
   KernelDouble k(h.root());
   Journal j(h.root());
-  Error e = error_of([&] { bind_devices(h.root(), k, j, request({A("02:00.0")})); });
+  Error e = error_of([&] { plan_and_bind(h.root(), k, j, request({A("02:00.0")})); });
   EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_TRUE(contains(e.what(), "0000:02:00.0: holds the root filesystem")) << e.what();
   EXPECT_TRUE(contains(e.hint(), mention(Input::force)));
   EXPECT_EQ(k.write_count(), 0u);
   EXPECT_FALSE(fs::exists(h.real("/run/ptagent")));
   // The boot VGA, and a critical device that --group would add (the keyboard's xHCI is alone).
-  e = error_of([&] { bind_devices(h.root(), k, j, request({A("00:02.0")})); });
+  e = error_of([&] { plan_and_bind(h.root(), k, j, request({A("00:02.0")})); });
   EXPECT_TRUE(contains(e.what(), "boot VGA")) << e.what();
 
   BindRequest forced = request({A("02:00.0")});
   forced.guard = CriticalGuard::force;
-  bind_devices(h.root(), k, j, forced);
+  plan_and_bind(h.root(), k, j, forced);
   EXPECT_EQ(driver_of(h, "0000:02:00.0"), "vfio-pci");
 }
 
@@ -304,22 +306,22 @@ TEST(VfioBind, RefusalsBeforeAnyChange) {
   TempHost h = TempHost::copy_of("server");
   KernelDouble k(h.root());
   Journal j(h.root());
-  Error e = error_of([&] { bind_devices(h.root(), k, j, request({A("01:10.2")})); });
+  Error e = error_of([&] { plan_and_bind(h.root(), k, j, request({A("01:10.2")})); });
   EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_EQ(std::string(e.what()), "0000:01:10.2: already bound to vfio-pci");
-  e = error_of([&] { bind_devices(h.root(), k, j, request({A("09:00.0")})); });
+  e = error_of([&] { plan_and_bind(h.root(), k, j, request({A("09:00.0")})); });
   EXPECT_EQ(e.kind(), ErrorKind::not_found);
   EXPECT_TRUE(contains(e.what(), "0000:09:00.0"));
-  e = error_of([&] { bind_devices(h.root(), k, j, request({A("02:00.0")})); });
+  e = error_of([&] { plan_and_bind(h.root(), k, j, request({A("02:00.0")})); });
   EXPECT_TRUE(contains(e.what(), "is a PCI bridge")) << e.what();
-  e = error_of([&] { bind_devices(h.root(), k, j, request({})); });
+  e = error_of([&] { plan_and_bind(h.root(), k, j, request({})); });
   EXPECT_EQ(e.kind(), ErrorKind::usage);
   BindRequest bad = request({A("03:00.0")});
   bad.driver = "../../../etc";
-  e = error_of([&] { bind_devices(h.root(), k, j, bad); });
+  e = error_of([&] { plan_and_bind(h.root(), k, j, bad); });
   EXPECT_EQ(e.kind(), ErrorKind::usage);
   bad.driver = "no_such_driver";
-  e = error_of([&] { bind_devices(h.root(), k, j, bad); });
+  e = error_of([&] { plan_and_bind(h.root(), k, j, bad); });
   EXPECT_TRUE(contains(e.what(), "no_such_driver: the driver is not loaded")) << e.what();
   EXPECT_TRUE(contains(e.hint(), "modprobe no_such_driver")) << e.hint();
   EXPECT_EQ(k.write_count(), 0u);
@@ -330,7 +332,7 @@ TEST(VfioBind, GroupBehindANonAcsBridgeSkipsTheBridge) {
   TempHost h = TempHost::copy_of("server");
   KernelDouble k(h.root());
   Journal j(h.root());
-  BindPlan plan = bind_devices(h.root(), k, j, request({A("03:01.0")}, GroupMode::whole_group));
+  BindPlan plan = plan_and_bind(h.root(), k, j, request({A("03:01.0")}, GroupMode::whole_group));
   ASSERT_EQ(plan.devices.size(), 2u);
   EXPECT_EQ(plan.devices[0].address, A("03:01.0"));
   EXPECT_EQ(plan.devices[1].address, A("03:00.0"));
@@ -344,16 +346,16 @@ TEST(VfioBind, GroupCompanionAlreadyOnTheDriverIsLeftAlone) {
   KernelDouble k(h.root());
   Journal j(h.root());
   k.set_vfio_requires_viable_group(false);
-  bind_devices(h.root(), k, j, request({A("01:00.1")}));
+  plan_and_bind(h.root(), k, j, request({A("01:00.1")}));
   k.set_vfio_requires_viable_group(true);
-  BindPlan plan = bind_devices(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group));
+  BindPlan plan = plan_and_bind(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group));
   ASSERT_EQ(plan.devices.size(), 1u);
   EXPECT_EQ(plan.devices[0].address, A("01:00.0"));
   EXPECT_EQ(plan.already_bound, std::vector<PciAddress>{A("01:00.1")});
   EXPECT_EQ(driver_of(h, "0000:01:00.0"), "vfio-pci");
   EXPECT_EQ(j.load().size(), 2u);
   // Named explicitly, a device already on the driver is an error.
-  Error e = error_of([&] { bind_devices(h.root(), k, j, request({A("01:00.1")})); });
+  Error e = error_of([&] { plan_and_bind(h.root(), k, j, request({A("01:00.1")})); });
   EXPECT_TRUE(contains(e.what(), "0000:01:00.1: already bound to vfio-pci")) << e.what();
 }
 
@@ -372,7 +374,7 @@ TEST(VfioBind, AJournalEntryBlocksASecondBind) {
     c.push_back(x);
   });
   Error e = error_of(
-      [&] { bind_devices(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group)); });
+      [&] { plan_and_bind(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group)); });
   EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_TRUE(contains(e.what(), "0000:01:00.1: the journal already holds a binding of it"))
       << e.what();
@@ -389,12 +391,12 @@ TEST(VfioBind, ACorruptJournalStopsTheBindBeforeAnyChange) {
   std::ofstream(h.real("/run/ptagent/journal.json")) << "{ truncated";
   const std::string start = host_state(h.root());
   Error e = error_of(
-      [&] { bind_devices(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group)); });
+      [&] { plan_and_bind(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group)); });
   EXPECT_TRUE(contains(e.what(), "moved aside to")) << e.what();
   EXPECT_EQ(k.write_count(), 0u);
   EXPECT_EQ(host_state(h.root()), start);
-  bind_devices(h.root(), k, j,
-               request({A("01:00.0")}, GroupMode::whole_group));  // now a fresh journal
+  plan_and_bind(h.root(), k, j,
+                request({A("01:00.0")}, GroupMode::whole_group));  // now a fresh journal
   EXPECT_EQ(j.load().size(), 2u);
 }
 
@@ -420,7 +422,7 @@ TEST(VfioBind, DryRunPlanOnAHostWithoutVfio) {
   EXPECT_TRUE(contains(plan.warnings[1], "0000:00:05.0: has no IOMMU group")) << plan.warnings[1];
 
   // The real run stops at the first of them, before anything changes.
-  Error e = error_of([&] { bind_devices(h.root(), k, j, request({A("00:05.0")})); });
+  Error e = error_of([&] { plan_and_bind(h.root(), k, j, request({A("00:05.0")})); });
   EXPECT_TRUE(contains(e.what(), "vfio-pci: the driver is not loaded")) << e.what();
   EXPECT_TRUE(contains(e.hint(), "modprobe vfio-pci"));
   EXPECT_EQ(k.write_count(), 0u);
@@ -438,7 +440,7 @@ TEST(VfioBind, PciStubAndARecordedOverride) {
   BindRequest r = request({A("01:00.1")});
   r.driver = "pci-stub";
   r.owner = "domain:0f4b5c2e-8f1a-4d2b-9c3e-5a6b7c8d9e0f";
-  bind_devices(h.root(), k, j, r);
+  plan_and_bind(h.root(), k, j, r);
   EXPECT_EQ(driver_of(h, "0000:01:00.1"), "pci-stub");
   EXPECT_EQ(j.load()[0].original_override, "snd_hda_intel");
   EXPECT_EQ(j.load()[0].owner, "domain:0f4b5c2e-8f1a-4d2b-9c3e-5a6b7c8d9e0f");
@@ -459,7 +461,7 @@ TEST(VfioBind, RestoreRefusesADeviceAGuestHolds) {
   TempHost h = TempHost::copy_of("workstation");
   KernelDouble k(h.root());
   Journal j(h.root());
-  bind_devices(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group));
+  plan_and_bind(h.root(), k, j, request({A("01:00.0")}, GroupMode::whole_group));
   const std::string bound = host_state(h.root());
   fs::create_directories(h.real("/proc/4242/fd"));
   std::ofstream(h.real("/proc/4242/comm")) << "qemu-system-x86\n";
@@ -505,7 +507,7 @@ TEST(VfioBind, RestoreReachesADriverTheProbeWouldNotPick) {
   ASSERT_EQ(driver_of(h, "0000:01:00.1"), "pci-stub");
   const std::string start = host_state(h.root());
   k.set_vfio_requires_viable_group(false);
-  bind_devices(h.root(), k, j, request({A("01:00.1")}));
+  plan_and_bind(h.root(), k, j, request({A("01:00.1")}));
   const std::size_t before = k.write_count();
   restore_devices(h.root(), k, j, std::vector<PciAddress>{A("01:00.1")});
   EXPECT_EQ(host_state(h.root()), start);
@@ -557,7 +559,7 @@ TEST(VfioBind, UndoThatFailsPutsTheDeviceBack) {
   KernelDouble k(h.root());
   Journal j(h.root());
   k.set_vfio_requires_viable_group(false);
-  bind_devices(h.root(), k, j, request({A("01:00.1")}));
+  plan_and_bind(h.root(), k, j, request({A("01:00.1")}));
   const std::string bound = host_state(h.root());
   // Undo writes: clear override, unbind from vfio-pci, probe <- fails.
   k.fail_nth_write(k.write_count() + 3, EIO);
@@ -573,7 +575,7 @@ TEST(VfioBind, UndoThatCannotGoBackSaysSo) {
   KernelDouble k(h.root());
   Journal j(h.root());
   k.set_vfio_requires_viable_group(false);
-  bind_devices(h.root(), k, j, request({A("01:00.1")}));
+  plan_and_bind(h.root(), k, j, request({A("01:00.1")}));
   k.fail_writes_to("drivers_probe", EIO);
   Error e = error_of([&] { undo_bind_change(h.root(), k, j.load()[0]); });
   EXPECT_TRUE(contains(e.what(), "putting it back failed too")) << e.what();
@@ -590,8 +592,8 @@ TEST(VfioBindGroups, APartialGroupIsRefused) {
   Journal j(h.root());
   const std::string start = host_state(h.root());
   Error e = error_of([&] {
-    bind_devices(h.root(), k, j,
-                 request({A("01:00.1")}, GroupMode::named_only, PartialGroup::refuse));
+    plan_and_bind(h.root(), k, j,
+                  request({A("01:00.1")}, GroupMode::named_only, PartialGroup::refuse));
   });
   EXPECT_EQ(e.kind(), ErrorKind::refused);
   EXPECT_TRUE(contains(e.what(),
@@ -602,7 +604,7 @@ TEST(VfioBindGroups, APartialGroupIsRefused) {
   EXPECT_EQ(k.write_count(), 0u);
   EXPECT_EQ(host_state(h.root()), start);
   // Naming every endpoint (the root port does not count) is a whole group.
-  BindPlan plan = bind_devices(
+  BindPlan plan = plan_and_bind(
       h.root(), k, j,
       request({A("01:00.0"), A("01:00.1")}, GroupMode::named_only, PartialGroup::refuse));
   EXPECT_EQ(plan.devices.size(), 2u);
@@ -615,9 +617,9 @@ TEST(VfioBindGroups, GroupCompletesAPartlyBoundGroup) {
   KernelDouble k(h.root());
   k.set_vfio_requires_viable_group(false);
   Journal j(h.root());
-  bind_devices(h.root(), k, j, request({A("01:00.1")}));  // an earlier partial binding
+  plan_and_bind(h.root(), k, j, request({A("01:00.1")}));  // an earlier partial binding
   const std::string partial = host_state(h.root());
-  BindPlan plan = bind_devices(
+  BindPlan plan = plan_and_bind(
       h.root(), k, j, request({A("01:00.1")}, GroupMode::whole_group, PartialGroup::refuse));
   ASSERT_EQ(plan.devices.size(), 1u);
   EXPECT_EQ(plan.devices[0].address, A("01:00.0"));
@@ -671,16 +673,16 @@ TEST(VfioBindGroups, ACompanionTheHostNeedsBlocksTheGroup) {
   KernelDouble k(h.root());
   Journal j(h.root());
   Error e = error_of([&] {
-    bind_devices(h.root(), k, j,
-                 request({A("03:01.0")}, GroupMode::named_only, PartialGroup::refuse));
+    plan_and_bind(h.root(), k, j,
+                  request({A("03:01.0")}, GroupMode::named_only, PartialGroup::refuse));
   });
   EXPECT_TRUE(contains(e.what(),
                        "0000:03:01.0: binding it would leave IOMMU group 5 split, and the rest "
                        "cannot follow: 0000:03:00.0 is the network interface of the default route"))
       << e.what();
   e = error_of([&] {
-    bind_devices(h.root(), k, j,
-                 request({A("03:01.0")}, GroupMode::whole_group, PartialGroup::refuse));
+    plan_and_bind(h.root(), k, j,
+                  request({A("03:01.0")}, GroupMode::whole_group, PartialGroup::refuse));
   });
   EXPECT_TRUE(contains(e.what(), "0000:03:00.0: is the network interface of the default route"))
       << e.what();
