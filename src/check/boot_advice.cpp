@@ -1,15 +1,8 @@
 #include "check/boot_advice.hpp"
 
-namespace ptagent {
+#include "util/join.hpp"
 
-std::string join(const std::vector<std::string>& v, std::string_view sep) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
+namespace ptagent {
 
 std::string quoted(const std::vector<std::string>& params) {
   return "`" + join(params, " ") + "`";

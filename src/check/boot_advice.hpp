@@ -10,8 +10,6 @@
 
 namespace ptagent {
 
-// The words joined with sep.
-std::string join(const std::vector<std::string>& v, std::string_view sep);
 // "`a b`".
 std::string quoted(const std::vector<std::string>& params);
 // "update-initramfs -u -k all" or "dracut -f --regenerate-all" (or a generic text).

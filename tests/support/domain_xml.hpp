@@ -6,6 +6,12 @@
 
 namespace ptagent::testing {
 
+// The domain and mdev UUIDs the domain, hook and admission tests use.
+inline constexpr const char* kUuid = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a01";
+inline constexpr const char* kUuid2 = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a02";
+inline constexpr const char* kMdev1 = "4b20d080-1b54-4048-85b3-a6a62d165c01";
+inline constexpr const char* kMdev2 = "4b20d080-1b54-4048-85b3-a6a62d165c02";
+
 inline std::string domain_xml(const std::string& uuid, const std::string& devices,
                               const std::string& metadata = {}, const std::string& name = "guest") {
   return "<domain type='qemu'><name>" + name + "</name><uuid>" + uuid + "</uuid>" +

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "util/join.hpp"
+
 using namespace ptagent;
 
 namespace {
@@ -65,5 +67,5 @@ TEST(BootAdvice, VmAndProcTexts) {
   EXPECT_TRUE(has(vm_iommu_fix(), "intel-iommu"));
   EXPECT_TRUE(has(proc_missing_fix("/proc/cmdline"), "proc/cmdline"));
   EXPECT_EQ(quoted({"a", "b"}), "`a b`");
-  EXPECT_EQ(join({"a", "b", "c"}, ", "), "a, b, c");
+  EXPECT_EQ(join(std::vector<std::string>{"a", "b", "c"}, ", "), "a, b, c");
 }

@@ -31,10 +31,10 @@ using ptagent::testing::pci_hostdev;
 
 namespace {
 
-constexpr const char* kUuid = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a01";
-constexpr const char* kUuid2 = "6c0d8a58-33f0-4c0c-9c48-0b4b6f1e7a02";
-constexpr const char* kMdev1 = "4b20d080-1b54-4048-85b3-a6a62d165c01";
-constexpr const char* kMdev2 = "4b20d080-1b54-4048-85b3-a6a62d165c02";
+using ptagent::testing::kMdev1;
+using ptagent::testing::kMdev2;
+using ptagent::testing::kUuid;
+using ptagent::testing::kUuid2;
 
 struct HookRun {
   int code;
