@@ -1,5 +1,7 @@
 #include "agent/cli.hpp"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -275,6 +277,7 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     for (const auto& c : commands()) {
       if (name == c.name) {
         Context ctx(g, out, err, in);
+        ctx.terminal = &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
         if (help) args.insert(args.begin(), "--help");
         return c.handler(ctx, args);
       }

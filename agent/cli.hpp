@@ -37,6 +37,8 @@ class Context {
   std::ostream& out;
   std::ostream& err;
   std::istream& in;
+  // out is a terminal (run() sets it when out is std::cout and stdout is a tty): colour may go.
+  bool terminal = false;
   // The host root, opened on first use (throws Error(usage) if --root is not a directory).
   const Root& root();
   void warn(const std::string& message);

@@ -1,120 +1,101 @@
 // ptagent groups: every IOMMU group, its members, bridges and infrastructure marked, the verdict
 // of each device and of the group (the unit of assignment). The verdicts are the core's
-// (analyze_reset): the same ones show and probe give.
+// (ops/group_report over analyze_reset): the same ones show and probe give. --tree and
+// --format dot|svg draw the same verdicts on the PCI tree (agent/topology_render).
+#include <cstdlib>
+
 #include "agent/commands.hpp"
 #include "agent/render.hpp"
+#include "agent/topology_render.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
-#include "ops/reset_probe.hpp"
+#include "ops/group_report.hpp"
 #include "pci/inventory.hpp"
-#include "util/join.hpp"
+#include "pci/topology.hpp"
+#include "setup/command_runner.hpp"
 
 namespace ptagent::cli {
 
 namespace {
 
-struct GroupView {
-  unsigned id = 0;
-  std::vector<PciAddress> members;
-  std::vector<ResetAnalysis> analyses;  // one per member, same order
-  std::vector<PciAddress> endpoints;    // the unit of assignment
-  std::string verdict;                  // one line
-  bool viable = false;                  // every endpoint is on vfio-pci or has no driver
-};
+const char* kDetails =
+    "Formats (--format): table (the default: one table per IOMMU group), tree (the same as\n"
+    "--tree: the PCI tree like 'lspci -tv', each function with its IOMMU group, driver,\n"
+    "host-critical mark '!' and verdict; coloured on a terminal unless NO_COLOR is set), dot\n"
+    "(Graphviz: bridges as the tree, IOMMU groups as boxes around their members, host-critical\n"
+    "devices and groups that are not viable marked, a legend) and svg (the dot drawing rendered\n"
+    "by Graphviz's 'dot -Tsvg'; needs the graphviz package). --json prints the groups as JSON.\n";
 
-// The group's line: the unit, whether it is ready, or why it cannot go.
-void summarize(const Inventory& inv, GroupView& g) {
-  bool infrastructure = false;
-  const ResetAnalysis* refused = nullptr;
-  const ResetAnalysis* first = nullptr;
-  for (const auto& r : g.analyses) {
-    if (r.infrastructure != Infrastructure::none) {
-      infrastructure = infrastructure || r.infrastructure != Infrastructure::bus_bridge;
-      continue;
-    }
-    if (!first) first = &r;
-    g.endpoints.push_back(r.address);
-    // The root cause first: a device refused for itself rather than for a companion.
-    if (r.verdict == Assignability::not_assignable &&
-        (!refused || (refused->reason.rfind("it would have to", 0) == 0 &&
-                      r.reason.rfind("it would have to", 0) != 0))) {
-      refused = &r;
-    }
-  }
-  if (!first) {
-    g.verdict =
-        infrastructure ? "host infrastructure only: it stays with the host" : "bridges only";
-    return;
-  }
-  g.viable = first->group.all_on_vfio();
-  if (refused) {
-    const std::string who = refused->address.to_string();
-    g.verdict =
-        "not assignable: " +
-        (refused->reason.rfind(who, 0) == 0 ? refused->reason : who + ": " + refused->reason);
-    return;
-  }
-  if (g.endpoints.size() == 1) {
-    g.verdict = g.endpoints.front().to_string() + " " +
-                verdict_summary(first->verdict, first->together_with, first->reason);
-    return;
-  }
-  g.verdict = together_phrase(g.endpoints);
-  std::vector<PciAddress> host;
-  for (const auto& e : g.endpoints) {
-    const Device& d = inv.get(e);
-    if (d.driver && !d.on_vfio()) host.push_back(e);
-  }
-  if (g.viable) {
-    g.verdict += "; viable: every endpoint is on vfio-pci or has no driver";
-  } else {
-    std::string list;
-    for (const auto& h : host)
-      list += (list.empty() ? "" : ", ") + h.to_string() + " (" + *inv.get(h).driver + ")";
-    g.verdict += "; not viable yet: " + list + (host.size() == 1 ? " is" : " are") +
-                 " on a host driver ('ptagent bind --group " + g.endpoints.front().to_string() +
-                 "' binds the group, or give them to libvirt as managed hostdevs)";
-  }
+// Where `dot` is looked for: the caller's PATH, else the system's.
+std::string dot_search_path() {
+  if (const char* path = std::getenv("PATH"); path && *path) return path;
+  return "/usr/local/bin:/usr/bin:/bin";
 }
 
-std::string cell(const ResetAnalysis& r) {
-  if (r.infrastructure == Infrastructure::bus_bridge) return "-";
-  if (r.infrastructure != Infrastructure::none) return "infrastructure";
-  switch (r.verdict) {
-    case Assignability::alone:
-      return "alone";
-    case Assignability::together:
-      return "together with " + join(r.together_with, " ");
-    case Assignability::not_assignable:
-      return "not assignable";
+std::string render_svg(const std::string& dot) {
+  ProcessRunner runner(dot_search_path());
+  const FilterResult r = runner.filter({"dot", "-Tsvg"}, dot);
+  if (r.exit_code == 127 && r.output.empty()) {
+    throw_failed("groups --format svg", "Graphviz's 'dot' is not installed (" + r.errors + ")",
+                 "install it ('apt-get install graphviz'), or print the DOT text with "
+                 "'--format dot' and draw it elsewhere");
   }
-  return "?";
+  if (r.exit_code != 0) {
+    throw_failed("groups --format svg",
+                 "'dot -Tsvg' failed (exit " + std::to_string(r.exit_code) + "): " + r.errors,
+                 "print the DOT text with '--format dot' and report the problem");
+  }
+  return r.output;
 }
 
 }  // namespace
 
 int cmd_groups(Context& ctx, const Args& args) {
   po::options_description desc("Options");
+  bool tree = false;
+  std::string format = "table";
+  desc.add_options()("tree", po::bool_switch(&tree),
+                     "draw the PCI tree with groups, drivers, marks and verdicts")(
+      "format", po::value(&format)->value_name("FORMAT"), "table (default), tree, dot or svg");
   po::variables_map vm;
-  if (!parse_options(ctx, command("groups"), desc, {}, args, vm)) return 0;
+  if (!parse_options(ctx, command("groups"), desc, {}, args, vm, kDetails)) return 0;
+  if (format != "table" && format != "tree" && format != "dot" && format != "svg") {
+    throw_usage("--format " + format, "is not a format of groups",
+                "use table, tree, dot or svg (run 'ptagent groups --help')");
+  }
+  if (tree && vm.count("format") && format != "tree") {
+    throw_usage("--tree with --format " + format, "asks for two formats",
+                "use one of them ('--tree' is '--format tree')");
+  }
+  if (tree) format = "tree";
+  if (ctx.global.json && format != "table") {
+    throw_usage("--json with --format " + format, "asks for two formats",
+                "use --json for the groups as JSON, or --format " + format + " without --json");
+  }
 
   // Full detail: the verdicts need what probe and show read (config space for the reset means).
   const Root& root = ctx.root();
   Inventory inv = Inventory::scan(root, Naming::with_names);
   HostCritical critical = HostCritical::scan(root, inv);
-  std::vector<GroupView> views;
-  for (const auto& [id, members] : inv.groups()) {
-    GroupView g;
-    g.id = id;
-    g.members = members;
-    for (const auto& a : members) g.analyses.push_back(analyze_reset(inv, critical, a));
-    summarize(inv, g);
-    views.push_back(std::move(g));
+
+  if (format != "table") {
+    const HostAssessment assessment = assess_host(inv, critical);
+    const Topology topology = Topology::of(inv);
+    const TopologyPicture picture{inv, topology, assessment};
+    if (format == "tree") {
+      ctx.out << render_tree(picture, use_colour(ctx.terminal, std::getenv("NO_COLOR")));
+    } else if (format == "dot") {
+      ctx.out << render_dot(picture);
+    } else {
+      ctx.out << render_svg(render_dot(picture));
+    }
+    return 0;
   }
 
+  const std::vector<GroupReport> groups = report_groups(inv, critical);
   if (ctx.global.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& g : views) {
+    for (const auto& g : groups) {
       nlohmann::json jm = nlohmann::json::array();
       for (std::size_t i = 0; i < g.members.size(); ++i) {
         const Device& d = inv.get(g.members[i]);
@@ -147,26 +128,26 @@ int cmd_groups(Context& ctx, const Args& args) {
                      {"members", jm},
                      {"assign_together", ends},
                      {"viable", g.viable},
-                     {"verdict", g.verdict}});
+                     {"verdict", group_verdict_line(inv, g)}});
     }
     ctx.out << out.dump(2) << "\n";
     return 0;
   }
 
-  if (views.empty()) {
+  if (groups.empty()) {
     ctx.out << "No IOMMU groups: the IOMMU is off or missing on this host (run 'ptagent check').\n";
     return 0;
   }
-  for (const auto& g : views) {
+  for (const auto& g : groups) {
     ctx.out << "IOMMU group " << g.id << "\n";
     Table t({"ADDRESS", "KIND", "CLASS", "ID", "DRIVER", "VERDICT", "NAME"});
     for (std::size_t i = 0; i < g.members.size(); ++i) {
       const Device& d = inv.get(g.members[i]);
       t.add({d.address.to_string(), kind_label(d), hex(d.class_code >> 8, 4), d.ids(),
-             d.driver.value_or("-"), cell(g.analyses[i]), display_name(d)});
+             d.driver.value_or("-"), verdict_cell(g.analyses[i]), display_name(d)});
     }
     t.print(ctx.out, "  ");
-    ctx.out << "  verdict: " << g.verdict << "\n\n";
+    ctx.out << "  verdict: " << group_verdict_line(inv, g) << "\n\n";
   }
   return 0;
 }

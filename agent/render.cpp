@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "pci/inventory.hpp"
+#include "util/join.hpp"
+
 namespace ptagent::cli {
 
 using nlohmann::json;
@@ -158,6 +161,52 @@ std::string kind_label(const Device& d) {
   if (is_infrastructure(d))
     return "infrastructure (" + infrastructure_name(infrastructure_kind(d)) + ")";
   return "endpoint";
+}
+
+std::string verdict_cell(const ResetAnalysis& r) {
+  if (r.infrastructure == Infrastructure::bus_bridge) return "-";
+  if (r.infrastructure != Infrastructure::none) return "infrastructure";
+  switch (r.verdict) {
+    case Assignability::alone:
+      return "alone";
+    case Assignability::together:
+      return "together with " + join(r.together_with, " ");
+    case Assignability::not_assignable:
+      return "not assignable";
+  }
+  return "?";
+}
+
+std::string refusal_line(const ResetAnalysis& r) {
+  const std::string who = r.address.to_string();
+  return r.reason.rfind(who, 0) == 0 ? r.reason : who + ": " + r.reason;
+}
+
+std::string group_verdict_line(const Inventory& inv, const GroupReport& g) {
+  switch (g.outcome) {
+    case GroupOutcome::infrastructure_only:
+      return "host infrastructure only: it stays with the host";
+    case GroupOutcome::bridges_only:
+      return "bridges only";
+    case GroupOutcome::refused:
+      return "not assignable: " + refusal_line(g.analyses[*g.refused]);
+    case GroupOutcome::ready:
+    case GroupOutcome::needs_binding:
+      break;
+  }
+  if (g.endpoints.size() == 1) {
+    const ResetAnalysis& first = *g.first_endpoint();
+    return g.endpoints.front().to_string() + " " +
+           verdict_summary(first.verdict, first.together_with, first.reason);
+  }
+  std::string line = together_phrase(g.endpoints);
+  if (g.viable) return line + "; viable: every endpoint is on vfio-pci or has no driver";
+  std::string list;
+  for (const auto& h : g.on_host_driver)
+    list += (list.empty() ? "" : ", ") + h.to_string() + " (" + *inv.get(h).driver + ")";
+  return line + "; not viable yet: " + list + (g.on_host_driver.size() == 1 ? " is" : " are") +
+         " on a host driver ('ptagent bind --group " + g.endpoints.front().to_string() +
+         "' binds the group, or give them to libvirt as managed hostdevs)";
 }
 
 Table::Table(std::vector<std::string> header) {

@@ -8,9 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "ops/group_report.hpp"
 #include "ops/reset_probe.hpp"
 #include "pci/device.hpp"
 #include "pci/iommu_group.hpp"
+
+namespace ptagent {
+class Inventory;
+}
 
 namespace ptagent::cli {
 
@@ -31,7 +36,16 @@ std::string verdict_key(Assignability verdict);  // "alone", "together", "not_as
 nlohmann::json assignability_json(const ResetAnalysis& r);
 // Each finding of device_health: code, blocks, evidence, fix.
 nlohmann::json health_json(const std::vector<HealthFinding>& findings);
-std::string kind_label(const Device& d);  // "endpoint", "bridge", "infrastructure (host bridge)"
+std::string kind_label(const Device& d);
+// A member's verdict in one cell: "alone", "together with A B", "not assignable",
+// "infrastructure", "-" for a bridge.
+std::string verdict_cell(const ResetAnalysis& r);
+// A refused device's cause after its address: "0000:00:02.0 is the boot VGA device ...".
+std::string refusal_line(const ResetAnalysis& r);
+// A group's verdict in one line: the unit, whether it is ready, or why it cannot go.
+std::string group_verdict_line(
+    const Inventory& inv,
+    const GroupReport& g);  // "endpoint", "bridge", "infrastructure (host bridge)"
 
 // Columns padded to the widest cell; the last column is not padded.
 class Table {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ptagent {
@@ -11,6 +12,13 @@ namespace ptagent {
 struct CommandResult {
   int exit_code = 0;   // the program's exit status; 127 when it could not be started
   std::string output;  // stdout and stderr together, as a terminal would show them
+};
+
+// What a filter program (input on stdin, result on stdout) gave.
+struct FilterResult {
+  int exit_code = 0;   // 127 when it could not be started
+  std::string output;  // stdout
+  std::string errors;  // stderr, or why it could not be started
 };
 
 class CommandRunner {
@@ -25,6 +33,9 @@ class ProcessRunner : public CommandRunner {
  public:
   explicit ProcessRunner(std::string search_path);
   CommandResult run(const std::vector<std::string>& argv) override;
+  // The same for a program that reads its input from stdin and writes its result to stdout
+  // (`dot -Tsvg`): `input` on its stdin, its stdout in output and its stderr in errors, apart.
+  FilterResult filter(const std::vector<std::string>& argv, std::string_view input);
   const std::string& search_path() const { return path_; }
 
  private:

@@ -124,3 +124,33 @@ TEST(CommandRunner, CapturesMoreOutputThanAPipeHolds) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.output.size(), 20000u * 11u);
 }
+
+// filter: input on stdin, stdout and stderr apart (dot -Tsvg's way of being run).
+TEST(CommandRunner, FilterFeedsStdinAndKeepsStderrApart) {
+  TempHost h = TempHost::empty();
+  const std::string bin = h.dir() + "/bin";
+  script(bin, "upper", "/usr/bin/tr a-z A-Z\necho warned >&2\nexit 0\n");
+  ProcessRunner runner(bin);
+  const FilterResult r = runner.filter({"upper"}, "digraph g {}\n");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.output, "DIGRAPH G {}\n");
+  EXPECT_EQ(r.errors, "warned\n");
+  // Larger than a pipe's buffer both ways: nothing waits on anybody.
+  const std::string big(1 << 20, 'x');
+  const FilterResult b = ProcessRunner(bin).filter({"upper"}, big);
+  EXPECT_EQ(b.output.size(), big.size());
+  EXPECT_TRUE(b.output == std::string(1 << 20, 'X'));
+}
+
+TEST(CommandRunner, FilterReportsAMissingProgramAndTheExitCode) {
+  TempHost h = TempHost::empty();
+  const std::string bin = h.dir() + "/bin";
+  const FilterResult missing = ProcessRunner(bin).filter({"dot", "-Tsvg"}, "x");
+  EXPECT_EQ(missing.exit_code, 127);
+  EXPECT_EQ(missing.output, "");
+  EXPECT_NE(missing.errors.find("dot: not found in " + bin), std::string::npos);
+  script(bin, "fails", "read -r line\necho 'syntax error in line 1' >&2\nexit 1\n");
+  const FilterResult r = ProcessRunner(bin).filter({"fails"}, "x");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.errors, "syntax error in line 1\n");
+}
