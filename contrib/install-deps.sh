@@ -23,6 +23,7 @@ pkgs=(
   libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
   mdevctl driverctl clang clang-format libclang-rt-14-dev util-linux procps time python3 hyperfine
   libfuse3-dev fuse3
+  graphviz librsvg2-bin
 )
 missing=()
 for p in "${pkgs[@]}"; do
