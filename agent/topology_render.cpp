@@ -222,8 +222,7 @@ GroupStyle group_style(const Inventory& inv, const GroupReport& g) {
       return {"#1a8a1a", "rounded", "2", "viable: ready for one guest"};
     case GroupOutcome::needs_binding: {
       std::string who;
-      for (const auto& a : g.on_host_driver)
-        who += (who.empty() ? "" : ", ") + *inv.get(a).driver;
+      for (const auto& a : g.on_host_driver) who += (who.empty() ? "" : ", ") + *inv.get(a).driver;
       return {"#d07a00", "rounded,dashed", "2",
               "not viable yet: on host drivers (" + who + "); bind " +
                   (g.endpoints.size() == 1 ? "it" : "the group") + " or use managed"};
@@ -289,8 +288,8 @@ std::string render_dot(const TopologyPicture& p) {
   };
 
   for (const auto& bus : t.root_buses()) {
-    out << "  \"bus " << bus.name() << "\" [label=\"root bus\\n" << bus.name()
-        << "\", shape=ellipse, fillcolor=\"#d8d8f0\"];\n";
+    out << "  \"bus " << bus.name() << "\" [label=\"root bus\\n"
+        << bus.name() << "\", shape=ellipse, fillcolor=\"#d8d8f0\"];\n";
   }
   std::vector<bool> drawn(nodes.size(), false);
   for (const auto& [id, members] : t.groups()) {

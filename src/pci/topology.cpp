@@ -69,9 +69,9 @@ Topology Topology::of(const Inventory& inventory) {
 }
 
 std::optional<std::size_t> Topology::index(const PciAddress& address) const {
-  auto it = std::lower_bound(
-      nodes_.begin(), nodes_.end(), address,
-      [](const TopologyNode& n, const PciAddress& a) { return n.address < a; });
+  auto it =
+      std::lower_bound(nodes_.begin(), nodes_.end(), address,
+                       [](const TopologyNode& n, const PciAddress& a) { return n.address < a; });
   if (it == nodes_.end() || it->address != address) return std::nullopt;
   return static_cast<std::size_t>(it - nodes_.begin());
 }

@@ -78,8 +78,8 @@ TEST(TopologyRender, DotClustersEdgesMarksAndLegend) {
   EXPECT_NE(dot.find("\"0000:00:03.1\" -> \"0000:02:00.0\";"), std::string::npos);
   EXPECT_NE(dot.find("\"0000:02:00.0\" -> \"0000:03:01.0\";"), std::string::npos);
   EXPECT_NE(dot.find("\"bus 0000:00\" -> \"0000:00:01.1\";"), std::string::npos);
-  EXPECT_NE(dot.find("NOT VIABLE: 0000:01:00.0"), std::string::npos);  // default-route NIC
-  EXPECT_NE(dot.find("not viable yet"), std::string::npos);            // behind the PCI bridge
+  EXPECT_NE(dot.find("NOT VIABLE: 0000:01:00.0"), std::string::npos);     // default-route NIC
+  EXPECT_NE(dot.find("not viable yet"), std::string::npos);               // behind the PCI bridge
   EXPECT_NE(dot.find("viable: ready for one guest"), std::string::npos);  // VF on vfio-pci
   EXPECT_NE(dot.find("subgraph cluster_legend {"), std::string::npos);
   EXPECT_NE(dot.find("HOST-CRITICAL"), std::string::npos);
