@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "agent/commands.hpp"
 #include "domain/effects.hpp"
 #include "error.hpp"
 #include "sysfs/host_paths.hpp"
@@ -181,7 +182,8 @@ void print_main_help(std::ostream& out) {
   out << "\n"
       << kGlobalHelp
       << "\nExit codes: 0 success, 1 failed or refused, 2 bad usage or malformed input.\n"
-      << "Run 'ptagent COMMAND --help' for the options of one command.\n";
+      << "Run 'ptagent COMMAND --help' for the options of one command, 'ptagent' alone for a\n"
+      << "summary of the host and what to try next.\n";
 }
 
 // Takes the global options out of argv wherever they appear (before the first "--").
@@ -268,9 +270,14 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
       out << "ptagent " << PTAGENT_VERSION << "\n";
       return 0;
     }
+    if (args.empty() && help) {
+      print_main_help(out);
+      return 0;
+    }
     if (args.empty()) {
-      print_main_help(help ? out : err);
-      return help ? 0 : 2;
+      Context ctx(g, out, err, in);
+      ctx.terminal = &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
+      return cmd_summary(ctx);
     }
     const std::string name = args.front();
     args.erase(args.begin());

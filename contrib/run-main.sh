@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: install, build, then `ptagent check` and `ptagent list` on this host and on the
+# The main job: install, build, then `ptagent` (the summary), `ptagent check` and `ptagent list` on this host and on the
 # bundled simulated workstation. Changes nothing on the host. Builds only the `ptagent` executable
 # (contrib/run-tests.sh builds everything, the unit tests included).
 set -uo pipefail
@@ -20,11 +20,13 @@ run() {
 }
 echo "(first answer after ${SECONDS} s)"
 echo "=== this host ==="
+run
 run check
 run list
 echo
 echo "=== simulated host: $sim ==="
+run --root "$sim"
 run --root "$sim" check
 run --root "$sim" list
-run --root "$sim" groups
+run --root "$sim" groups --tree
 exit 0

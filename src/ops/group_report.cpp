@@ -1,5 +1,7 @@
 #include "ops/group_report.hpp"
 
+#include <algorithm>
+
 #include "error.hpp"
 #include "pci/inventory.hpp"
 
@@ -58,7 +60,7 @@ GroupReport report_group(const Inventory& inv, const HostCritical& critical, uns
     return g;
   }
   g.viable = first->group.all_on_vfio();
-  g.outcome = g.refused ? GroupOutcome::refused
+  g.outcome = g.refused  ? GroupOutcome::refused
               : g.viable ? GroupOutcome::ready
                          : GroupOutcome::needs_binding;
   return g;
@@ -66,7 +68,8 @@ GroupReport report_group(const Inventory& inv, const HostCritical& critical, uns
 
 std::vector<GroupReport> report_groups(const Inventory& inv, const HostCritical& critical) {
   std::vector<GroupReport> out;
-  for (const auto& [id, members] : inv.groups()) out.push_back(report_group(inv, critical, id, members));
+  for (const auto& [id, members] : inv.groups())
+    out.push_back(report_group(inv, critical, id, members));
   return out;
 }
 
@@ -96,6 +99,31 @@ HostAssessment assess_host(const Inventory& inv, const HostCritical& critical) {
     if (!d.iommu_group) h.ungrouped.push_back(analyze_reset(inv, critical, d.address));
   }
   return h;
+}
+
+PassthroughTally tally_passthrough(const HostAssessment& h) {
+  PassthroughTally t;
+  for (const auto& g : h.groups) {
+    t.endpoints += g.endpoints.size();
+    if (g.outcome == GroupOutcome::refused) {
+      t.blocks.push_back({&g.analyses[*g.refused], g.endpoints});
+      continue;
+    }
+    for (const auto& e : g.endpoints) {
+      if (g.analysis(e).verdict != Assignability::not_assignable) t.assignable.push_back(e);
+    }
+  }
+  for (const auto& r : h.ungrouped) {
+    if (r.infrastructure != Infrastructure::none) continue;
+    ++t.endpoints;
+    if (r.verdict == Assignability::not_assignable) {
+      t.blocks.push_back({&r, {r.address}});
+    } else {
+      t.assignable.push_back(r.address);
+    }
+  }
+  std::sort(t.assignable.begin(), t.assignable.end());
+  return t;
 }
 
 const char* group_outcome_name(GroupOutcome outcome) {

@@ -25,9 +25,9 @@ enum class GroupOutcome {
 
 struct GroupReport {
   unsigned id = 0;
-  std::vector<PciAddress> members;        // sorted
-  std::vector<ResetAnalysis> analyses;    // one per member, same order
-  std::vector<PciAddress> endpoints;      // the unit of assignment (no bridges, no infrastructure)
+  std::vector<PciAddress> members;      // sorted
+  std::vector<ResetAnalysis> analyses;  // one per member, same order
+  std::vector<PciAddress> endpoints;    // the unit of assignment (no bridges, no infrastructure)
   GroupOutcome outcome = GroupOutcome::bridges_only;
   // The root cause of a refusal: the index in analyses of an endpoint refused for itself rather
   // than for a companion ("it would have to ..."), else the first refused one.
@@ -58,6 +58,21 @@ struct HostAssessment {
   const GroupReport* group(unsigned id) const;  // nullptr: no such group
 };
 HostAssessment assess_host(const Inventory& inventory, const HostCritical& critical);
+
+// What a host could give to guests: the endpoints assignable (alone or together with their
+// group), and what keeps the others: each refused group's root cause with the endpoints it holds
+// back, and each function refused outside any group (no IOMMU) on its own.
+struct PassthroughTally {
+  struct Block {
+    const ResetAnalysis* cause = nullptr;  // points into the HostAssessment
+    std::vector<PciAddress> held;          // the endpoints it keeps from a guest, cause included
+  };
+  std::size_t endpoints = 0;           // every endpoint (no bridges, no host infrastructure)
+  std::vector<PciAddress> assignable;  // address order
+  std::vector<Block> blocks;           // group order, then address order
+};
+// The tally refers to the assessment's analyses: keep the assessment alive while it is used.
+PassthroughTally tally_passthrough(const HostAssessment& assessment);
 
 // "ready", "needs binding", "refused", "infrastructure only", "bridges only".
 const char* group_outcome_name(GroupOutcome outcome);

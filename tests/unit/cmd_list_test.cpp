@@ -100,7 +100,7 @@ TEST(Cli, BadInput) {
            {{"--root", "/proc/self", "groups"}, 2, "not a host tree"},
            {{"--root"}, 2, "needs a value"},
            {{"frobnicate"}, 2, "unknown command"},
-           {{}, 2, "Usage: ptagent"},
+           {{"--root", root}, 0, "Try next:"},  // no command: the summary (cmd_summary_test)
        }) {
     auto r = run_cli(c.args);
     EXPECT_EQ(r.code, c.code) << r.err;

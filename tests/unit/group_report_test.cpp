@@ -94,3 +94,28 @@ TEST(GroupReport, WithoutIommuEveryFunctionIsUngrouped) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GroupReport, TallyOfTheWorkstation) {
+  const Host h("workstation");
+  const PassthroughTally t = tally_passthrough(h.assessment);
+  EXPECT_EQ(t.endpoints, 9u);
+  EXPECT_EQ(t.assignable, (std::vector<PciAddress>{A("00:17.0"), A("01:00.0"), A("01:00.1")}));
+  ASSERT_EQ(t.blocks.size(), 5u);  // boot VGA, keyboard's USB, root disk, SMBus, default route
+  EXPECT_EQ(t.blocks[0].cause->address, A("00:02.0"));
+  // The SMBus without reset holds back the audio function of its group too.
+  EXPECT_EQ(t.blocks[3].cause->address, A("00:1f.4"));
+  EXPECT_EQ(t.blocks[3].held, (std::vector<PciAddress>{A("00:1f.3"), A("00:1f.4")}));
+}
+
+TEST(GroupReport, TallyWithoutIommuBlocksEveryFunctionOnItsOwn) {
+  const Host h("noiommu");
+  const PassthroughTally t = tally_passthrough(h.assessment);
+  EXPECT_EQ(t.endpoints, 5u);  // the host bridge is infrastructure
+  EXPECT_TRUE(t.assignable.empty());
+  ASSERT_EQ(t.blocks.size(), 5u);
+  EXPECT_EQ(t.blocks[0].held, (std::vector<PciAddress>{A("00:01.0")}));
+}
+
+}  // namespace
