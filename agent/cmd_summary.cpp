@@ -105,8 +105,8 @@ int cmd_summary(Context& ctx) {
                                        : "what the host still needs, with the fix for each FAIL"});
   next.push_back({"ptagent groups --tree", "the PCI tree: IOMMU groups, drivers, verdicts"});
   if (example) {
-    next.push_back({"ptagent show " + example->to_string(),
-                    "everything about one device and what to do to pass it through"});
+    next.push_back({"ptagent plan " + example->to_string(),
+                    "what this host still needs to pass that device through, step by step"});
   } else {
     next.push_back({"ptagent list", "every PCI function of the host"});
   }

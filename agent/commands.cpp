@@ -47,6 +47,10 @@ const std::vector<Command>& commands() {
       {"restore", "DEVICE…|--all [--json]",
        "give devices ptagent bound back to their original drivers; --all undoes the whole journal",
        cmd_restore},
+      {"plan", "DEVICE… [--domain NAME] [--json]",
+       "what this host still needs to pass the devices through, in order, each step with its "
+       "command (nothing is done)",
+       cmd_plan},
       {"setup", "iommu|modules|bind|sriov|mdev|status|revert [OPTIONS]",
        "prepare the host at every boot (IOMMU parameters, vfio modules, devices on vfio-pci, VFs, "
        "mdevs), diff first, undoable",
