@@ -10,11 +10,13 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "hooks/hook.hpp"
 #include "hooks/writer.hpp"
+#include "ops/hook_install.hpp"
 #include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 
@@ -34,6 +36,55 @@ std::string read_all(int fd) {
   return out;
 }
 
+// `ptagent-hook --help`: for a person and for help2man (ptagent-hook(8) is made from it).
+std::string help_text() {
+  return std::string(
+             "Usage: ptagent-hook DOMAIN OPERATION SUB-OPERATION EXTRA  (run by libvirtd)\n"
+             "   or: ptagent-hook --help | --version\n"
+             "\n"
+             "libvirt's qemu hook for ptagent. libvirtd runs it around every lifecycle step of "
+             "every domain,\n"
+             "with the domain XML on stdin. For a domain whose XML carries no ptagent metadata "
+             "and no mdev\n"
+             "it does nothing. At 'prepare begin' it checks the domain's host devices before "
+             "QEMU starts\n"
+             "(each exists, none is host-critical, every IOMMU group is viable, none is in use "
+             "by another\n"
+             "running domain, every mdev parent and type has an instance free), refuses with "
+             "one paragraph\n"
+             "naming the device, the reason and the fix, then creates the domain's mdevs and "
+             "binds its\n"
+             "unmanaged devices to vfio-pci, journal first. At 'release end' and 'stopped end' "
+             "it undoes\n"
+             "exactly what it did. It never writes to stdout (libvirt reads it as XML) and "
+             "does not load\n"
+             "libvirt.\n"
+             "\n"
+             "Install it with 'ptagent hook install' (as /etc/libvirt/hooks/qemu, or as\n"
+             "/etc/libvirt/hooks/qemu.d/ptagent beside another hook), then restart libvirtd.\n"
+             "\n"
+             "Options (only as the one argument; libvirtd always passes four):\n"
+             "  --help      print this help and exit\n"
+             "  --version   print the version and exit\n"
+             "\n"
+             "Environment:\n"
+             "  PTAGENT_ROOT   act on the host tree under this directory instead of / (tests)\n"
+             "\n"
+             "Files:\n"
+             "  ") +
+         ptagent::kHookConfigFile +
+         "   hook_timeout (seconds for the whole hook, default 30),\n"
+         "      write_timeout (one sysfs write, default 10), busy_retry (removing a busy mdev at\n"
+         "      release, default 5), log_file (besides syslog)\n"
+         "  " +
+         ptagent::kStateDir + "/" + ptagent::kJournalFileName +
+         "   what the hook did, for its undo and 'ptagent restore --all'\n"
+         "\n"
+         "Exit status: at prepare, 0 lets the domain start and 1 refuses it (the reason on "
+         "stderr,\n"
+         "which libvirt shows); 0 at every other step.\n";
+}
+
 }  // namespace
 
 #ifdef PTAGENT_SANITIZER_LOG_DIR
@@ -47,10 +98,22 @@ extern "C" const char* __ubsan_default_options() {
 }
 #endif
 
+// Lets `ptagent hook install` recognise this binary as ptagent's (ops/hook_install.hpp): an ELF
+// note in an allocated section of its own, kept by the compiler (used), by the linker's
+// --gc-sections (retain) and by strip.
+[[gnu::used, gnu::retain, gnu::section(".note.ptagent"),
+  gnu::aligned(4)]] constinit const ptagent::HookNote kHookNote{};
+
 int main(int argc, char** argv) {
-  // Lets `ptagent hook install` recognise this binary as ptagent's.
-  static volatile const char* marker = "ptagent-hook-marker-v1";
-  (void)marker;
+  // A person's questions. libvirtd always passes four arguments, so one argument is never libvirt
+  // (a domain may be called --help, but then three more arguments follow).
+  if (argc == 2 &&
+      (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "--version")) {
+    std::cout << (std::string_view(argv[1]) == "--help" ? help_text()
+                                                        : "ptagent-hook " PTAGENT_VERSION "\n");
+    std::cout.flush();
+    return std::cout ? 0 : 1;
+  }
   // Nothing on stdout, ever: for migrate/restore libvirt reads it as replacement XML.
   int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull >= 0) {

@@ -12,6 +12,7 @@
 #include "error.hpp"
 #include "sysfs/root.hpp"
 #include "util/atomic_file.hpp"
+#include "util/elf_note.hpp"
 #include "util/fd.hpp"
 #include "util/path_text.hpp"
 
@@ -27,7 +28,8 @@ std::string hook_marker() {
 
 namespace {
 
-// What an open file is: ours when it is a regular file with the marker. fd: the open result
+// What an open file is: ours when it is a regular file with the hook's ELF note, or with the
+// marker (a wrapper script, or a hook binary of an earlier version). fd: the open result
 // (-errno), opened without following a symlink.
 HookFile classify(const Fd& fd) {
   if (!fd.ok())
@@ -42,7 +44,11 @@ HookFile classify(const Fd& fd) {
     if (n <= 0) break;
     data.append(buf, static_cast<std::size_t>(n));
   }
-  return data.find(hook_marker()) != std::string::npos ? HookFile::ours : HookFile::foreign;
+  const bool ours =
+      elf_has_note(data, std::string_view(kHookNoteName, sizeof kHookNoteName - 1), kHookNoteType,
+                   std::string_view(kHookNoteDesc, sizeof kHookNoteDesc - 1)) ||
+      data.find(hook_marker()) != std::string::npos;
+  return ours ? HookFile::ours : HookFile::foreign;
 }
 
 // Symlinks and directories are not ours.
@@ -109,7 +115,7 @@ HookInstallPlan plan_hook_install(const Root& root, const std::string& hooks_dir
   const int fd = ::open(binary.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
   if (classify(Fd(fd >= 0 ? fd : -errno)) != HookFile::ours) {
     throw_not_found(
-        binary, "is not the ptagent-hook binary (missing, or without ptagent's marker)",
+        binary, "is not the ptagent-hook binary (missing, or without ptagent's identifying note)",
         "build it (ninja -C build) or give its path with " + mention(Input::hook_binary));
   }
   const HookStatus s = hook_status(root, hooks_dir);

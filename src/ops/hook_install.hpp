@@ -3,6 +3,8 @@
 // file there), never over a foreign file.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -10,8 +12,31 @@ namespace ptagent {
 
 class Root;
 
-// Embedded in the hook binary (as one literal in hooks/main.cpp) and in wrapper scripts, to
-// recognise our own files. Built from pieces here so that the CLI binary does not match itself.
+// What identifies the hook binary: an ELF note (name "ptagent", this type, this descriptor) that
+// hooks/main.cpp places in its own section. No optimiser removes it (it is data marked used and
+// retained, not code) and strip keeps it (an allocated note), so a Release, -O3 or stripped
+// build is recognised like the tested one. Reading a note runs nothing: a foreign file in the
+// hooks directory is never executed to ask what it is.
+inline constexpr char kHookNoteName[] = "ptagent";
+inline constexpr std::uint32_t kHookNoteType = 0x4b4f4f48;  // "HOOK"
+inline constexpr char kHookNoteDesc[] = "ptagent-hook/1";
+
+// The note as it lies in the section: the ELF note header, then name and descriptor, each padded
+// to 4 bytes.
+struct HookNote {
+  std::uint32_t namesz = sizeof kHookNoteName;
+  std::uint32_t descsz = sizeof kHookNoteDesc;
+  std::uint32_t type = kHookNoteType;
+  char name[(sizeof kHookNoteName + 3) / 4 * 4] = {};
+  char desc[(sizeof kHookNoteDesc + 3) / 4 * 4] = {};
+  constexpr HookNote() {
+    for (std::size_t i = 0; i < sizeof kHookNoteName; ++i) name[i] = kHookNoteName[i];
+    for (std::size_t i = 0; i < sizeof kHookNoteDesc; ++i) desc[i] = kHookNoteDesc[i];
+  }
+};
+
+// In the wrapper scripts (and in hook binaries of earlier versions, which carried it as a string),
+// to recognise our own files. Built from pieces here so that the CLI binary does not match itself.
 std::string hook_marker();
 
 enum class HookFile { absent, ours, foreign };
