@@ -2,9 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
+#include <sstream>
 
 #include "agent/commands.hpp"
 #include "domain/effects.hpp"
@@ -134,6 +140,29 @@ std::string report_error(const Error& e) {
   return report(e, "ptagent: error: ", flag_of);
 }
 
+std::string error_json(const Error& e) {
+  auto text = [](const std::string& part) {
+    return part.empty() ? nlohmann::json(nullptr) : nlohmann::json(spell(part, flag_of));
+  };
+  const nlohmann::json j = {{"error",
+                             {{"code", std::string(reason_name(e.reason()))},
+                              {"object", text(e.object())},
+                              {"cause", spell(e.cause(), flag_of)},
+                              {"fix", text(e.hint())}}}};
+  // Text from the host or argv that is not UTF-8 is replaced, never a second error.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void print_error(const GlobalOptions& global, std::ostream& out, std::ostream& err,
+                 const Error& e) {
+  if (global.json) {
+    out << error_json(e) << "\n";
+  } else {
+    out.flush();
+    err << report_error(e);
+  }
+}
+
 Journal Context::journal() {
   return Journal(root(), kStateDir, seams_->journal_fault);
 }
@@ -181,7 +210,11 @@ void print_main_help(std::ostream& out) {
   }
   out << "\n"
       << kGlobalHelp
-      << "\nExit codes: 0 success, 1 failed or refused, 2 bad usage or malformed input.\n"
+      << "\nExit codes: 0 success, 1 failed or refused, 2 bad usage or malformed input, 3 not "
+         "done\n"
+      << "yet (probe could not run libvirt's check, detach-from left an unplug pending).\n"
+      << "With --json, an error is one line on stdout: {\"error\": {\"code\": …, \"object\": …, "
+         "\"cause\": …, \"fix\": …}}.\n"
       << "Run 'ptagent COMMAND --help' for the options of one command, 'ptagent' alone for a\n"
       << "summary of the host and what to try next.\n";
 }
@@ -230,6 +263,74 @@ bool extract_globals(std::vector<std::string>& args, GlobalOptions& g, bool& hel
   return true;
 }
 
+// The options given by position (DEVICE…): a user never types them as --device, so help lists
+// them as arguments, by name, and not among the options.
+struct Positional {
+  std::string name;
+  bool repeats = false;
+};
+std::vector<Positional> positional_names(const po::positional_options_description& positional) {
+  std::vector<Positional> names;
+  const unsigned total = positional.max_total_count();
+  for (unsigned i = 0; i < total && i < 64; ++i) {
+    const std::string& name = positional.name_for_position(i);
+    if (!names.empty() && names.back().name == name) {
+      names.back().repeats = true;
+    } else {
+      names.push_back({name});
+    }
+  }
+  // An unbounded last name (add(name, -1)) takes every position from there on.
+  if (total == std::numeric_limits<unsigned>::max() && !names.empty()) names.back().repeats = true;
+  return names;
+}
+
+// "  DEVICE…               text", wrapped at 80 columns like Boost's option list.
+void print_arguments(std::ostream& out, const std::vector<Positional>& names,
+                     const po::options_description& desc) {
+  constexpr std::size_t kColumn = 24, kWidth = 80;
+  bool any = false;
+  for (const auto& p : names) {
+    const po::option_description* o = desc.find_nothrow(p.name, false);
+    if (!o || o->description().empty()) continue;
+    if (!any) out << "Arguments:\n";
+    any = true;
+    std::string line = "  ";
+    for (char c : p.name)
+      line += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::size_t col = line.size();
+    if (p.repeats) {
+      line += "…";  // one column
+      ++col;
+    }
+    if (col + 1 > kColumn) {
+      out << line << "\n";
+      line.clear();
+      col = 0;
+    }
+    line.append(kColumn - col, ' ');
+    col = kColumn;
+    std::istringstream words(o->description());
+    std::string word;
+    bool first = true;
+    while (words >> word) {
+      if (!first && col + 1 + word.size() > kWidth) {
+        out << line << "\n";
+        line.assign(kColumn, ' ');
+        col = kColumn;
+      } else if (!first) {
+        line += ' ';
+        ++col;
+      }
+      line += word;
+      col += word.size();
+      first = false;
+    }
+    out << line << "\n";
+  }
+  if (any) out << "\n";
+}
+
 }  // namespace
 
 bool parse_options(Context& ctx, const Command& cmd, po::options_description& desc,
@@ -252,7 +353,16 @@ bool parse_options(Context& ctx, const Command& cmd, po::options_description& de
     ctx.out << "Usage: ptagent " << cmd.name << " " << cmd.synopsis << "\n\n"
             << cmd.summary << "\n";
     if (!details.empty()) ctx.out << "\n" << details;
-    ctx.out << "\n" << desc << "\n" << kGlobalHelp;
+    const std::vector<Positional> names = positional_names(positional);
+    std::set<std::string> hidden;
+    for (const auto& p : names) hidden.insert(p.name);
+    po::options_description options("Options");
+    for (const auto& o : desc.options()) {
+      if (!hidden.count(o->long_name())) options.add(o);
+    }
+    ctx.out << "\n";
+    print_arguments(ctx.out, names, desc);
+    ctx.out << options << "\n" << kGlobalHelp;
     return false;
   }
   return true;
@@ -291,12 +401,10 @@ int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& e
     }
     throw_usage(name, "unknown command", "run 'ptagent --help' for the list of commands");
   } catch (const Error& e) {
-    out.flush();
-    err << report_error(e);
+    print_error(g, out, err, e);
     return e.exit_code();
   } catch (const std::exception& e) {
-    out.flush();
-    err << "ptagent: error: " << e.what() << "\n";
+    print_error(g, out, err, Error(ErrorKind::failed, "", e.what()));
     return 1;
   }
 }

@@ -96,6 +96,12 @@ bool parse_options(Context& ctx, const Command& cmd, po::options_description& de
 std::optional<std::string> flag_of(Input input);
 // An error as the CLI prints it: "ptagent: error: OBJECT: cause" and "  fix: hint".
 std::string report_error(const Error& e);
+// The same error for a script (--json): {"error": {"code": reason_name(), "object", "cause",
+// "fix"}} (an absent object or fix is null), the inputs spelled as flags, one line.
+std::string error_json(const Error& e);
+// How a command's error reaches its caller: with --json the JSON on `out`, else the report on
+// `err`. The exit code is e.exit_code() either way.
+void print_error(const GlobalOptions& global, std::ostream& out, std::ostream& err, const Error& e);
 
 // Entry point used by main() and the tests. Returns the exit code.
 int run(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,

@@ -17,7 +17,9 @@ std::optional<T> read_at(std::string_view image, std::uint64_t offset) {
   return value;
 }
 
-std::uint64_t pad(std::uint64_t n, std::uint64_t align) { return (n + align - 1) / align * align; }
+std::uint64_t pad(std::uint64_t n, std::uint64_t align) {
+  return (n + align - 1) / align * align;
+}
 
 // The notes of one region [offset, offset + size) laid out with `align` (4 or 8).
 bool region_has_note(std::string_view image, std::uint64_t offset, std::uint64_t size,

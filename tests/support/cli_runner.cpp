@@ -37,7 +37,7 @@ CliResult run_command(const std::string& root, const std::function<int(cli::Cont
     cli::Context ctx(g, out, err, in);
     r.code = command(ctx);
   } catch (const Error& e) {
-    err << cli::report_error(e);
+    cli::print_error(g, out, err, e);
     r.code = e.exit_code();
   }
   r.out = out.str();

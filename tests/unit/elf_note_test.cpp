@@ -55,11 +55,11 @@ const std::string kGnu = note("GNU", NT_GNU_BUILD_ID, std::string(20, 'x'));
 const std::string kOurs = note("ptagent", kHookNoteType, "ptagent-hook/1");
 
 TEST(ElfNote, FindsTheNoteAfterOthers) {
-  EXPECT_TRUE(elf_has_note(elf_with_notes(kGnu + kOurs), "ptagent", kHookNoteType,
-                           "ptagent-hook/1"));
-  EXPECT_TRUE(elf_has_note(elf_with_notes(note("ptagent", 7, "x", 8) + note("ptagent", 9, "y", 8),
-                                          8),
-                           "ptagent", 9, "y"));
+  EXPECT_TRUE(
+      elf_has_note(elf_with_notes(kGnu + kOurs), "ptagent", kHookNoteType, "ptagent-hook/1"));
+  EXPECT_TRUE(
+      elf_has_note(elf_with_notes(note("ptagent", 7, "x", 8) + note("ptagent", 9, "y", 8), 8),
+                   "ptagent", 9, "y"));
 }
 
 TEST(ElfNote, NameTypeAndDescriptorMustAllMatch) {
@@ -74,8 +74,7 @@ TEST(ElfNote, MalformedImagesHoldNoNote) {
   const std::string image = elf_with_notes(kOurs);
   // Every truncation, and the note's text outside any note (as a string in the data).
   for (std::size_t n = 0; n < image.size(); ++n) {
-    EXPECT_FALSE(elf_has_note(image.substr(0, n), "ptagent", kHookNoteType, "ptagent-hook/1"))
-        << n;
+    EXPECT_FALSE(elf_has_note(image.substr(0, n), "ptagent", kHookNoteType, "ptagent-hook/1")) << n;
   }
   EXPECT_FALSE(elf_has_note("#!/bin/sh\n" + kOurs, "ptagent", kHookNoteType, "ptagent-hook/1"));
   // A descriptor size past the end of the segment.
