@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -52,6 +53,13 @@ void expect_cli_failures(const std::string& root, const std::vector<CliFailure>&
     argv.insert(argv.end(), c.args.begin(), c.args.end());
     const CliResult r = run_cli(argv);
     EXPECT_EQ(r.code, c.code) << c.args.back() << ": " << r.err;
+    if (std::find(c.args.begin(), c.args.end(), "--json") != c.args.end()) {
+      // With --json the error is {"error": …} on stdout and stderr stays empty.
+      EXPECT_NE(r.out.find("{\"error\":"), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find(c.message), std::string::npos) << r.out;
+      EXPECT_EQ(r.err, "") << c.args.back();
+      continue;
+    }
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
     if (stdout_empty) {
       EXPECT_EQ(r.out, "") << c.args.back();

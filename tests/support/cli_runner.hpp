@@ -36,7 +36,8 @@ struct CliFailure {
 };
 
 // Runs `ptagent --root ROOT ARGS…` for each case and expects its exit code and message; with
-// stdout_empty, also that it printed nothing on stdout.
+// stdout_empty, also that it printed nothing on stdout. A case with --json expects the error as
+// JSON on stdout holding the message, and nothing on stderr.
 void expect_cli_failures(const std::string& root, const std::vector<CliFailure>& cases,
                          bool stdout_empty = false);
 
