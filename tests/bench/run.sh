@@ -2,6 +2,8 @@
 # ptagent against the tools an administrator would use instead, side by side, on this machine.
 #
 #   tests/bench/run.sh [--markdown FILE] [--quick]
+#   tests/bench/run.sh --main-job     (tests/bench/main_job.sh: contrib/run-main.sh from a fresh
+#                                      clone without ccache, timed to its first answer)
 #
 # Builds ptagent, ptagent-hook and the test hook ptagent-hook-sim into build-bench/ (override with
 # PTAGENT_BENCH_BUILD=DIR), generates the simulated hosts into a temp dir (tmpfs when /dev/shm is
@@ -21,7 +23,8 @@ while [ $# -gt 0 ]; do
   case $1 in
     --markdown) markdown=${2:?--markdown needs a file}; shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --main-job) exec bash "$here/main_job.sh" ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
