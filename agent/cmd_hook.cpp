@@ -27,14 +27,15 @@ const char* file_state(HookFile f) {
   return "?";
 }
 
-// The hook binary beside this executable: build tree or installed layout.
+// The hook binary beside this executable: build tree, or the installed layout
+// (/usr/bin/ptagent and /usr/libexec/ptagent/ptagent-hook).
 std::string default_binary() {
   std::error_code ec;
   auto self = std::filesystem::read_symlink(kProcSelfExe, ec);
   if (ec) return "ptagent-hook";
   auto dir = self.parent_path();
-  for (const auto& candidate : {dir / "ptagent-hook", dir / "hooks" / "ptagent-hook",
-                                dir / ".." / "libexec" / "ptagent" / "ptagent-hook"}) {
+  for (const auto& candidate :
+       {dir / "ptagent-hook", dir / "hooks" / "ptagent-hook", dir / PTAGENT_HOOK_FROM_BIN}) {
     if (std::filesystem::exists(candidate, ec)) return candidate.lexically_normal().string();
   }
   return (dir / "ptagent-hook").string();
