@@ -9,6 +9,7 @@
 #include "agent/topology_render.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
+#include "host/vfio_host.hpp"
 #include "ops/group_report.hpp"
 #include "pci/inventory.hpp"
 #include "pci/topology.hpp"
@@ -79,7 +80,7 @@ int cmd_groups(Context& ctx, const Args& args) {
   HostCritical critical = HostCritical::scan(root, inv);
 
   if (format != "table") {
-    const HostAssessment assessment = assess_host(inv, critical);
+    const HostAssessment assessment = assess_host(inv, critical, read_vfio_host(root));
     const Topology topology = Topology::of(inv);
     const TopologyPicture picture{inv, topology, assessment};
     if (format == "tree") {
@@ -92,7 +93,7 @@ int cmd_groups(Context& ctx, const Args& args) {
     return 0;
   }
 
-  const std::vector<GroupReport> groups = report_groups(inv, critical);
+  const std::vector<GroupReport> groups = report_groups(inv, critical, read_vfio_host(root));
   if (ctx.global.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& g : groups) {

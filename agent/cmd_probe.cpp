@@ -7,6 +7,7 @@
 #include "agent/render.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
+#include "host/vfio_host.hpp"
 #include "ops/reset_probe.hpp"
 #include "pci/inventory.hpp"
 #include "sysfs/root.hpp"
@@ -65,7 +66,7 @@ int cmd_probe(Context& ctx, const Args& args) {
   const PciAddress addr = cli::resolve_one_device(inv, spec, "probe");
   const Device& dev = inv.get(addr);
   HostCritical critical = HostCritical::scan(root, inv);
-  ResetAnalysis r = analyze_reset(inv, critical, addr);
+  ResetAnalysis r = analyze_reset(inv, critical, addr, read_vfio_host(root));
   std::optional<virt::LiveProbe> live;
   std::string live_skipped_because;
   std::string driver_after;
@@ -156,7 +157,11 @@ int cmd_probe(Context& ctx, const Args& args) {
       ctx.out << "                 (passed over: " << r.means_note << ")\n";
     ctx.out << "IOMMU group:     " << r.group.explain() << "\n";
     ctx.out << "Host-critical:   " << r.host_critical.value_or("no") << "\n";
-    for (const auto& f : r.health) ctx.out << "Health:          " << f.evidence << "\n";
+    for (const auto& f : r.health) {
+      ctx.out << "Health:          " << severity_name(f.severity) << " [" << f.code
+              << "]: " << f.evidence << "\n";
+      if (!f.fix.empty()) ctx.out << "  fix:           " << f.fix << "\n";
+    }
     if (live_ran) {
       ctx.out << "Live check:      ";
       std::string steps = join(live->steps, ", ");

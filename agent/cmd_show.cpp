@@ -3,6 +3,7 @@
 #include "agent/render.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
+#include "host/vfio_host.hpp"
 #include "ops/reset_probe.hpp"
 #include "pci/inventory.hpp"
 #include "util/join.hpp"
@@ -12,10 +13,10 @@ namespace ptagent::cli {
 namespace {
 
 void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
-              const PciAddress& addr) {
+              const VfioHost& host, const PciAddress& addr) {
   const Device& d = inv.get(addr);
   // The one verdict: the same analysis probe and groups show.
-  const ResetAnalysis r = analyze_reset(inv, critical, addr);
+  const ResetAnalysis r = analyze_reset(inv, critical, addr, host);
   const GroupVerdict& verdict = r.group;
 
   auto line = [&](const std::string& key, const std::string& value) {
@@ -51,7 +52,10 @@ void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
   }
   line("Host-critical", r.host_critical.value_or("no"));
   if (d.power_state && *d.power_state != "D0") line("Power state", *d.power_state);
-  for (const auto& f : r.health) line("Health", f.evidence);
+  for (const auto& f : r.health) {
+    line("Health", severity_name(f.severity) + " [" + f.code + "]: " + f.evidence);
+    if (!f.fix.empty()) line("  fix", f.fix);
+  }
   line("sysfs", d.sysfs_path);
   for (const auto& p : d.problems) ctx.warn(d.address.to_string() + ": " + p);
 
@@ -96,11 +100,12 @@ int cmd_show(Context& ctx, const Args& args) {
   Inventory inv = Inventory::scan(root, Naming::with_names);
   const std::vector<PciAddress> addrs = inv.expand(spec);  // a slot: every function present
   HostCritical critical = HostCritical::scan(root, inv);
+  const VfioHost host = read_vfio_host(root);
 
   if (ctx.global.json) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& addr : addrs) {
-      const ResetAnalysis r = analyze_reset(inv, critical, addr);
+      const ResetAnalysis r = analyze_reset(inv, critical, addr, host);
       nlohmann::json j = device_json(inv.get(addr), r.host_critical);
       j["group"] = verdict_json(r.group);
       j["assignability"] = assignability_json(r);
@@ -112,7 +117,7 @@ int cmd_show(Context& ctx, const Args& args) {
   }
   for (std::size_t i = 0; i < addrs.size(); ++i) {
     if (i) ctx.out << "\n";
-    show_one(ctx, inv, critical, addrs[i]);
+    show_one(ctx, inv, critical, host, addrs[i]);
   }
   return 0;
 }

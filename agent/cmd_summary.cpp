@@ -9,6 +9,7 @@
 #include "agent/render.hpp"
 #include "check/readiness.hpp"
 #include "host/critical.hpp"
+#include "host/vfio_host.hpp"
 #include "ops/group_report.hpp"
 #include "pci/inventory.hpp"
 #include "sysfs/root.hpp"
@@ -63,7 +64,7 @@ int cmd_summary(Context& ctx) {
   }
   Inventory inv = Inventory::scan(root, Naming::with_names);
   HostCritical critical = HostCritical::scan(root, inv);
-  const HostAssessment assessment = assess_host(inv, critical);
+  const HostAssessment assessment = assess_host(inv, critical, read_vfio_host(root));
   const PassthroughTally tally = tally_passthrough(assessment);
 
   // One line per block; blocks with the same cause (no IOMMU group, say) on one line.

@@ -132,8 +132,11 @@ std::string verdict_key(Assignability verdict) {
 json health_json(const std::vector<HealthFinding>& findings) {
   json out = json::array();
   for (const auto& f : findings) {
-    out.push_back(
-        {{"code", f.code}, {"blocks", f.blocks}, {"evidence", f.evidence}, {"fix", f.fix}});
+    out.push_back({{"code", f.code},
+                   {"blocks", f.blocks()},
+                   {"severity", severity_name(f.severity)},
+                   {"evidence", f.evidence},
+                   {"fix", f.fix}});
   }
   return out;
 }

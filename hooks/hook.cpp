@@ -46,7 +46,10 @@ int prepare(HookDeps& deps, const Invocation& inv, std::string_view xml) {
   const domain::PrepareOutcome out = domain::prepare(start_deps(deps), xml);
   switch (out.result) {
     case Result::nothing_to_do:
+      return 0;
     case Result::started:
+      for (const auto& w : out.accepted)
+        deps.log("domain " + out.uuid + ": starts despite the accepted warning " + w);
       return 0;
     case Result::bad_xml:
       print_cannot_start(deps, inv, *out.error);

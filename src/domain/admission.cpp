@@ -8,8 +8,9 @@
 #include "domain/holders.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
+#include "host/device_findings.hpp"
+#include "host/vfio_host.hpp"
 #include "ops/journal.hpp"
-#include "pci/health.hpp"
 #include "pci/inventory.hpp"
 #include "pci/iommu_group.hpp"
 #include "sysfs/root.hpp"
@@ -17,7 +18,26 @@
 
 namespace ptagent::domain {
 
-namespace {}  // namespace
+namespace {
+
+// Blocking findings refuse; a warning refuses unless the domain accepts it by code.
+void check_findings(const Inventory& inv, const VfioHost& host, const PassthroughMetadata& meta,
+                    const Device& d, std::vector<std::string>& accepted) {
+  const std::string a = d.address.to_string();
+  for (const auto& f : device_findings(d, d.upstream ? inv.find(*d.upstream) : nullptr, host)) {
+    if (f.blocks()) throw_refused(a, f.evidence, f.fix);
+    if (f.severity != Severity::warning) continue;
+    if (meta.accepts(d.address, f.code)) {
+      accepted.push_back(f.code + ": " + f.evidence);
+    } else {
+      throw_refused(a, f.evidence + " [" + f.code + "]",
+                    f.fix + "; or, to start anyway, add <ptagent:accept address=\"" + a +
+                        "\" finding=\"" + f.code + "\"/> to the domain's ptagent metadata");
+    }
+  }
+}
+
+}  // namespace
 
 std::string owner_of(const std::string& domain_uuid) {
   return "domain:" + domain_uuid;
@@ -25,9 +45,10 @@ std::string owner_of(const std::string& domain_uuid) {
 
 StartPlan admit(const Root& root, const Inventory& inv, const DeviceHolders& holders,
                 const Journal& journal, const DomainInfo& info, const PassthroughMetadata& meta) {
-  StartPlan plan{info, meta, {}, {}, {}};
+  StartPlan plan{info, meta, {}, {}, {}, {}};
   const std::string self = owner_of(info.uuid);
   HostCritical critical = HostCritical::scan(root, inv);
+  const VfioHost host = read_vfio_host(root);
 
   // The devices this guest takes, managed ones included (libvirt detaches those itself).
   std::vector<PciAddress> assigned;
@@ -62,9 +83,25 @@ StartPlan admit(const Root& root, const Inventory& inv, const DeviceHolders& hol
       throw_refused(a.to_string(), *why + ": the host needs it",
                     "remove this <hostdev> from the domain");
     }
-    // A device that does not answer (D3cold, config space all ones): QEMU would fail on it.
-    for (const auto& f : device_health(*d, d->upstream ? inv.find(*d->upstream) : nullptr)) {
-      if (f.blocks) throw_refused(a.to_string(), f.evidence, f.fix);
+    // What would make vfio-pci or QEMU fail on it (D3cold, config space all ones, denylist, a
+    // framebuffer in a BAR, ...), and the same blocking findings of its group companions.
+    check_findings(inv, host, meta, *d, plan.accepted);
+    if (d->iommu_group) {
+      for (const auto& m : inv.group_members(*d->iommu_group)) {
+        if (m == a || is_infrastructure(inv.get(m)) ||
+            std::find(assigned.begin(), assigned.end(), m) != assigned.end())
+          continue;
+        const Device& c = inv.get(m);
+        for (const auto& f :
+             device_findings(c, c.upstream ? inv.find(*c.upstream) : nullptr, host)) {
+          if (f.blocks()) {
+            throw_refused(a.to_string(),
+                          "shares IOMMU group " + std::to_string(*d->iommu_group) + " with " +
+                              m.to_string() + ", and " + f.evidence,
+                          f.fix);
+          }
+        }
+      }
     }
     GroupVerdict v = assess_group(inv, a, assigned);
     if (!v.group) {

@@ -31,6 +31,8 @@ struct StartPlan {
   std::vector<MdevCreatePlan> mdevs;  // to create or reuse
   std::vector<PciAddress> bind;       // unmanaged devices (and group companions) to bind
   std::optional<BindPlan> bind_plan;  // how (set when `bind` is not empty)
+  // Warning findings the domain accepts (<ptagent:accept>), "code: evidence", for the log.
+  std::vector<std::string> accepted;
 };
 
 // The bind of the plan's unmanaged devices, for this domain.

@@ -62,6 +62,7 @@ PrepareOutcome prepare(const StartDeps& deps, std::string_view xml) {
     const Inventory inventory = Inventory::scan(deps.root);
     const DeviceHolders holders = DeviceHolders::read(deps.root, journal.load());
     const StartPlan plan = admit(deps.root, inventory, holders, journal, info, meta);
+    out.accepted = plan.accepted;
     try {
       start(deps, journal, plan);
     } catch (const Error&) {

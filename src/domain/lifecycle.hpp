@@ -25,6 +25,7 @@ struct PrepareOutcome {
   std::string uuid;                     // the domain's (empty for bad_xml)
   std::optional<Error> error;           // bad_xml, refused
   std::vector<std::string> not_undone;  // refused: changes the rollback could not undo
+  std::vector<std::string> accepted;    // started: warnings the domain accepts ("code: evidence")
 };
 
 // The domain XML read (the metadata strictly, then against ptagent-metadata.rng), the leftovers

@@ -31,11 +31,11 @@ const ResetAnalysis* GroupReport::first_endpoint() const {
 }
 
 GroupReport report_group(const Inventory& inv, const HostCritical& critical, unsigned id,
-                         const std::vector<PciAddress>& members) {
+                         const std::vector<PciAddress>& members, const VfioHost& host) {
   GroupReport g;
   g.id = id;
   g.members = members;
-  for (const auto& a : members) g.analyses.push_back(analyze_reset(inv, critical, a));
+  for (const auto& a : members) g.analyses.push_back(analyze_reset(inv, critical, a, host));
 
   bool infrastructure = false;
   for (std::size_t i = 0; i < g.analyses.size(); ++i) {
@@ -66,10 +66,11 @@ GroupReport report_group(const Inventory& inv, const HostCritical& critical, uns
   return g;
 }
 
-std::vector<GroupReport> report_groups(const Inventory& inv, const HostCritical& critical) {
+std::vector<GroupReport> report_groups(const Inventory& inv, const HostCritical& critical,
+                                       const VfioHost& host) {
   std::vector<GroupReport> out;
   for (const auto& [id, members] : inv.groups())
-    out.push_back(report_group(inv, critical, id, members));
+    out.push_back(report_group(inv, critical, id, members, host));
   return out;
 }
 
@@ -92,11 +93,12 @@ const GroupReport* HostAssessment::group(unsigned id) const {
   return nullptr;
 }
 
-HostAssessment assess_host(const Inventory& inv, const HostCritical& critical) {
+HostAssessment assess_host(const Inventory& inv, const HostCritical& critical,
+                           const VfioHost& host) {
   HostAssessment h;
-  h.groups = report_groups(inv, critical);
+  h.groups = report_groups(inv, critical, host);
   for (const auto& d : inv.devices()) {
-    if (!d.iommu_group) h.ungrouped.push_back(analyze_reset(inv, critical, d.address));
+    if (!d.iommu_group) h.ungrouped.push_back(analyze_reset(inv, critical, d.address, host));
   }
   return h;
 }

@@ -43,10 +43,12 @@ struct GroupReport {
 };
 
 // One group: its members as Inventory::groups() lists them.
+// `host` adds the host-dependent findings to each member's analysis (see analyze_reset).
 GroupReport report_group(const Inventory& inventory, const HostCritical& critical, unsigned id,
-                         const std::vector<PciAddress>& members);
+                         const std::vector<PciAddress>& members, const VfioHost& host = {});
 // Every group of the host, by id.
-std::vector<GroupReport> report_groups(const Inventory& inventory, const HostCritical& critical);
+std::vector<GroupReport> report_groups(const Inventory& inventory, const HostCritical& critical,
+                                       const VfioHost& host = {});
 
 // Every function of a host judged once: the groups, and the functions in no IOMMU group (on a host
 // without an IOMMU, all of them).
@@ -57,7 +59,8 @@ struct HostAssessment {
   const ResetAnalysis& analysis(const PciAddress& address) const;
   const GroupReport* group(unsigned id) const;  // nullptr: no such group
 };
-HostAssessment assess_host(const Inventory& inventory, const HostCritical& critical);
+HostAssessment assess_host(const Inventory& inventory, const HostCritical& critical,
+                           const VfioHost& host = {});
 
 // What a host could give to guests: the endpoints assignable (alone or together with their
 // group), and what keeps the others: each refused group's root cause with the endpoints it holds

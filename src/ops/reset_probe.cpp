@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "host/critical.hpp"
+#include "host/device_findings.hpp"
 #include "pci/inventory.hpp"
 #include "util/join.hpp"
 
@@ -25,8 +26,8 @@ std::string with_drivers(const Inventory& inv, const std::vector<PciAddress>& li
 // The one assignability verdict (shown by show, probe and groups; bind follows the same group
 // rule): the group is the unit, infrastructure and host-critical devices stay with the host.
 // `reset_together` are the devices the reset means also hits.
-void decide_verdict(const Inventory& inv, const HostCritical& critical, const Device& d,
-                    std::vector<PciAddress> together, ResetAnalysis& r) {
+void decide_verdict(const Inventory& inv, const HostCritical& critical, const VfioHost& host,
+                    const Device& d, std::vector<PciAddress> together, ResetAnalysis& r) {
   const PciAddress& address = d.address;
   r.infrastructure = infrastructure_kind(d);
   r.unit = r.group.group ? r.group.endpoints() : std::vector<PciAddress>{};
@@ -51,7 +52,7 @@ void decide_verdict(const Inventory& inv, const HostCritical& critical, const De
   // A device that does not answer (or a group companion that does not) is not assignable,
   // whatever its group and reset say.
   for (const auto& f : r.health) {
-    if (f.blocks) {
+    if (f.blocks()) {
       r.reason = f.evidence;
       r.advice = f.fix;
       return;
@@ -60,8 +61,9 @@ void decide_verdict(const Inventory& inv, const HostCritical& critical, const De
   for (const auto& e : r.unit) {
     if (e == address) continue;
     const Device& ed = inv.get(e);
-    for (const auto& f : device_health(ed, ed.upstream ? inv.find(*ed.upstream) : nullptr)) {
-      if (f.blocks) {
+    for (const auto& f :
+         device_findings(ed, ed.upstream ? inv.find(*ed.upstream) : nullptr, host)) {
+      if (f.blocks()) {
         r.reason =
             "it would have to be assigned together with " + e.to_string() + ", and " + f.evidence;
         r.advice = f.fix;
@@ -183,7 +185,7 @@ std::string assignability_name(Assignability verdict) {
 }
 
 ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
-                            const PciAddress& address) {
+                            const PciAddress& address, const VfioHost& host) {
   const Device& d = inv.get(address);
   ResetAnalysis r;
   r.address = address;
@@ -197,7 +199,7 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
   r.has_subordinate = d.is_bridge;
   r.bus_sharers = inv.bus_siblings(d);
   r.host_critical = critical.reason(address);
-  r.health = device_health(d, d.upstream ? inv.find(*d.upstream) : nullptr);
+  r.health = device_findings(d, d.upstream ? inv.find(*d.upstream) : nullptr, host);
   const PciAddress self[] = {address};
   r.group = assess_group(inv, address, self);
 
@@ -274,7 +276,7 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
     together = r.bus_sharers;
   }
 
-  decide_verdict(inv, critical, d, together, r);
+  decide_verdict(inv, critical, host, d, together, r);
   return r;
 }
 

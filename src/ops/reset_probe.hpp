@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "host/vfio_host.hpp"
 #include "pci/address.hpp"
 #include "pci/device.hpp"
 #include "pci/health.hpp"
@@ -44,7 +45,7 @@ struct ResetAnalysis {
   std::string means_note;  // why listed methods were passed over ("bus: refused, …"), or empty
   GroupVerdict group;
   std::optional<std::string> host_critical;
-  std::vector<HealthFinding> health;  // the device's own (device_health)
+  std::vector<HealthFinding> health;  // the device's own (device_findings), every severity
   // The verdict, computed once here for show, probe and groups. The group is the unit of
   // assignment: every endpoint of it goes to the same guest, so together_with holds the group's
   // other endpoints (whatever their driver) and the devices the reset also hits. Infrastructure
@@ -57,8 +58,10 @@ struct ResetAnalysis {
   std::string advice;                     // what to do next (empty: nothing to advise)
 };
 
+// `host` adds the findings that depend on the host (vfio-pci options, framebuffers, vendor-reset);
+// a default VfioHost judges the device alone.
 ResetAnalysis analyze_reset(const Inventory& inventory, const HostCritical& critical,
-                            const PciAddress& address);
+                            const PciAddress& address, const VfioHost& host = {});
 
 std::string reset_means_name(ResetMeans means);
 std::string assignability_name(Assignability verdict);

@@ -39,6 +39,7 @@ ConfigInfo parse_config_space(std::string_view bytes, ConfigOrigin origin) {
   info.valid = true;
   info.header_type = r.u8(0x0e) & 0x7f;
   info.multifunction = (r.u8(0x0e) & 0x80) != 0;
+  info.interrupt_pin = r.u8(0x3d);
   const bool has_caps = (r.u16(0x06) & 0x10) != 0;
   if (has_caps) {
     std::size_t pos = r.u8(info.header_type == 2 ? 0x14 : 0x34) & 0xfc;

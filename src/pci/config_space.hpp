@@ -38,8 +38,9 @@ struct ConfigInfo {
   bool pcie_flr = false;  // Device Capabilities bit 28 (Function Level Reset)
   bool af_flr = false;    // Advanced Features capability with FLR
   bool has_pm = false;
-  bool pm_no_soft_reset = false;  // PMCSR bit 3: D3hot->D0 keeps state, so no PM reset
-  bool has_sriov = false;         // extended capability 0x0010
+  bool pm_no_soft_reset = false;   // PMCSR bit 3: D3hot->D0 keeps state, so no PM reset
+  bool has_sriov = false;          // extended capability 0x0010
+  std::uint8_t interrupt_pin = 0;  // 0x3d: 0 none, 1-4 INTA#-INTD#; anything else is invalid
 };
 
 // Parses what is there; a short or garbled buffer gives valid=false or fewer capabilities,

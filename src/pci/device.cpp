@@ -1,6 +1,7 @@
 #include "pci/device.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "error.hpp"
@@ -108,6 +109,45 @@ Device read_device(const Root& root, const PciAddress& address, DeviceDetail det
   return read_device(root, address, *dir, detail);
 }
 
+namespace {
+
+void read_power_detail(const Root& root, const SysDir& dir, Device& d) {
+  if (auto v = dir.read("d3cold_allowed", 64)) {
+    if (auto n = parse_int_attr(*v)) d.d3cold_allowed = *n != 0;
+  }
+  if (auto power = dir.open_dir("power")) {
+    if (auto v = power->read("control", 64)) d.power_control = std::string(trim(*v));
+    if (auto v = power->read("runtime_status", 64)) d.runtime_status = std::string(trim(*v));
+  }
+  // firmware_node is a link into the ACPI namespace: followed through the root, inside it.
+  if (dir.kind("firmware_node") == SysDir::Kind::link) {
+    d.platform_d3cold =
+        root.exists(pci_device_dir(d.address.to_string()) + "/firmware_node/power_resources_D3hot");
+  }
+}
+
+}  // namespace
+
+std::vector<Bar> parse_resource_bars(std::string_view text) {
+  std::vector<Bar> out;
+  unsigned index = 0;
+  for (std::string_view line : lines_of(text)) {
+    if (index > 5) break;
+    const auto words = split_words(line);
+    std::uint64_t v[3] = {0, 0, 0};
+    bool ok = words.size() == 3;
+    for (std::size_t i = 0; ok && i < 3; ++i) {
+      std::string_view w = words[i];
+      if (w.size() > 2 && w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) w.remove_prefix(2);
+      const auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), v[i], 16);
+      ok = ec == std::errc() && p == w.data() + w.size() && !w.empty();
+    }
+    if (ok && (v[0] != 0 || v[1] != 0) && v[1] >= v[0]) out.push_back({index, v[0], v[1], v[2]});
+    ++index;
+  }
+  return out;
+}
+
 Device read_device(const Root& root, const PciAddress& address, const SysDir& dir,
                    DeviceDetail detail) {
   Device d;
@@ -139,6 +179,9 @@ Device read_device(const Root& root, const PciAddress& address, const SysDir& di
       d.config_dead = config_space_dead(*cfg, origin);
     }
     if (auto v = dir.read("power_state", 64)) d.power_state = std::string(trim(*v));
+    read_power_detail(root, dir, d);
+    d.rom = dir.kind("rom") == SysDir::Kind::file;
+    if (auto v = dir.read("resource", 4096)) d.bars = parse_resource_bars(*v);
     if (auto v = dir.read("revision", 64); v && parse_hex_attr(*v)) {
       d.revision = static_cast<std::uint8_t>(*parse_hex_attr(*v));
     } else if (d.config.valid && cfg->size() > 8) {

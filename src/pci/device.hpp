@@ -23,6 +23,13 @@ struct SriovPf {
   std::vector<PciAddress> vfs;  // in virtfn order
 };
 
+// One BAR as `resource` lists it (lines 0-5; 6 is the ROM).
+struct Bar {
+  unsigned index = 0;
+  std::uint64_t start = 0, end = 0, flags = 0;
+  bool io() const { return (flags & 0x100) != 0; }  // IORESOURCE_IO, else memory
+};
+
 struct MdevParentInfo {
   std::vector<std::string> types;  // type directory names
 };
@@ -52,6 +59,16 @@ struct Device {
   // not read or too short to judge), and the kernel's power_state ("D0", "D3hot", "D3cold").
   std::optional<bool> config_dead;
   std::optional<std::string> power_state;
+  // Full detail only: runtime power management. d3cold_allowed (the kernel may cut power when
+  // the device idles), power/control ("auto" lets it idle, "on" keeps it on), power/runtime_status
+  // ("active", "suspended"), and whether the platform can cut its power at all: the ACPI companion
+  // (firmware_node) lists power resources for D3hot (_PR3), on the device or on its bridge.
+  std::optional<bool> d3cold_allowed;
+  std::optional<std::string> power_control;
+  std::optional<std::string> runtime_status;
+  bool platform_d3cold = false;
+  bool rom = false;                  // a `rom` attribute: the kernel exposes an option ROM BAR
+  std::vector<Bar> bars;             // `resource`: the BARs 0-5 that decode an address range
   std::optional<SriovPf> sriov;      // set on a PF
   std::optional<PciAddress> physfn;  // set on a VF
   std::optional<MdevParentInfo> mdev;
@@ -104,6 +121,8 @@ Device read_device(const Root& root, const PciAddress& address,
 // The same from the device's directory, already opened.
 Device read_device(const Root& root, const PciAddress& address, const SysDir& dir,
                    DeviceDetail detail);
+// The BARs of a `resource` file (its first six lines) that decode a range.
+std::vector<Bar> parse_resource_bars(std::string_view text);
 // Fills names (and modules when aliases are given).
 void name_device(Device& device, const IdNames& names, const ModuleAliases* aliases);
 

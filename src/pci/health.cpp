@@ -2,10 +2,7 @@
 
 namespace ptagent {
 
-namespace {
-
-// Out of D3cold and kept out of it: on the device and on the bridge above.
-std::string wake_fix(const Device& d, const Device* upstream) {
+std::string keep_powered_fix(const Device& d, const Device* upstream) {
   const std::string dev = d.sysfs_link();
   std::string fix = "keep it powered: 'echo on > " + dev + "/power/control' and 'echo 0 > " + dev +
                     "/d3cold_allowed'";
@@ -17,31 +14,41 @@ std::string wake_fix(const Device& d, const Device* upstream) {
   return fix;
 }
 
-}  // namespace
+std::string severity_name(Severity s) {
+  switch (s) {
+    case Severity::info:
+      return "info";
+    case Severity::warning:
+      return "warning";
+    case Severity::blocking:
+      return "blocking";
+  }
+  return "?";
+}
 
 std::vector<HealthFinding> device_health(const Device& d, const Device* upstream) {
   std::vector<HealthFinding> out;
   const std::string a = d.address.to_string();
   if (d.power_state && *d.power_state == "D3cold") {
-    out.push_back({"d3cold", true,
+    out.push_back({"d3cold", Severity::blocking,
                    a + " is in D3cold (power_state): powered off, it cannot be reset or assigned",
-                   wake_fix(d, upstream)});
+                   keep_powered_fix(d, upstream)});
   }
   if (d.config_dead.value_or(false)) {
     out.push_back(
-        {"config-inaccessible", true,
+        {"config-inaccessible", Severity::blocking,
          a + "'s config space reads all ones (lspci: rev ff) while sysfs still names it " +
              d.ids() + ": the device does not answer",
          "bring it back with 'echo 1 > " + d.sysfs_link() +
              "/remove' then 'echo 1 > /sys/bus/pci/rescan' (if it still reads ff, power-cycle "
              "the host: a reboot may not be enough); then " +
-             wake_fix(d, upstream)});
+             keep_powered_fix(d, upstream)});
   }
   if (upstream && upstream->power_state && *upstream->power_state == "D3cold") {
-    out.push_back({"bridge-d3cold", true,
+    out.push_back({"bridge-d3cold", Severity::blocking,
                    a + "'s upstream bridge " + upstream->address.to_string() +
                        " is in D3cold (power_state): nothing below it answers",
-                   wake_fix(*upstream, nullptr)});
+                   keep_powered_fix(*upstream, nullptr)});
   }
   return out;
 }

@@ -11,12 +11,23 @@
 
 namespace ptagent {
 
+// blocking: the device is not assignable (QEMU or vfio-pci would fail on it);
+// warning: it may fail or misbehave; the hook refuses it unless the domain accepts the finding
+// (<ptagent:accept address=… finding=…/>); info: worth knowing, never refused.
+enum class Severity { info, warning, blocking };
+
 struct HealthFinding {
-  std::string code;      // stable: "config-inaccessible", "d3cold", "bridge-d3cold"
-  bool blocks = true;    // makes the device not assignable
+  std::string code;  // stable, see docs/FINDINGS.md
+  Severity severity = Severity::blocking;
   std::string evidence;  // what was read, naming the file
-  std::string fix;       // what the administrator does about it
+  std::string fix;       // what the administrator does about it (empty for some info findings)
+  bool blocks() const { return severity == Severity::blocking; }
 };
+
+std::string severity_name(Severity s);  // "info", "warning", "blocking"
+
+// How to keep a device (and the bridge above it) out of D3cold, at once and persistently.
+std::string keep_powered_fix(const Device& device, const Device* upstream);
 
 // From a full-detail snapshot (config_dead, power_state) and its upstream bridge's, if known.
 // A VF's config space reads vendor/device 0xffff by design: config_dead already judges a VF by

@@ -86,6 +86,7 @@ inline constexpr const char* kProcCpuinfo = "/proc/cpuinfo";
 inline constexpr const char* kProcInterrupts = "/proc/interrupts";
 inline constexpr const char* kProcMeminfo = "/proc/meminfo";
 inline constexpr const char* kProcSwaps = "/proc/swaps";
+inline constexpr const char* kProcIomem = "/proc/iomem";
 inline constexpr const char* kProcNetRoute = "/proc/net/route";
 inline constexpr const char* kProcMountinfo = "/proc/self/mountinfo";
 inline constexpr const char* kKernelOsrelease = "/proc/sys/kernel/osrelease";

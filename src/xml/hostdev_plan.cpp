@@ -47,7 +47,7 @@ HostdevPlan plan_mdev(const HostdevRequest& r) {
   s.alias = r.alias;
   if (r.guest) s.guest_address = GuestPciAddress{r.guest->bus, r.guest->slot, 0, false};
   plan.hostdevs.push_back(s);
-  if (r.metadata) plan.metadata = PassthroughMetadata{{*r.mdev}, {}};
+  if (r.metadata) plan.metadata = PassthroughMetadata{{*r.mdev}, {}, {}};
   return plan;
 }
 

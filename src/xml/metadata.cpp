@@ -1,5 +1,6 @@
 #include "xml/metadata.hpp"
 
+#include <algorithm>
 #include <pugixml.hpp>
 #include <set>
 
@@ -113,6 +114,20 @@ std::string parse_mdev_parent(std::string_view text, ParentForm form) {
   return std::string(text);
 }
 
+std::string parse_finding_code(std::string_view text) {
+  const std::string hint =
+      "use a finding code that 'ptagent show DEVICE' prints, e.g. "
+      "framebuffer-in-bar";
+  if (text.empty() || text.size() > 64)
+    throw_usage("finding code", "must be 1-64 characters", hint);
+  for (char c : text) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      throw_usage("finding code '" + printable(text) + "'",
+                  "may hold only lower-case letters, digits and '-'", hint);
+  }
+  return std::string(text);
+}
+
 std::string bind_driver_text(BindDriver) {
   return "vfio-pci";
 }
@@ -128,6 +143,7 @@ GroupPolicy parse_group_policy(std::string_view text, std::string_view what) {
 }
 
 void check_metadata(const PassthroughMetadata& md) {
+  for (const auto& a : md.accept) parse_finding_code(a.finding);
   std::set<Uuid> uuids;
   std::set<std::string> parents;
   for (const auto& m : md.mdevs) {
@@ -148,6 +164,12 @@ void check_metadata(const PassthroughMetadata& md) {
   }
 }
 
+bool PassthroughMetadata::accepts(const PciAddress& address, std::string_view finding) const {
+  return std::any_of(accept.begin(), accept.end(), [&](const MetadataAccept& a) {
+    return a.address == address && a.finding == finding;
+  });
+}
+
 pugi::xml_node append_metadata(pugi::xml_node parent, const PassthroughMetadata& md) {
   check_metadata(md);
   const std::string p = std::string(kMetadataPrefix) + ":";
@@ -164,6 +186,11 @@ pugi::xml_node append_metadata(pugi::xml_node parent, const PassthroughMetadata&
     e.append_attribute("address") = c.address.to_string().c_str();
     e.append_attribute("bind") = bind_driver_text(c.bind).c_str();
     e.append_attribute("group") = group_policy_text(c.group).c_str();
+  }
+  for (const auto& a : md.accept) {
+    pugi::xml_node e = root.append_child((p + "accept").c_str());
+    e.append_attribute("address") = a.address.to_string().c_str();
+    e.append_attribute("finding") = a.finding.c_str();
   }
   return root;
 }
@@ -219,6 +246,13 @@ PassthroughMetadata parse_metadata(const pugi::xml_node& element, MetadataNamesp
         p.group = parse_group_policy(g.value(), "ptagent metadata pci group");
       if (child.first_child()) throw_usage(kObject, "<pci> must be empty");
       md.pci.push_back(p);
+    } else if (is_ours(child, "accept", ns)) {
+      only_attributes(child, {"address", "finding"});
+      MetadataAccept a;
+      a.address = canonical_address(required(child, "address"), "accept address");
+      a.finding = parse_finding_code(required(child, "finding"));
+      if (child.first_child()) throw_usage(kObject, "<accept> must be empty");
+      md.accept.push_back(std::move(a));
     } else {
       throw_usage(kObject, "has an unknown element <" + printable(child.name()) + "> (namespace '" +
                                printable(namespace_of(child)) + "')");

@@ -46,10 +46,21 @@ struct MetadataPci {
   auto operator<=>(const MetadataPci&) const = default;
 };
 
+// <ptagent:accept address="0000:01:00.0" finding="framebuffer-in-bar"/>: the operator accepts a
+// warning finding of that device; the hook starts the domain despite it (it logs it). A blocking
+// finding cannot be accepted.
+struct MetadataAccept {
+  PciAddress address;
+  std::string finding;  // a finding code: lower-case letters, digits and '-'
+  auto operator<=>(const MetadataAccept&) const = default;
+};
+
 struct PassthroughMetadata {
   std::vector<MetadataMdev> mdevs;
   std::vector<MetadataPci> pci;
-  bool empty() const { return mdevs.empty() && pci.empty(); }
+  std::vector<MetadataAccept> accept;
+  bool empty() const { return mdevs.empty() && pci.empty() && accept.empty(); }
+  bool accepts(const PciAddress& address, std::string_view finding) const;
   bool operator==(const PassthroughMetadata&) const = default;
 };
 
@@ -66,6 +77,9 @@ enum class ParentForm {
 // else must be a safe sysfs name (letters, digits, '_', '.', '-', ':'; no leading '.', no "..",
 // 128 characters at most). Throws Error(usage). Whether the parent exists is checked on the host.
 std::string parse_mdev_parent(std::string_view text, ParentForm form = ParentForm::canonical);
+
+// A finding code as <ptagent:accept finding=…> takes it. Throws Error(usage).
+std::string parse_finding_code(std::string_view text);
 
 std::string bind_driver_text(BindDriver b);    // "vfio-pci"
 std::string group_policy_text(GroupPolicy g);  // "device" / "whole"

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -187,4 +188,63 @@ TEST(Admission, TwoMdevsOfOneTypeNeedTwoInstances) {
                                        meta(meta_mdev(kMdev1) + meta_mdev(kMdev2))));
   EXPECT_NE(msg(e).find("this domain needs 2 instances but only 1 are free"), std::string::npos)
       << msg(e);
+}
+
+TEST(Admission, Seed002RefusedNamingD3coldAndTheFix) {
+  ptagent::testing::SimHost f("apu");
+  const DomainInfo info =
+      parse_domain_xml(domain_xml(kUuid, pci_hostdev("0x04", "0x00", "0x3", false)));
+  const Journal journal(f.host.root());
+  const Inventory inv = Inventory::scan(f.host.root());
+  const auto holders = domain::DeviceHolders::read(f.host.root(), journal.load());
+  const Error e = error_of(
+      [&] { domain::admit(f.host.root(), inv, holders, journal, info, PassthroughMetadata{}); });
+  EXPECT_EQ(e.object(), "0000:04:00.3");
+  EXPECT_NE(msg(e).find("is in D3cold"), std::string::npos) << msg(e);
+  EXPECT_NE(msg(e).find("vfio-pci.disable_idle_d3=1"), std::string::npos) << msg(e);
+  EXPECT_EQ(f.kernel.write_count(), 0u);
+}
+
+TEST(Admission, AWarningRefusesUntilTheDomainAcceptsIt) {
+  Fixture f;
+  // The GPU's BAR 0 holds the firmware framebuffer: vfio-pci would fail to reserve it.
+  const Device gpu = read_device(f.host.root(), parse_pci_address("0000:01:00.0"));
+  ASSERT_FALSE(gpu.bars.empty());
+  char line[96];
+  std::snprintf(line, sizeof line, "%08llx-%08llx : BOOTFB\n",
+                static_cast<unsigned long long>(gpu.bars[0].start),
+                static_cast<unsigned long long>(gpu.bars[0].start + 0xfff));
+  f.host.put("/proc/iomem", line);
+  const std::string both =
+      pci_hostdev("0x01", "0x00", "0x0", true) + pci_hostdev("0x01", "0x00", "0x1", true);
+  const Error e = f.refusal(domain_xml(kUuid, both));
+  EXPECT_EQ(e.object(), "0000:01:00.0");
+  EXPECT_NE(msg(e).find("[framebuffer-in-bar]"), std::string::npos) << msg(e);
+  EXPECT_NE(
+      msg(e).find("<ptagent:accept address=\"0000:01:00.0\" finding=\"framebuffer-in-bar\"/>"),
+      std::string::npos)
+      << msg(e);
+  const domain::StartPlan plan = f.admit(domain_xml(
+      kUuid, both,
+      meta("<ptagent:accept address=\"0000:01:00.0\" finding=\"framebuffer-in-bar\"/>")));
+  ASSERT_EQ(plan.accepted.size(), 1u);
+  EXPECT_EQ(plan.accepted[0].rfind("framebuffer-in-bar: BAR 0 of 0000:01:00.0", 0), 0u)
+      << plan.accepted[0];
+  // Accepting another device's finding does not count.
+  const Error other = f.refusal(domain_xml(
+      kUuid, both,
+      meta("<ptagent:accept address=\"0000:01:00.1\" finding=\"framebuffer-in-bar\"/>")));
+  EXPECT_NE(msg(other).find("[framebuffer-in-bar]"), std::string::npos) << msg(other);
+}
+
+TEST(Admission, ABlockingFindingOfAGroupCompanionRefuses) {
+  Fixture f;
+  // 01:00.1 shares group 1 with the GPU; bound to vfio-pci it would make the group viable, but
+  // it reads all ones: QEMU would fail on the group.
+  const Device audio = read_device(f.host.root(), parse_pci_address("0000:01:00.1"));
+  f.host.put(audio.sysfs_path + "/config", std::string(256, '\xff'));
+  const Error e = f.refusal(domain_xml(kUuid, pci_hostdev("0x01", "0x00", "0x0", true)));
+  EXPECT_EQ(e.object(), "0000:01:00.0");
+  EXPECT_NE(msg(e).find("shares IOMMU group 1 with 0000:01:00.1"), std::string::npos) << msg(e);
+  EXPECT_NE(msg(e).find("rev ff"), std::string::npos) << msg(e);
 }

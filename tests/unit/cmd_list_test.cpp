@@ -36,7 +36,8 @@ TEST_P(Golden, ListGroupsShow) {
   expect_golden(host + "/groups.json", gjson.out);
 }
 
-INSTANTIATE_TEST_SUITE_P(Hosts, Golden, ::testing::Values("workstation", "server", "noiommu"));
+INSTANTIATE_TEST_SUITE_P(Hosts, Golden,
+                         ::testing::Values("workstation", "server", "noiommu", "apu"));
 
 TEST(Show, GoldenDevices) {
   struct Case {
@@ -49,7 +50,8 @@ TEST(Show, GoldenDevices) {
                         Case{"workstation", "00:02.0", "workstation/show-00_02.0.txt"},
                         Case{"server", "01:00.0", "server/show-01_00.0.txt"},
                         Case{"server", "03:00.0", "server/show-03_00.0.txt"},
-                        Case{"noiommu", "00:05.0", "noiommu/show-00_05.0.txt"}}) {
+                        Case{"noiommu", "00:05.0", "noiommu/show-00_05.0.txt"},
+                        Case{"apu", "04:00", "apu/show-04_00.txt"}}) {
     auto r = run_cli({"--root", fixture_host(c.host), "show", c.device});
     EXPECT_EQ(r.code, 0) << c.device << r.err;
     expect_golden(c.file, r.out);
@@ -58,6 +60,24 @@ TEST(Show, GoldenDevices) {
   auto parsed = nlohmann::json::parse(j.out);
   EXPECT_EQ(parsed["group"]["viable"], false);
   EXPECT_EQ(parsed["group"]["blockers"][0], "0000:01:00.1");
+}
+
+// Seed 002 in JSON: each finding with its stable code, severity, evidence and fix.
+TEST(Show, FindingsInJson) {
+  auto j = run_cli({"--root", fixture_host("apu"), "show", "04:00.0", "--json"});
+  ASSERT_EQ(j.code, 0) << j.err;
+  auto parsed = nlohmann::json::parse(j.out);
+  const auto& health = parsed["assignability"]["health"];
+  ASSERT_EQ(health.size(), 4u) << health.dump(2);
+  EXPECT_EQ(health[0]["code"], "d3cold");
+  EXPECT_EQ(health[0]["severity"], "blocking");
+  EXPECT_EQ(health[0]["blocks"], true);
+  EXPECT_EQ(health[2]["code"], "framebuffer-in-bar");
+  EXPECT_EQ(health[2]["severity"], "warning");
+  EXPECT_EQ(health[2]["blocks"], false);
+  EXPECT_NE(health[2]["fix"].get<std::string>().find("initcall_blacklist=sysfb_init"),
+            std::string::npos);
+  EXPECT_EQ(parsed["assignability"]["verdict"], "not_assignable");
 }
 
 TEST(List, Filters) {

@@ -119,3 +119,13 @@ TEST(ConfigSpace, DeadIsJudgedByRegistersTheFunctionImplements) {
   EXPECT_EQ(config_space_dead(std::string(8, '\0'), ConfigOrigin::virtual_function), std::nullopt);
   EXPECT_EQ(config_space_dead("", ConfigOrigin::function), std::nullopt);
 }
+
+TEST(ConfigSpace, InterruptPin) {
+  std::string cfg(256, '\0');
+  cfg[0] = '\x86';
+  cfg[1] = '\x80';
+  cfg[0x3d] = '\x01';
+  EXPECT_EQ(parse_config_space(cfg).interrupt_pin, 1);
+  cfg[0x3d] = '\x0f';
+  EXPECT_EQ(parse_config_space(cfg).interrupt_pin, 0x0f) << "reported as read; judged elsewhere";
+}

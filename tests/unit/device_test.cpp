@@ -104,3 +104,38 @@ TEST(Device, InfrastructurePredicate) {
 }
 
 }  // namespace
+
+TEST(Device, ResourceBarsAreTheFirstSixLinesThatDecode) {
+  const auto bars = parse_resource_bars(
+      "0x00000000f6000000 0x00000000f6ffffff 0x0000000000040200\n"
+      "0x00000000e0000000 0x00000000efffffff 0x000000000014220c\n"
+      "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+      "0x000000000000e000 0x000000000000e07f 0x0000000000040101\n"
+      "garbage line\n"
+      "0x0000001000000000 0x0000001000ffffff 0x0000000000040200\n"
+      "0x00000000f7000000 0x00000000f707ffff 0x0000000000046200\n");  // the ROM: not a BAR
+  ASSERT_EQ(bars.size(), 4u);
+  EXPECT_EQ(bars[1].index, 1u);
+  EXPECT_EQ(bars[1].start, 0xe0000000u);
+  EXPECT_EQ(bars[2].index, 3u);
+  EXPECT_TRUE(bars[2].io());
+  EXPECT_EQ(bars[3].index, 5u);
+  EXPECT_EQ(bars[3].start, 0x1000000000u);
+  EXPECT_TRUE(parse_resource_bars("").empty());
+}
+
+TEST(Device, PowerDetailRomAndPlatformD3cold) {
+  const Root root(test::fixture_host("apu"));
+  const Device gpu = read_device(root, parse_pci_address("0000:04:00.0"));
+  EXPECT_EQ(gpu.d3cold_allowed, true);
+  EXPECT_EQ(gpu.runtime_status, "suspended");
+  EXPECT_FALSE(gpu.rom) << "the APU's GPU has no ROM BAR";
+  EXPECT_FALSE(gpu.platform_d3cold);
+  ASSERT_FALSE(gpu.bars.empty());
+  const Device port = read_device(root, parse_pci_address("0000:00:08.1"));
+  EXPECT_TRUE(port.platform_d3cold) << "its ACPI companion has power_resources_D3hot";
+  const Device ws =
+      read_device(Root(test::fixture_host("workstation")), parse_pci_address("01:00.0"));
+  EXPECT_TRUE(ws.rom);
+  EXPECT_EQ(ws.power_control, "on");
+}

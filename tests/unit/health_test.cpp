@@ -44,7 +44,7 @@ TEST(Health, Seed002TheApuFunctionInD3coldReadingFf) {
   const Device bridge = device("0000:00:08.1", "D0", false);
   const auto f = device_health(device("0000:04:00.3", "D3cold", true), &bridge);
   EXPECT_EQ(codes(f), (std::vector<std::string>{"d3cold", "config-inaccessible"}));
-  for (const auto& x : f) EXPECT_TRUE(x.blocks);
+  for (const auto& x : f) EXPECT_TRUE(x.blocks());
   EXPECT_NE(f[0].evidence.find("0000:04:00.3 is in D3cold"), std::string::npos) << f[0].evidence;
   EXPECT_NE(f[0].fix.find("/sys/bus/pci/devices/0000:04:00.3/d3cold_allowed"), std::string::npos);
   EXPECT_NE(f[0].fix.find("bridge 0000:00:08.1"), std::string::npos) << f[0].fix;

@@ -114,7 +114,7 @@ TEST(Inventory, EmptyTreeHasNoDevices) {
 // A listing reads less (uevent instead of five files, no config), but what it reads agrees with a
 // full read, on every committed host.
 TEST(Inventory, ListingAgreesWithFullRead) {
-  for (const char* host : {"workstation", "server", "noiommu"}) {
+  for (const char* host : {"workstation", "server", "noiommu", "apu"}) {
     Root root(test::fixture_host(host));
     Inventory full = Inventory::scan(root, DeviceDetail::full);
     Inventory listing = Inventory::scan(root, DeviceDetail::listing);

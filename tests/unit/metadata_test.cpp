@@ -242,3 +242,28 @@ TEST(Metadata, MdevParentsThatAreNotPciDevices) {
   md.pci.push_back({parse_pci_address("0000:42:00.0"), BindDriver::vfio_pci, GroupPolicy::device});
   EXPECT_NO_THROW(check_metadata(md));
 }
+
+TEST(Metadata, AcceptedFindingsRoundTripAndAreValidated) {
+  PassthroughMetadata md = sample();
+  md.accept.push_back({parse_pci_address("0000:42:00.0"), "framebuffer-in-bar"});
+  const std::string xml = metadata_xml(md);
+  EXPECT_NE(xml.find("<ptagent:accept address=\"0000:42:00.0\" finding=\"framebuffer-in-bar\"/>"),
+            std::string::npos)
+      << xml;
+  EXPECT_EQ(parse_metadata(xml), md);
+  EXPECT_TRUE(md.accepts(parse_pci_address("0000:42:00.0"), "framebuffer-in-bar"));
+  EXPECT_FALSE(md.accepts(parse_pci_address("0000:42:00.1"), "framebuffer-in-bar"));
+  EXPECT_FALSE(md.accepts(parse_pci_address("0000:42:00.0"), "d3cold-while-idle"));
+  EXPECT_EQ(validate_xml(SchemaKind::metadata, xml).status, ValidationStatus::valid);
+  for (const std::string& bad :
+       {wrap("<ptagent:accept address='0000:01:00.0' finding='Not_A_Code'/>"),
+        wrap("<ptagent:accept address='0000:01:00.0'/>"),
+        wrap("<ptagent:accept finding='rom-absent'/>"),
+        wrap("<ptagent:accept address='0000:01:00.0' finding=''/>"),
+        wrap("<ptagent:accept address='0000:01:00.0' finding='rom-absent' why='x'/>"),
+        wrap("<ptagent:accept address='0000:01:00.0' finding='rom-absent'>x</ptagent:accept>")}) {
+    EXPECT_EQ(validate_xml(SchemaKind::metadata, bad).status, ValidationStatus::invalid) << bad;
+    EXPECT_THROW(parse_metadata(bad), Error) << bad;
+  }
+  expect_refused(wrap("<ptagent:accept address='0000:01:00.0' finding='a b'/>"), "finding code");
+}
