@@ -51,6 +51,10 @@ const std::vector<Command>& commands() {
        "what this host still needs to pass the devices through, in order, each step with its "
        "command (nothing is done)",
        cmd_plan},
+      {"doctor", "DOMAIN|DEVICE [--log FILE] [--kmsg FILE] [--json]",
+       "after a failed start: what the QEMU and kernel logs say, each known line with its cause "
+       "and fix",
+       cmd_doctor},
       {"setup", "iommu|modules|bind|sriov|mdev|status|revert [OPTIONS]",
        "prepare the host at every boot (IOMMU parameters, vfio modules, devices on vfio-pci, VFs, "
        "mdevs), diff first, undoable",

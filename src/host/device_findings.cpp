@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "pci/known_ids.hpp"
+#include "sysfs/host_paths.hpp"
 
 namespace ptagent {
 
@@ -73,20 +74,15 @@ void framebuffer_in_bar(const Device& d, const VfioHost& host, std::vector<Healt
     if (bar.io()) continue;
     for (const auto& fb : host.framebuffers) {
       if (fb.start > bar.end || fb.end < bar.start) continue;
-      const bool sysfb = kernel_at_least(host.kernel_release, 5, 15);
-      out.push_back(
-          {"framebuffer-in-bar", Severity::warning,
-           "BAR " + std::to_string(bar.index) + " of " + d.address.to_string() + " [mem " +
-               hex_range(bar.start, bar.end) + "] holds the boot framebuffer " + fb.name +
-               " [mem " + hex_range(fb.start, fb.end) +
-               "] (/proc/iomem): vfio-pci cannot "
-               "reserve it (\"BAR " +
-               std::to_string(bar.index) + ": can't reserve\")",
-           std::string(sysfb ? "add initcall_blacklist=sysfb_init to the kernel command line "
-                               "(kernel >= 5.15: the framebuffer comes from sysfb)"
-                             : "add video=efifb:off video=vesafb:off to the kernel command line") +
-               ", or boot the host on another GPU; then reboot ('ptagent check' shows how to edit "
-               "the command line on this host)"});
+      out.push_back({"framebuffer-in-bar", Severity::warning,
+                     "BAR " + std::to_string(bar.index) + " of " + d.address.to_string() +
+                         " [mem " + hex_range(bar.start, bar.end) +
+                         "] holds the boot framebuffer " + fb.name + " [mem " +
+                         hex_range(fb.start, fb.end) +
+                         "] (/proc/iomem): vfio-pci cannot "
+                         "reserve it (\"BAR " +
+                         std::to_string(bar.index) + ": can't reserve\")",
+                     framebuffer_fix(host.kernel_release)});
       return;
     }
   }
@@ -104,9 +100,7 @@ void denylisted(const Device& d, const VfioHost& host, std::vector<HealthFinding
   }
   out.push_back({"vfio-denylist", Severity::blocking,
                  what + ": vfio-pci refuses to probe it (\"exists in vfio-pci device denylist\")",
-                 "only if you accept the risk: 'options vfio-pci disable_denylist=1' in "
-                 "/etc/modprobe.d, then reload vfio-pci (or vfio-pci.disable_denylist=1 on the "
-                 "kernel command line when it is built in)"});
+                 denylist_fix()});
 }
 
 void interrupt_pin(const Device& d, std::vector<HealthFinding>& out) {
@@ -117,9 +111,7 @@ void interrupt_pin(const Device& d, std::vector<HealthFinding>& out) {
                  d.address.to_string() + "'s config space gives interrupt pin " + pin +
                      " (offset 0x3d; valid are 0-4): QEMU aborts on it (assertion in "
                      "pci_irq_handler)",
-                 "the config space is garbled: 'echo 1 > " + d.sysfs_link() +
-                     "/remove', 'echo 1 > /sys/bus/pci/rescan'; if it still reads so, do not "
-                     "assign this device"});
+                 garbled_config_fix(d.address.to_string())});
 }
 
 void rom(const Device& d, std::vector<HealthFinding>& out) {
@@ -149,6 +141,27 @@ void vfio_options(const Device& d, const VfioHost& host, std::vector<HealthFindi
 }
 
 }  // namespace
+
+std::string framebuffer_fix(const std::string& kernel_release) {
+  const bool sysfb = kernel_at_least(kernel_release, 5, 15);
+  return std::string(sysfb ? "add initcall_blacklist=sysfb_init to the kernel command line "
+                             "(kernel >= 5.15: the framebuffer comes from sysfb)"
+                           : "add video=efifb:off video=vesafb:off to the kernel command line") +
+         ", or boot the host on another GPU; then reboot ('ptagent check' shows how to edit "
+         "the command line on this host)";
+}
+
+std::string denylist_fix() {
+  return "only if you accept the risk: 'options vfio-pci disable_denylist=1' in "
+         "/etc/modprobe.d, then reload vfio-pci (or vfio-pci.disable_denylist=1 on the "
+         "kernel command line when it is built in)";
+}
+
+std::string garbled_config_fix(const std::string& address) {
+  return "the config space is garbled: 'echo 1 > " + pci_device_dir(address) +
+         "/remove', 'echo 1 > /sys/bus/pci/rescan'; if it still reads so, do not assign this "
+         "device";
+}
 
 std::vector<HealthFinding> device_findings(const Device& d, const Device* upstream,
                                            const VfioHost& host) {

@@ -18,4 +18,12 @@ namespace ptagent {
 std::vector<HealthFinding> device_findings(const Device& device, const Device* upstream,
                                            const VfioHost& host);
 
+// The fixes, shared with what the logs say after a failed start (check/postmortem).
+// A boot framebuffer inside a BAR ("BAR N: can't reserve"), by kernel release ("6.1.0-13-amd64").
+std::string framebuffer_fix(const std::string& kernel_release);
+// vfio-pci refuses a denylisted device.
+std::string denylist_fix();
+// A garbled config space (an interrupt pin QEMU asserts on).
+std::string garbled_config_fix(const std::string& address);
+
 }  // namespace ptagent

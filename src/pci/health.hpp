@@ -28,6 +28,10 @@ std::string severity_name(Severity s);  // "info", "warning", "blocking"
 
 // How to keep a device (and the bridge above it) out of D3cold, at once and persistently.
 std::string keep_powered_fix(const Device& device, const Device* upstream);
+// The same for a device known only by its address (a log line), its bridge unknown.
+std::string keep_powered_fix(const std::string& address);
+// How to bring back a device whose config space reads all ones (remove, rescan, power-cycle).
+std::string revive_fix(const std::string& address);
 
 // From a full-detail snapshot (config_dead, power_state) and its upstream bridge's, if known.
 // A VF's config space reads vendor/device 0xffff by design: config_dead already judges a VF by

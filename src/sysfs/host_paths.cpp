@@ -65,4 +65,8 @@ std::string proc_self_fd(int fd) {
   return under(kProcSelfFdDir, std::to_string(fd));
 }
 
+std::string libvirt_qemu_log(std::string_view domain) {
+  return std::string(kLibvirtQemuLogDir) + "/" + std::string(domain) + ".log";
+}
+
 }  // namespace ptagent

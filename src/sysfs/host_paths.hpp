@@ -90,6 +90,16 @@ inline constexpr const char* kProcIomem = "/proc/iomem";
 inline constexpr const char* kProcNetRoute = "/proc/net/route";
 inline constexpr const char* kProcMountinfo = "/proc/self/mountinfo";
 inline constexpr const char* kKernelOsrelease = "/proc/sys/kernel/osrelease";
+// "btime SECONDS": when the host booted (kmsg's timestamps count from there).
+inline constexpr const char* kProcStat = "/proc/stat";
+
+// ---- /dev and /var/log: the logs `doctor` reads ----------------------------------------------
+// The kernel's log, one record per read(2): "prio,seq,usec,flags;message" (a plain file in that
+// format on a simulated host).
+inline constexpr const char* kDevKmsg = "/dev/kmsg";
+// libvirt's log of each QEMU domain: /var/log/libvirt/qemu/<name>.log
+inline constexpr const char* kLibvirtQemuLogDir = "/var/log/libvirt/qemu";
+std::string libvirt_qemu_log(std::string_view domain);
 // The build machine's own executable (not under a Root).
 inline constexpr const char* kProcSelfExe = "/proc/self/exe";
 // /proc/<pid>/fd, /proc/<pid>/comm

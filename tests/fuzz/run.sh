@@ -14,7 +14,7 @@ top=$PWD
 build=${PTAGENT_FUZZ_BUILD:-build-fuzz}
 runs=${PTAGENT_FUZZ_RUNS:-20000}
 max_time=${PTAGENT_FUZZ_MAX_TIME:-180}
-targets=${PTAGENT_FUZZ_TARGETS:-"fuzz_pci_address fuzz_nodedev_xml fuzz_domain_xml fuzz_hook fuzz_hook_config fuzz_journal fuzz_procfs fuzz_sysfs_attr fuzz_config_space fuzz_modalias"}
+targets=${PTAGENT_FUZZ_TARGETS:-"fuzz_pci_address fuzz_nodedev_xml fuzz_domain_xml fuzz_hook fuzz_hook_config fuzz_journal fuzz_procfs fuzz_sysfs_attr fuzz_config_space fuzz_modalias fuzz_postmortem"}
 
 command -v clang++ >/dev/null || { echo "fuzz: clang++ is missing (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

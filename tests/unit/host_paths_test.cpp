@@ -29,5 +29,10 @@ TEST(HostPaths, BuildsTheProcessPaths) {
   EXPECT_EQ(proc_self_fd(3), "/proc/self/fd/3");
 }
 
+TEST(HostPaths, BuildsTheLogPaths) {
+  EXPECT_EQ(libvirt_qemu_log("win10"), "/var/log/libvirt/qemu/win10.log");
+  EXPECT_STREQ(kDevKmsg, "/dev/kmsg");
+}
+
 }  // namespace
 }  // namespace ptagent
