@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "pci/inventory.hpp"
 #include "support/temp_host.hpp"
@@ -28,10 +29,12 @@ Device gpu(std::uint16_t vendor, std::uint16_t device) {
   return d;
 }
 
-const HealthFinding* find(const std::vector<HealthFinding>& f, const std::string& code) {
+// A copy: the findings searched are often a temporary.
+std::optional<HealthFinding> find(const std::vector<HealthFinding>& f, const std::string& code) {
   auto it =
       std::find_if(f.begin(), f.end(), [&](const HealthFinding& x) { return x.code == code; });
-  return it == f.end() ? nullptr : &*it;
+  if (it == f.end()) return std::nullopt;
+  return *it;
 }
 
 std::vector<std::string> codes(const std::vector<HealthFinding>& f) {
@@ -48,7 +51,7 @@ TEST(DeviceFindings, AHealthyGpuOnAQuietHostHasNone) {
 
 TEST(DeviceFindings, AmdResetBugWithoutVendorReset) {
   const auto f = device_findings(gpu(0x1002, 0x67df), nullptr, VfioHost{});
-  const HealthFinding* x = find(f, "vendor-reset-missing");
+  std::optional<HealthFinding> x = find(f, "vendor-reset-missing");
   ASSERT_TRUE(x) << ::testing::PrintToString(codes(f));
   EXPECT_EQ(x->severity, Severity::warning);
   EXPECT_NE(x->evidence.find("Polaris 10"), std::string::npos) << x->evidence;
@@ -63,7 +66,7 @@ TEST(DeviceFindings, VendorResetLoadedButNotFirstInResetMethod) {
   host.vendor_reset_loaded = true;
   Device d = gpu(0x1002, 0x731f);
   d.reset_methods = std::vector<std::string>{"bus"};
-  const HealthFinding* x = find(device_findings(d, nullptr, host), "vendor-reset-unused");
+  std::optional<HealthFinding> x = find(device_findings(d, nullptr, host), "vendor-reset-unused");
   ASSERT_TRUE(x);
   EXPECT_NE(x->evidence.find("lists 'bus' first"), std::string::npos) << x->evidence;
   d.reset_methods = std::vector<std::string>{"device_specific", "bus"};
@@ -77,7 +80,7 @@ TEST(DeviceFindings, FramebufferInsideABar) {
   Device d = gpu(0x10de, 0x1b81);
   d.bars = {{0, 0xf6000000, 0xf6ffffff, 0x200}, {1, 0xe0000000, 0xefffffff, 0x14220c}};
   const auto f = device_findings(d, nullptr, host);
-  const HealthFinding* x = find(f, "framebuffer-in-bar");
+  std::optional<HealthFinding> x = find(f, "framebuffer-in-bar");
   ASSERT_TRUE(x);
   EXPECT_EQ(x->severity, Severity::warning);
   EXPECT_NE(x->evidence.find("BAR 1 of 0000:03:00.0"), std::string::npos) << x->evidence;
@@ -99,7 +102,7 @@ TEST(DeviceFindings, DenylistBlocksUnlessDisabled) {
   qat.class_code = 0x0b4000;
   VfioHost host;
   host.kernel_release = "6.1.0-13-amd64";
-  const HealthFinding* x = find(device_findings(qat, nullptr, host), "vfio-denylist");
+  std::optional<HealthFinding> x = find(device_findings(qat, nullptr, host), "vfio-denylist");
   ASSERT_TRUE(x);
   EXPECT_TRUE(x->blocks());
   EXPECT_NE(x->fix.find("disable_denylist=1"), std::string::npos);
@@ -113,7 +116,8 @@ TEST(DeviceFindings, DenylistBlocksUnlessDisabled) {
 TEST(DeviceFindings, InterruptPinOutOfRangeBlocks) {
   Device d = gpu(0x10de, 0x1b81);
   d.config.interrupt_pin = 0x0f;
-  const HealthFinding* x = find(device_findings(d, nullptr, VfioHost{}), "intx-pin-invalid");
+  std::optional<HealthFinding> x =
+      find(device_findings(d, nullptr, VfioHost{}), "intx-pin-invalid");
   ASSERT_TRUE(x);
   EXPECT_TRUE(x->blocks());
   EXPECT_NE(x->evidence.find("0x0f"), std::string::npos) << x->evidence;
@@ -131,7 +135,8 @@ TEST(DeviceFindings, D3coldWhileIdleNeedsPlatformSupport) {
   EXPECT_FALSE(find(device_findings(d, &bridge, VfioHost{}), "d3cold-while-idle"))
       << "no _PR3 anywhere: the platform cannot cut power";
   bridge.platform_d3cold = true;
-  const HealthFinding* x = find(device_findings(d, &bridge, VfioHost{}), "d3cold-while-idle");
+  std::optional<HealthFinding> x =
+      find(device_findings(d, &bridge, VfioHost{}), "d3cold-while-idle");
   ASSERT_TRUE(x);
   EXPECT_EQ(x->severity, Severity::warning);
   EXPECT_NE(x->evidence.find("its bridge 0000:00:01.0"), std::string::npos) << x->evidence;
