@@ -3,7 +3,9 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cstdio>
 
+#include "pci/device.hpp"
 #include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
@@ -19,6 +21,16 @@ bool literal_vendor(std::string_view pattern) {
   return true;
 }
 }  // namespace
+
+std::string device_modalias(const Device& d) {
+  if (!d.modalias.empty()) return d.modalias;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X",
+                unsigned{d.vendor_id}, unsigned{d.device_id}, unsigned{d.subsys_vendor_id},
+                unsigned{d.subsys_device_id}, (d.class_code >> 16) & 0xffu,
+                (d.class_code >> 8) & 0xffu, d.class_code & 0xffu);
+  return buf;
+}
 
 ModuleAliases ModuleAliases::parse(std::string_view text) {
   ModuleAliases t;
@@ -46,13 +58,21 @@ void ModuleAliases::add(std::string_view text) {
   cache_.clear();
 }
 
+std::optional<std::string> running_modules_dir(const Root& root) {
+  auto release = root.read_value(kKernelOsrelease);
+  if (!release || release->empty() || release->find('/') != std::string::npos || *release == "." ||
+      *release == "..") {
+    return std::nullopt;
+  }
+  return "/lib/modules/" + *release;
+}
+
 ModuleAliases ModuleAliases::load(const Root& root) {
   ModuleAliases t;
-  auto release = root.read_value(kKernelOsrelease);
-  if (!release || release->empty() || release->find('/') != std::string::npos) return t;
-  const std::string dir = "/lib/modules/" + *release;
-  if (auto text = root.read(dir + "/modules.alias")) t.add(*text);
-  if (auto text = root.read(dir + "/modules.builtin.alias")) t.add(*text);
+  auto dir = running_modules_dir(root);
+  if (!dir) return t;
+  if (auto text = root.read(*dir + "/modules.alias")) t.add(*text);
+  if (auto text = root.read(*dir + "/modules.builtin.alias")) t.add(*text);
   return t;
 }
 

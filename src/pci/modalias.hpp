@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -10,6 +11,15 @@
 namespace ptagent {
 
 class Root;
+struct Device;
+
+// The device's modalias: as sysfs gave it, else built from its IDs and class the way the kernel
+// writes it ("pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X"), for snapshots that did not read it.
+std::string device_modalias(const Device& device);
+
+// /lib/modules/<release> of the running kernel (/proc/sys/kernel/osrelease), or nullopt when the
+// release is unknown or not a plain name.
+std::optional<std::string> running_modules_dir(const Root& root);
 
 class ModuleAliases {
  public:

@@ -37,7 +37,7 @@ TEST_P(Golden, ListGroupsShow) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Hosts, Golden,
-                         ::testing::Values("workstation", "server", "noiommu", "apu"));
+                         ::testing::Values("workstation", "server", "noiommu", "apu", "cloud"));
 
 TEST(Show, GoldenDevices) {
   struct Case {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "error.hpp"
+#include "pci/modalias.hpp"
 #include "support/cli_runner.hpp"
 #include "support/pci_address.hpp"
 #include "support/temp_host.hpp"
@@ -114,7 +115,7 @@ TEST(Inventory, EmptyTreeHasNoDevices) {
 // A listing reads less (uevent instead of five files, no config), but what it reads agrees with a
 // full read, on every committed host.
 TEST(Inventory, ListingAgreesWithFullRead) {
-  for (const char* host : {"workstation", "server", "noiommu", "apu"}) {
+  for (const char* host : {"workstation", "server", "noiommu", "apu", "cloud"}) {
     Root root(test::fixture_host(host));
     Inventory full = Inventory::scan(root, DeviceDetail::full);
     Inventory listing = Inventory::scan(root, DeviceDetail::listing);
@@ -131,6 +132,7 @@ TEST(Inventory, ListingAgreesWithFullRead) {
       EXPECT_EQ(f.subsys_vendor_id, l.subsys_vendor_id);
       EXPECT_EQ(f.subsys_device_id, l.subsys_device_id);
       EXPECT_EQ(f.driver, l.driver);
+      EXPECT_EQ(f.modalias, device_modalias(l));
       EXPECT_EQ(f.iommu_group, l.iommu_group);
       EXPECT_EQ(f.boot_vga, l.boot_vga);
       EXPECT_EQ(f.reset_methods, l.reset_methods);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "pci/device.hpp"
+
 using namespace ptagent;
 
 TEST(Modalias, MatchesVendorAndWildcardPatterns) {
@@ -28,4 +30,17 @@ TEST(Modalias, EmptyTable) {
   ModuleAliases t = ModuleAliases::parse("");
   EXPECT_TRUE(t.empty());
   EXPECT_TRUE(t.match("pci:v000010DEd00001B81sv00001462sd00003302bc03sc00i00").empty());
+}
+
+// Built from the IDs the way the kernel's modalias attribute writes them (upper-case hex).
+TEST(Modalias, DeviceModaliasFromIds) {
+  Device d;
+  d.vendor_id = 0x10de;
+  d.device_id = 0x1b81;
+  d.subsys_vendor_id = 0x1462;
+  d.subsys_device_id = 0x3302;
+  d.class_code = 0x0c0330;
+  EXPECT_EQ(device_modalias(d), "pci:v000010DEd00001B81sv00001462sd00003302bc0Csc03i30");
+  d.modalias = "pci:v000010DEd00001B81sv00001462sd00003302bc03sc00i00";
+  EXPECT_EQ(device_modalias(d), d.modalias);
 }
