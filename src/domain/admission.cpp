@@ -204,7 +204,8 @@ StartPlan admit(const Root& root, const Inventory& inv, const DeviceHolders& hol
   for (const auto& p : meta.pci) {
     auto consider = [&](const PciAddress& a) {
       const Device& d = inv.get(a);
-      if (d.driver && *d.driver == "vfio-pci") return;  // nothing to do, nothing to undo
+      // On vfio-pci or a variant driver already: nothing to do, nothing to undo.
+      if (d.on_vfio_driver()) return;
       if (std::find(plan.bind.begin(), plan.bind.end(), a) == plan.bind.end())
         plan.bind.push_back(a);
     };

@@ -221,7 +221,7 @@ ResetAnalysis analyze_reset(const Inventory& inv, const HostCritical& critical,
   }
 
   std::vector<PciAddress> together;
-  if (d.driver && *d.driver == "vfio-pci") {
+  if (d.on_vfio_driver()) {
     r.means = ResetMeans::vfio_driver;
   } else if (r.kernel_methods_known) {
     // The kernel tries the listed methods in order; the first that succeeds is the reset.

@@ -9,6 +9,7 @@
 #include "ops/journal.hpp"
 #include "ops/vfio_holders.hpp"
 #include "pci/device.hpp"
+#include "pci/vfio_variant.hpp"
 #include "printable.hpp"
 #include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
@@ -120,7 +121,8 @@ SriovState read_sriov(const Root& root, const PciAddress& pf, const PciHolders& 
     if (auto g = root.link_name(vf_link + "/iommu_group")) {
       if (auto n = parse_int_attr(*g); n && *n >= 0) vf.iommu_group = static_cast<unsigned>(*n);
     }
-    if (vf.driver == "vfio-pci") vf.in_use.push_back("bound to vfio-pci");
+    if (vf.driver && (*vf.driver == "vfio-pci" || is_vfio_variant_driver(root, *vf.driver)))
+      vf.in_use.push_back("bound to " + *vf.driver);
     if (auto it = holders.find(vf.address); it != holders.end()) {
       for (const auto& why : it->second) {
         if (std::find(vf.in_use.begin(), vf.in_use.end(), why) == vf.in_use.end()) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "error.hpp"
+#include "pci/vfio_variant.hpp"
 #include "sysfs/dir.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
@@ -193,6 +194,7 @@ Device read_device(const Root& root, const PciAddress& address, const SysDir& di
       d.numa_node = static_cast<int>(parse_int_attr(*v).value_or(-1));
   }
   d.driver = from_uevent ? uevent_driver : dir.link_name("driver");
+  if (d.driver) d.vfio_variant = is_vfio_variant_driver(root, *d.driver);
   if (auto g = dir.link_name("iommu_group")) {
     if (auto n = parse_int_attr(*g); n && *n >= 0) d.iommu_group = static_cast<unsigned>(*n);
   }

@@ -45,6 +45,8 @@ struct Device {
   std::uint8_t revision = 0;
   std::string class_name, vendor_name, device_name, subsys_name;  // filled by name_device()
   std::optional<std::string> driver;
+  // The driver is a VFIO variant driver (mlx5_vfio_pci, ...: is_vfio_variant_driver).
+  bool vfio_variant = false;
   std::optional<std::string> driver_override;
   std::string modalias;
   std::vector<std::string> modules;  // filled by name_device() when aliases are known
@@ -80,7 +82,10 @@ struct Device {
   std::uint8_t sub_class() const { return static_cast<std::uint8_t>(class_code >> 8); }
   bool is_vga() const { return (class_code >> 8) == 0x0300; }
   bool is_usb_controller() const { return (class_code >> 8) == 0x0c03; }
-  bool on_vfio() const { return driver && (*driver == "vfio-pci" || *driver == "pci-stub"); }
+  // On a VFIO driver: vfio-pci or a variant driver (vfio_variant).
+  bool on_vfio_driver() const { return driver && (*driver == "vfio-pci" || vfio_variant); }
+  // Assigned as the IOMMU group rules count it: on a VFIO driver or on pci-stub.
+  bool on_vfio() const { return on_vfio_driver() || (driver && *driver == "pci-stub"); }
 };
 
 // Host infrastructure: functions that route or decode for the rest of the machine and stay with

@@ -20,7 +20,7 @@ std::string listed(const std::vector<GroupMember>& members, MemberState state) {
 }
 
 bool host_driver(const GroupMember& m) {
-  return m.driver && *m.driver != "vfio-pci" && *m.driver != "pci-stub";
+  return m.driver && !m.on_vfio;
 }
 
 bool is_endpoint(MemberState s) {
@@ -88,7 +88,7 @@ std::string GroupVerdict::explain() const {
     if (others.empty()) return "viable: alone in IOMMU " + g;
     std::string list = join(others, ", ");
     return "viable: the other endpoints of " + g + " (" + list +
-           ") are on vfio-pci or have no driver; they go to the same guest or to none";
+           ") are on a VFIO driver or have no driver; they go to the same guest or to none";
   }
   return "not viable: " + g + " also holds " + listed(members, MemberState::host_driver) +
          "; assign them to the same guest or bind them to vfio-pci first";
@@ -127,7 +127,7 @@ GroupVerdict assess_group(const Inventory& inventory, const PciAddress& device,
   v.viable = true;
   for (const auto& a : inventory.group_members(*v.group)) {
     const Device& m = inventory.get(a);
-    GroupMember gm{a, m.driver, MemberState::no_driver};
+    GroupMember gm{a, m.driver, MemberState::no_driver, m.on_vfio()};
     const Infrastructure infra = infrastructure_kind(m);
     if (infra == Infrastructure::bus_bridge) {
       gm.state = MemberState::bridge;  // pcieport does not hold DMA: the kernel allows it

@@ -19,7 +19,7 @@ enum class MemberState {
   requested,       // one of the devices being assigned
   bridge,          // bridges and root ports (a subordinate bus) do not count
   infrastructure,  // host / ISA / other bridge without a subordinate bus: stays with the host
-  vfio_bound,      // bound to vfio-pci or pci-stub: fine
+  vfio_bound,      // bound to a VFIO driver (vfio-pci or a variant) or pci-stub: fine
   no_driver,       // no host driver: fine
   host_driver,     // bound to a host driver: blocks the group
 };
@@ -28,11 +28,13 @@ struct GroupMember {
   PciAddress address;
   std::optional<std::string> driver;
   MemberState state = MemberState::no_driver;
+  bool on_vfio =
+      false;  // the driver counts as assigned: a VFIO driver or pci-stub (Device::on_vfio)
 };
 
 struct GroupVerdict {
   std::optional<unsigned> group;  // nullopt: the device has no IOMMU group
-  // The requested devices can go to one guest: every other endpoint is on vfio-pci/pci-stub or
+  // The requested devices can go to one guest: every other endpoint is on a VFIO driver/pci-stub or
   // has no driver, and no infrastructure member is on a host driver.
   bool viable = false;
   std::vector<GroupMember> members;

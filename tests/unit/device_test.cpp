@@ -139,3 +139,24 @@ TEST(Device, PowerDetailRomAndPlatformD3cold) {
   EXPECT_TRUE(ws.rom);
   EXPECT_EQ(ws.power_control, "on");
 }
+
+// A function on a VFIO variant driver is on a VFIO driver (and so assigned for the group rules);
+// one on the same NIC's host driver is not.
+TEST(Device, VariantDriverIsAVfioDriver) {
+  const Root root(test::fixture_host("cloud"));
+  const Device variant = read_device(root, parse_pci_address("0000:01:00.2"));
+  EXPECT_EQ(variant.driver, "mlx5_vfio_pci");
+  EXPECT_TRUE(variant.vfio_variant);
+  EXPECT_TRUE(variant.on_vfio_driver());
+  EXPECT_TRUE(variant.on_vfio());
+  const Device host = read_device(root, parse_pci_address("0000:01:00.1"));
+  EXPECT_FALSE(host.vfio_variant);
+  EXPECT_FALSE(host.on_vfio());
+  Device stub;
+  stub.driver = "pci-stub";
+  EXPECT_TRUE(stub.on_vfio());
+  EXPECT_FALSE(stub.on_vfio_driver());
+  Device generic;
+  generic.driver = "vfio-pci";
+  EXPECT_TRUE(generic.on_vfio_driver());
+}

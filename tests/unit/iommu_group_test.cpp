@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "pci/inventory.hpp"
 #include "support/cli_runner.hpp"
 #include "support/pci_address.hpp"
+#include "support/temp_host.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
@@ -81,3 +84,49 @@ TEST(IommuGroup, InfrastructureIsNotAnEndpoint) {
 }
 
 }  // namespace
+
+namespace {
+
+// cloud with VF 0 (01:00.1, mlx5_core) moved into VF 1's group 11 (01:00.2, mlx5_vfio_pci).
+ptagent::testing::TempHost cloud_with_shared_vf_group() {
+  auto h = ptagent::testing::TempHost::copy_of("cloud");
+  const std::string dev = "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.1";
+  std::filesystem::remove(h.real(dev + "/iommu_group"));
+  std::filesystem::create_symlink("../../../../kernel/iommu_groups/11",
+                                  h.real(dev + "/iommu_group"));
+  std::filesystem::remove(h.real("/sys/kernel/iommu_groups/10/devices/0000:01:00.1"));
+  std::filesystem::create_symlink("../../../../devices/pci0000:00/0000:00:01.0/0000:01:00.1",
+                                  h.real("/sys/kernel/iommu_groups/11/devices/0000:01:00.1"));
+  return h;
+}
+
+}  // namespace
+
+// A companion on a VFIO variant driver counts as assigned, like one on vfio-pci.
+TEST(IommuGroup, VariantDriverMembersCountAsAssigned) {
+  auto h = cloud_with_shared_vf_group();
+  {
+    Inventory inv = Inventory::scan(h.root(), Naming::ids_only);
+    const PciAddress vf0[] = {A("01:00.1")};
+    GroupVerdict v = assess_group(inv, A("01:00.1"), vf0);
+    EXPECT_EQ(v.group, 11u);
+    EXPECT_TRUE(v.viable) << v.explain();
+    ASSERT_EQ(v.members.size(), 2u);
+    EXPECT_EQ(v.members[1].address, A("01:00.2"));
+    EXPECT_EQ(v.members[1].state, MemberState::vfio_bound);
+    EXPECT_TRUE(v.members[1].on_vfio);
+    // the other way round: the variant-bound VF is blocked by the one on mlx5_core
+    const PciAddress vf1[] = {A("01:00.2")};
+    GroupVerdict w = assess_group(inv, A("01:00.2"), vf1);
+    EXPECT_FALSE(w.viable);
+    EXPECT_EQ(w.blockers(), (std::vector<PciAddress>{A("01:00.1")}));
+    EXPECT_FALSE(w.all_on_vfio());
+  }
+  // A module that does not use vfio-pci-core is a host driver, whatever its name.
+  std::filesystem::remove(h.real("/sys/module/vfio_pci_core/holders/mlx5_vfio_pci"));
+  Inventory inv = Inventory::scan(h.root(), Naming::ids_only);
+  const PciAddress vf0[] = {A("01:00.1")};
+  GroupVerdict v = assess_group(inv, A("01:00.1"), vf0);
+  EXPECT_FALSE(v.viable);
+  EXPECT_EQ(v.blockers(), (std::vector<PciAddress>{A("01:00.2")}));
+}

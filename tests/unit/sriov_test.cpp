@@ -350,3 +350,14 @@ TEST(Sriov, JournalHoldersAreDomainBindings) {
   EXPECT_NE(h.begin()->second[0].find("4b20d080"), std::string::npos);
   EXPECT_EQ(sriov_change_id(kPf0), "sriov:0000:01:00.0");
 }
+
+// A VF on a VFIO variant driver is in use like one on vfio-pci; one on the PF's driver is not.
+TEST(Sriov, VfOnAVariantDriverIsInUse) {
+  const Root root = fixture_root("cloud");
+  const SriovState st = read_sriov(root, parse_pci_address("0000:01:00.0"));
+  ASSERT_EQ(st.vfs.size(), 2u);
+  EXPECT_EQ(st.vfs[0].driver, "mlx5_core");
+  EXPECT_TRUE(st.vfs[0].in_use.empty());
+  EXPECT_EQ(st.vfs[1].driver, "mlx5_vfio_pci");
+  EXPECT_EQ(st.vfs[1].in_use, std::vector<std::string>{"bound to mlx5_vfio_pci"});
+}
