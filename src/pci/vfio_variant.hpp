@@ -19,9 +19,9 @@ class Root;
 struct Device;
 
 struct VfioCandidate {
-  std::string module;  // "mlx5_vfio_pci", "vfio_pci"
-  std::string driver;  // the PCI driver name driver_override takes: "mlx5_vfio_pci", "vfio-pci"
-  std::string alias;   // the matching pattern; empty for vfio-pci taken without a listed alias
+  std::string module;      // "mlx5_vfio_pci", "vfio_pci"
+  std::string driver;      // the PCI driver name driver_override takes: "mlx5_vfio_pci", "vfio-pci"
+  std::string alias;       // the matching pattern; empty for vfio-pci taken without a listed alias
   unsigned wildcards = 0;  // '*' in the alias (vfio-pci without an alias: 7, every field)
   bool variant() const { return module != "vfio_pci"; }
 };
