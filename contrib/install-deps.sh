@@ -24,7 +24,7 @@ pkgs=(
   mdevctl driverctl clang clang-format libclang-rt-14-dev util-linux procps time python3 hyperfine
   libfuse3-dev fuse3
   graphviz librsvg2-bin
-  help2man man-db debhelper lintian fakeroot
+  help2man man-db debhelper lintian fakeroot zsh
 )
 missing=()
 for p in "${pkgs[@]}"; do
