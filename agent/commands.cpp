@@ -27,7 +27,7 @@ const std::vector<Command>& commands() {
       {"detach-from", "DOMAIN DEVICE… [--live] [--config]",
        "remove devices from a libvirt domain and give unmanaged ones back to the host",
        cmd_detach_from},
-      {"hook", "install|uninstall|status [--hooks-dir DIR] [--binary PATH]",
+      {"hook", "install|uninstall|status|config [--hooks-dir DIR] [--binary PATH]",
        "install libvirt's qemu hook (checks at prepare, mdevs and binding, undo at release)",
        cmd_hook},
       {"check", "[--json]",

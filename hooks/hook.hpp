@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "domain/domain_name.hpp"
-#include "hooks/config.hpp"
+#include "ops/hook_config.hpp"
 #include "ops/journal.hpp"
 
 namespace ptagent {

@@ -73,9 +73,8 @@ std::string help_text() {
              "Files:\n"
              "  ") +
          ptagent::kHookConfigFile +
-         "   hook_timeout (seconds for the whole hook, default 30),\n"
-         "      write_timeout (one sysfs write, default 10), busy_retry (removing a busy mdev at\n"
-         "      release, default 5), log_file (besides syslog)\n"
+         "   the hook's settings (ptagent.conf(5);\n"
+         "      'ptagent hook config' shows them and any problem)\n"
          "  " +
          ptagent::kStateDir + "/" + ptagent::kJournalFileName +
          "   what the hook did, for its undo and 'ptagent restore --all'\n"
@@ -130,9 +129,9 @@ int main(int argc, char** argv) {
     ptagent::hook::Invocation inv = ptagent::hook::parse_invocation(args);
     if (inv.complete && ptagent::hook::nothing_to_do(inv, xml, root)) return 0;
 
-    ptagent::hook::HookConfig config;
+    ptagent::HookConfig config;
     if (auto text = root.read(ptagent::kHookConfigFile, 1 << 16))
-      config = ptagent::hook::parse_config(*text);
+      config = ptagent::parse_hook_config(*text);
 
     // The whole hook is bounded: libvirtd waits for us.
     const bool at_prepare = inv.op == ptagent::hook::Operation::prepare;
@@ -163,7 +162,8 @@ int main(int argc, char** argv) {
       }
       logger->info(line);
     };
-    for (const auto& p : config.problems) log("ptagent.conf: " + p);
+    for (const auto& p : config.problems)
+      log(ptagent::hook_config_problem_text(ptagent::kHookConfigFile, p));
     const auto writer = ptagent::hook::make_writer(root, config);
     ptagent::hook::HookDeps deps{root,      *writer, config,
                                  std::cerr, log,     ptagent::hook::make_journal_fault(root)};

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "hooks/config.hpp"
+#include "ops/hook_config.hpp"
 #include "ops/journal.hpp"
 #include "sysfs/sysfs_writer.hpp"
 

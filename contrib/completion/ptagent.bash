@@ -184,7 +184,7 @@ system memory communication input wireless crypto signal accelerator legacy othe
       esac
       ;;
     hook)
-      ((n == 0)) && COMPREPLY=($(compgen -W "install uninstall status" -- "$cur"))
+      ((n == 0)) && COMPREPLY=($(compgen -W "install uninstall status config" -- "$cur"))
       ;;
   esac
 }

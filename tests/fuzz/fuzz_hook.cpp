@@ -47,8 +47,7 @@ Sim& sim() {
 
 int run(Sim& s, const std::vector<std::string>& args, std::string_view xml, std::string& err) {
   std::ostringstream out;
-  hook::HookDeps deps{s.host->root(), *s.kernel, hook::HookConfig{}, out,
-                      [](const std::string&) {}};
+  hook::HookDeps deps{s.host->root(), *s.kernel, HookConfig{}, out, [](const std::string&) {}};
   deps.config.busy_retry = std::chrono::milliseconds(1);
   const int rc = hook::run_hook(args, xml, deps);
   err = out.str();

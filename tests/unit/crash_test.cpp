@@ -98,7 +98,7 @@ Counts count_prepare() {
   KernelDouble k(h.root());
   Counts c;
   std::ostringstream err;
-  hook::HookDeps deps{h.root(), k, hook::HookConfig{}, err, [](const std::string&) {}};
+  hook::HookDeps deps{h.root(), k, HookConfig{}, err, [](const std::string&) {}};
   deps.journal_fault = [&c](JournalStep) {
     ++c.journal_steps;
     return 0;
@@ -116,7 +116,7 @@ void recover_and_check(const TempHost& h, Recovery how, const std::string& start
                        const std::string& where) {
   KernelDouble k(h.root());
   std::ostringstream err;
-  hook::HookDeps deps{h.root(), k, hook::HookConfig{}, err, [](const std::string&) {}};
+  hook::HookDeps deps{h.root(), k, HookConfig{}, err, [](const std::string&) {}};
   deps.config.busy_retry = std::chrono::milliseconds(1);
   switch (how) {
     case Recovery::release:

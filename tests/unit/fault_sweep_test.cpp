@@ -74,7 +74,7 @@ struct Env : ptagent::testing::SimHost {
     std::ostringstream err;
     Outcome r;
     std::string log;
-    hook::HookDeps deps{host.root(), kernel, hook::HookConfig{}, err,
+    hook::HookDeps deps{host.root(), kernel, HookConfig{}, err,
                         [&log](const std::string& line) { log += line + "\n"; }};
     deps.config.busy_retry = std::chrono::milliseconds(1);
     deps.journal_fault = journal_fault;

@@ -75,8 +75,7 @@ TEST(GoldenHook, PrepareRefusals) {
     SCOPED_TRACE(c.golden);
     ptagent::testing::SimHost sim("workstation");
     std::ostringstream err;
-    hook::HookDeps deps{sim.host.root(), sim.kernel, hook::HookConfig{}, err,
-                        [](const std::string&) {}};
+    hook::HookDeps deps{sim.host.root(), sim.kernel, HookConfig{}, err, [](const std::string&) {}};
     deps.config.busy_retry = std::chrono::milliseconds(300);
     const int code = hook::run_hook({"guest", "prepare", "begin", "-"}, c.xml, deps);
     std::string text = err.str() + "--- exit " + std::to_string(code) + "\n";

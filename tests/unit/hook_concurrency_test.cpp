@@ -56,7 +56,7 @@ Guest make_guest(int i) {
 int run(const TempHost& h, KernelDouble& k, const Guest& g, const char* op, const char* sub,
         std::string& err) {
   std::ostringstream out;
-  hook::HookDeps deps{h.root(), k, hook::HookConfig{}, out, [](const std::string&) {}};
+  hook::HookDeps deps{h.root(), k, HookConfig{}, out, [](const std::string&) {}};
   const int rc = hook::run_hook({g.name, op, sub, "-"}, g.xml, deps);
   err = out.str();
   return rc;

@@ -49,7 +49,7 @@ struct Fixture : ptagent::testing::SimHost {
                SysfsWriter* writer = nullptr) {
     std::ostringstream err;
     HookRun r{};
-    hook::HookDeps deps{host.root(), writer ? *writer : kernel, hook::HookConfig{}, err,
+    hook::HookDeps deps{host.root(), writer ? *writer : kernel, HookConfig{}, err,
                         [&r](const std::string& line) { r.log.push_back(line); }};
     deps.config.busy_retry = std::chrono::milliseconds(300);
     r.code = hook::run_hook(args, xml, deps);

@@ -112,7 +112,7 @@ struct Host : ptagent::testing::SimHost {
   int hook(const std::vector<std::string>& args, const std::string& xml,
            std::string* err_out = nullptr, SysfsWriter* writer = nullptr) {
     std::ostringstream err;
-    hook::HookDeps deps{host.root(), writer ? *writer : kernel, hook::HookConfig{}, err,
+    hook::HookDeps deps{host.root(), writer ? *writer : kernel, HookConfig{}, err,
                         [](const std::string&) {}};
     deps.config.busy_retry = std::chrono::milliseconds(1);
     const int rc = hook::run_hook(args, xml, deps);
