@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: install, build (warnings are errors), fixtures check, unit tests (ctest),
+# a Release -O3 build checked against the tested one (tests/packaging/release_build.sh),
 # the end-to-end scripts (real libvirtd, QEMU, virsh, lspci), the real-kernel bench (tests/vm), then the same unit and end-to-end
 # suites under ASan + UBSan (tests/sanitize.sh, build-asan/) and the libFuzzer targets for a fixed
 # number of runs (tests/fuzz/run.sh, build-fuzz/). Exit non-zero on any failure.
@@ -28,6 +29,8 @@ step() {
 step bash contrib/format-check.sh
 step bash tests/fixtures/check_fixtures.sh
 step ctest --test-dir build --output-on-failure -j2 --timeout 300
+# A Release -O3 build (build-release/, the CLI and the hook only) behaves like the tested one.
+step bash tests/packaging/release_build.sh build-release build
 # The FUSE-served simulated kernel's own semantics (tests/sim; sim_peers.sh below uses it).
 step bash tests/sim/simfs_test.sh
 
