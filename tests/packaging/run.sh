@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian package end to end: builds ptagent_*.deb from this tree (dpkg-buildpackage -b in a
 # copy, tests skipped: ctest runs them), installs it into an empty directory with dpkg --root,
-# runs the installed files (ptagent --version, check on a simulated host, man -l on both pages,
-# hook install --hooks-dir with the installed hook, the completion), purges it and checks that
+# runs the installed files (ptagent --version, check on a simulated host, man -l on the pages,
+# hook install --hooks-dir with the installed hook, the completions, the conffile, the unit not
+# enabled), purges it and checks that
 # nothing is left; then lintian. Usage: tests/packaging/run.sh [--deb FILE] [--keep]
 # (--deb: test a package built before instead of building one)
 set -euo pipefail
@@ -48,6 +49,9 @@ dpkg-deb -f "$deb" Depends Recommends | sed 's/^/  /'
 root=$work/root
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
 touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
+# What every Debian 12 system has (the systemd package's): deb-systemd-helper, run by the postrm
+# dh_installsystemd writes for the unit, keeps its state under it and would create it on purge.
+mkdir -p "$root/var/lib/systemd"
 listing() { (cd "$root" && find . -path ./var/lib/dpkg -prune -o -print | sort); }
 listing >"$work/before"
 # The libraries come from this machine: the directory holds only the package.
@@ -57,20 +61,42 @@ dpkg --root="$root" --force-depends --force-script-chrootless -i "$deb" >"$work/
     bad "dpkg --root -i"
   }
 for f in /usr/bin/ptagent /usr/libexec/ptagent/ptagent-hook /usr/share/man/man8/ptagent.8.gz \
-  /usr/share/man/man8/ptagent-hook.8.gz /usr/share/bash-completion/completions/ptagent; do
+  /usr/share/man/man8/ptagent-hook.8.gz /usr/share/man/man5/ptagent.conf.5.gz \
+  /usr/share/bash-completion/completions/ptagent /usr/share/zsh/vendor-completions/_ptagent \
+  /etc/ptagent/ptagent.conf /lib/systemd/system/ptagent-boot-check.service; do
   if dpkg --root="$root" -L ptagent | grep -qx "$f" && [ -e "$root$f" ]; then ok "installed $f"; else bad "missing $f"; fi
 done
 if dpkg --root="$root" -L ptagent | grep -q '^/etc/libvirt'; then bad "the package installs into /etc/libvirt"; fi
+if dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles 2>/dev/null | grep -qx /etc/ptagent/ptagent.conf; then
+  ok "/etc/ptagent/ptagent.conf is a conffile"
+else
+  bad "/etc/ptagent/ptagent.conf is not a conffile"
+fi
+if find "$root/etc/systemd" -name 'ptagent*' 2>/dev/null | grep -q .; then
+  bad "the package enabled ptagent-boot-check.service"
+else
+  ok "ptagent-boot-check.service installed, not enabled"
+fi
+# The installed file in a host tree of its own (--root wants a sys/, the package root has none).
+mkdir -p "$work/confhost/sys" "$work/confhost/etc/ptagent"
+cp "$root/etc/ptagent/ptagent.conf" "$work/confhost/etc/ptagent/"
+if "$root/usr/bin/ptagent" --root "$work/confhost" hook config >"$work/conf.out" 2>&1 &&
+  grep -qx "hook_timeout = 30" "$work/conf.out"; then
+  ok "ptagent hook config reads the installed ptagent.conf without a problem"
+else
+  cat "$work/conf.out"
+  bad "ptagent hook config on the installed ptagent.conf"
+fi
 
 out=$("$root/usr/bin/ptagent" --version) && [ "$out" = "ptagent $version" ] && ok "ptagent --version: $out" ||
   bad "ptagent --version: $out"
 rc=0
 "$root/usr/bin/ptagent" --root "$src/tests/fixtures/hosts/workstation" check >"$work/check.out" 2>&1 || rc=$?
 if [ "$rc" -le 1 ] && grep -q . "$work/check.out"; then ok "ptagent check on the workstation (exit $rc)"; else bad "ptagent check (exit $rc)"; fi
-for page in ptagent ptagent-hook; do
-  if man -l "$root/usr/share/man/man8/$page.8.gz" 2>&1 >/dev/null | grep -q .; then
-    bad "man -l $page.8 warns"
-  elif man -l "$root/usr/share/man/man8/$page.8.gz" | grep -q "^NAME"; then ok "man -l $page.8"; else bad "man -l $page.8"; fi
+for page in man8/ptagent.8 man8/ptagent-hook.8 man5/ptagent.conf.5; do
+  if man -l "$root/usr/share/man/$page.gz" 2>&1 >/dev/null | grep -q .; then
+    bad "man -l $page warns"
+  elif man -l "$root/usr/share/man/$page.gz" | grep -q "^NAME"; then ok "man -l $page"; else bad "man -l $page"; fi
 done
 hooks=$work/hooks
 if "$root/usr/bin/ptagent" hook install --hooks-dir "$hooks" >"$work/hook.out" 2>&1 &&
@@ -91,6 +117,10 @@ fi
   bad "ptagent-hook --version"
 bash -c "source '$root/usr/share/bash-completion/completions/ptagent' && complete -p ptagent" >/dev/null &&
   ok "completion loads" || bad "completion"
+if command -v zsh >/dev/null; then
+  zsh -f -c "fpath=('$root/usr/share/zsh/vendor-completions' \$fpath); autoload -Uz compinit && compinit -u -D &&
+    [[ \$_comps[ptagent] == _ptagent ]]" && ok "zsh finds _ptagent" || bad "zsh completion"
+fi
 
 dpkg --root="$root" --force-script-chrootless -P ptagent >"$work/purge.log" 2>&1 || {
   cat "$work/purge.log"
