@@ -55,13 +55,15 @@ std::vector<PciAddress> restore_targets(const Root& root, const std::vector<std:
 int cmd_bind(Context& ctx, const Args& args) {
   SysfsWriter& writer = ctx.effects().sysfs;
   std::vector<std::string> devices;
-  std::string driver = "vfio-pci";
+  std::string driver = kBestVfioDriver;
   bool group = false, force = false;
   po::options_description desc("Options");
   desc.add_options()("device", po::value(&devices)->multitoken(),
                      "devices (any address form; 01:00 = every function of the slot)")(
       "driver", po::value(&driver),
-      "the driver to bind to (default vfio-pci; pci-stub also works)")(
+      "the VFIO driver to bind to: vfio-pci or a variant driver that matches the device "
+      "(mlx5_vfio_pci, ...; 'ptagent show' lists them), or pci-stub (default: each device's "
+      "best, as libvirt >= 10 picks it)")(
       "group", po::bool_switch(&group),
       "also every other non-bridge endpoint of each device's IOMMU group")(
       "force", po::bool_switch(&force),
@@ -75,7 +77,10 @@ int cmd_bind(Context& ctx, const Args& args) {
       "driver to driver_override, unbinds the device from its driver, writes its address to\n"
       "/sys/bus/pci/drivers_probe and checks the result. Never uses new_id. A failure at any step "
       "puts\n"
-      "every device back. 'ptagent restore DEVICE' undoes it.\n";
+      "every device back. 'ptagent restore DEVICE' undoes it.\n"
+      "Without --driver each device goes to its best VFIO driver: the variant driver whose\n"
+      "vfio_pci: alias in /lib/modules/$(uname -r)/modules.alias matches its modalias with the\n"
+      "fewest wildcards (libvirt's rule), else vfio-pci.\n";
   if (!parse_options(ctx, command("bind"), desc, pos, args, vm, details)) return 0;
   if (devices.empty())
     throw_usage("ptagent bind", "needs at least one DEVICE", "e.g. ptagent bind 0000:01:00.0");
@@ -99,7 +104,17 @@ int cmd_bind(Context& ctx, const Args& args) {
   if (ctx.global.json) {
     nlohmann::json j;
     j["dry_run"] = dry;
-    j["driver"] = plan.driver;
+    // The driver every changed device went to (each device's best when none was named): null
+    // when they differ, see each device's driver_after.
+    std::string common = plan.driver;
+    for (const auto& b : plan.devices) {
+      if (common.empty()) common = b.driver_after;
+      if (b.driver_after != common) {
+        common.clear();
+        break;
+      }
+    }
+    j["driver"] = common.empty() ? nlohmann::json(nullptr) : nlohmann::json(common);
     j["devices"] = nlohmann::json::array();
     for (const auto& b : plan.devices) {
       j["devices"].push_back(
@@ -132,7 +147,7 @@ int cmd_bind(Context& ctx, const Args& args) {
     }
   }
   for (const auto& a : plan.already_bound) {
-    ctx.out << a.to_string() << ": already on " << plan.driver << ", left as it is\n";
+    ctx.out << a.to_string() << ": already on " << shown(inv.get(a).driver) << ", left as it is\n";
   }
   return 0;
 }

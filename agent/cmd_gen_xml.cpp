@@ -128,7 +128,10 @@ nlohmann::json spec_json(const HostdevSpec& s, const std::string& mdev_parent,
     j["slot"] = p->address.slot;
     j["function"] = p->address.function;
     j["managed"] = yes_no_text(p->managed);
-    j["driver"] = p->driver_vfio ? nlohmann::json("vfio") : nlohmann::json(nullptr);
+    j["driver"] =
+        p->driver_vfio || p->driver_model ? nlohmann::json("vfio") : nlohmann::json(nullptr);
+    j["driver_model"] =
+        p->driver_model ? nlohmann::json(*p->driver_model) : nlohmann::json(nullptr);
   } else {
     const auto& m = *s.mdev();
     j["type"] = "mdev";
@@ -182,7 +185,35 @@ class Validator {
         "check the option values; --no-validate prints it anyway");
   }
 
+  // A hostdev with <driver model=…> that the installed schema refuses while the same element
+  // without it validates: this libvirt predates the attribute (10.0), say so.
+  void check_hostdev(const HostdevSpec& spec, const std::string& what) {
+    const HostdevPciSource* p = spec.pci();
+    if (enabled_ && p && p->driver_model) {
+      const ValidationResult r = validate_xml(SchemaKind::hostdev, hostdev_xml(spec));
+      if (r.status == ValidationStatus::invalid) {
+        HostdevSpec plain = spec;
+        std::get<HostdevPciSource>(plain.source).driver_model.reset();
+        if (validate_xml(SchemaKind::hostdev, hostdev_xml(plain)).status ==
+            ValidationStatus::valid) {
+          refuse_old_libvirt(*p->driver_model);
+        }
+      }
+    }
+    check(SchemaKind::hostdev, hostdev_xml(spec), what);
+  }
+
  private:
+  [[noreturn]] static void refuse_old_libvirt(const std::string& model) {
+    throw Error(ErrorKind::refused, Reason::unsupported, "--driver-model " + model,
+                "the installed libvirt's schema (" + libvirt_schema_dir().value_or("?") +
+                    ") has no <driver model=…> for a hostdev: libvirt >= 10.0 is needed to choose "
+                    "the VFIO variant driver (Debian 12 ships 9.0)",
+                "upgrade libvirt to 10.0 or later; with this libvirt bind the driver yourself "
+                "('ptagent bind --driver " +
+                    model + " DEVICE') and give the device with --managed no");
+  }
+
   Context& ctx_;
   bool enabled_;
   std::set<SchemaKind> warned_;
@@ -284,9 +315,9 @@ const Command& self_command() {
 int cmd_gen_xml(Context& ctx, const Args& args) {
   po::options_description desc("Options");
   std::vector<std::string> devices, nodedevs;
-  std::string domain, bus, slot, function, functions, managed, driver, rom_bar, rom_file,
-      guest_address, boot_order, alias, parent, type, uuid, domain_uuid, index, display, ramfb,
-      format, bind_group;
+  std::string domain, bus, slot, function, functions, managed, driver, driver_model, rom_bar,
+      rom_file, guest_address, boot_order, alias, parent, type, uuid, domain_uuid, index, display,
+      ramfb, format, bind_group;
   bool mdev = false, metadata = false, wrap = false, no_validate = false;
   desc.add_options()("device", po::value(&devices), "PCI devices (see above)")(
       "domain", po::value(&domain), "PCI domain, decimal (default 0)")("bus", po::value(&bus),
@@ -299,7 +330,10 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
       "functions of a slot shorthand, without reading the host: 0,1")(
       "managed", po::value(&managed), "yes (libvirt detaches the device, default) or no")(
       "driver", po::value(&driver), "host driver backend: vfio")(
-      "rom-bar", po::value(&rom_bar), "on or off: expose the device's ROM BAR")(
+      "driver-model", po::value(&driver_model),
+      "the VFIO driver libvirt binds: <driver name='vfio' model='NAME'/> (mlx5_vfio_pci, "
+      "vfio-pci; libvirt >= 10.0)")("rom-bar", po::value(&rom_bar),
+                                    "on or off: expose the device's ROM BAR")(
       "rom-file", po::value(&rom_file), "absolute path of a ROM image to expose instead")(
       "guest-address", po::value(&guest_address), "guest BUS:SLOT in hex, e.g. 00:05")(
       "boot-order", po::value(&boot_order), "boot from the device, order N (1 = first)")(
@@ -349,7 +383,7 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
   const bool pci_fields = given("domain") || given("bus") || given("slot") || given("function");
   const char* const mdev_only[] = {"parent", "type",    "uuid", "domain-uuid",
                                    "index",  "display", "ramfb"};
-  const char* const pci_only[] = {"managed", "driver", "functions", "bind-group"};
+  const char* const pci_only[] = {"managed", "driver", "driver-model", "functions", "bind-group"};
 
   // Options common to both kinds.
   HostdevRequest request;
@@ -479,6 +513,7 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
       }
       request.driver_vfio = true;
     }
+    if (given("driver-model")) request.driver_model = parse_driver_model(driver_model);
     // Read only when there is an unmanaged function for the metadata to list.
     if (metadata && given("bind-group") && request.managed == YesNo::no)
       request.group = parse_group_policy(bind_group, "--bind-group");
@@ -500,7 +535,7 @@ int cmd_gen_xml(Context& ctx, const Args& args) {
   for (const auto& s : specs) {
     const std::string what = s.pci() ? "<hostdev> for " + s.pci()->address.to_string()
                                      : "<hostdev> for mdev " + s.mdev()->uuid.to_string();
-    validator.check(SchemaKind::hostdev, hostdev_xml(s), what);
+    validator.check_hostdev(s, what);
   }
   const bool print_metadata = plan.metadata.has_value();
   if (print_metadata)

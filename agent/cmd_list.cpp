@@ -73,6 +73,7 @@ int cmd_list(Context& ctx, const Args& args) {
   Inventory inv = Inventory::scan(root, Naming::with_names,
                                   ctx.global.json ? DeviceDetail::full : DeviceDetail::listing);
   HostCritical critical = HostCritical::scan(root, inv);
+  const VfioAliases aliases = VfioAliases::load(root);
 
   std::vector<const Device*> rows;
   for (const auto& d : inv.devices()) {
@@ -84,7 +85,8 @@ int cmd_list(Context& ctx, const Args& args) {
 
   if (ctx.global.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const Device* d : rows) out.push_back(device_json(*d, critical.reason(d->address)));
+    for (const Device* d : rows)
+      out.push_back(device_json(*d, critical.reason(d->address), &aliases));
     ctx.out << out.dump(2) << "\n";
   } else {
     Table t({"ADDRESS", "CLASS", "ID", "DRIVER", "GROUP", "SR-IOV", "MDEV", "RESET", "CRITICAL",
@@ -103,6 +105,16 @@ int cmd_list(Context& ctx, const Args& args) {
         first = false;
         ctx.out << "  " << d->address.to_string() << " " << *why << "\n";
       }
+    }
+    // Devices a VFIO variant driver matches: bind takes the best unless --driver names another.
+    first = true;
+    for (const Device* d : rows) {
+      const VfioChoice vc = vfio_choice(*d, aliases);
+      if (!vc.best() || !vc.best()->variant()) continue;
+      if (first)
+        ctx.out << "\nVFIO variant drivers (ptagent bind takes the best; --driver NAME another):\n";
+      first = false;
+      ctx.out << "  " << d->address.to_string() << " " << vc.names() << "\n";
     }
     if (rows.empty()) ctx.out << "(no PCI function matches)\n";
   }

@@ -6,6 +6,7 @@
 #include "host/vfio_host.hpp"
 #include "ops/reset_probe.hpp"
 #include "pci/inventory.hpp"
+#include "pci/vfio_variant.hpp"
 #include "util/join.hpp"
 
 namespace ptagent::cli {
@@ -13,7 +14,7 @@ namespace ptagent::cli {
 namespace {
 
 void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
-              const VfioHost& host, const PciAddress& addr) {
+              const VfioHost& host, const VfioAliases& aliases, const PciAddress& addr) {
   const Device& d = inv.get(addr);
   // The one verdict: the same analysis probe and groups show.
   const ResetAnalysis r = analyze_reset(inv, critical, addr, host);
@@ -34,6 +35,9 @@ void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
   if (d.driver_override) line("Driver override", *d.driver_override);
   std::string mods = join(d.modules, ", ");
   line("Kernel modules", mods.empty() ? "-" : mods);
+  // What `ptagent bind` would take (the best) and --driver accepts.
+  if (const VfioChoice vc = vfio_choice(d, aliases); !vc.candidates.empty())
+    line("VFIO drivers", vc.names());
   line("IOMMU group", d.iommu_group ? std::to_string(*d.iommu_group) : "none");
   line("NUMA node", std::to_string(d.numa_node));
   if (d.boot_vga) line("Boot VGA", *d.boot_vga ? "yes" : "no");
@@ -101,12 +105,13 @@ int cmd_show(Context& ctx, const Args& args) {
   const std::vector<PciAddress> addrs = inv.expand(spec);  // a slot: every function present
   HostCritical critical = HostCritical::scan(root, inv);
   const VfioHost host = read_vfio_host(root);
+  const VfioAliases aliases = VfioAliases::load(root);
 
   if (ctx.global.json) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& addr : addrs) {
       const ResetAnalysis r = analyze_reset(inv, critical, addr, host);
-      nlohmann::json j = device_json(inv.get(addr), r.host_critical);
+      nlohmann::json j = device_json(inv.get(addr), r.host_critical, &aliases);
       j["group"] = verdict_json(r.group);
       j["assignability"] = assignability_json(r);
       all.push_back(std::move(j));
@@ -117,7 +122,7 @@ int cmd_show(Context& ctx, const Args& args) {
   }
   for (std::size_t i = 0; i < addrs.size(); ++i) {
     if (i) ctx.out << "\n";
-    show_one(ctx, inv, critical, host, addrs[i]);
+    show_one(ctx, inv, critical, host, aliases, addrs[i]);
   }
   return 0;
 }

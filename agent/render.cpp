@@ -48,7 +48,23 @@ std::string class_label(const Device& d) {
   return d.class_name + " " + code;
 }
 
-json device_json(const Device& d, const std::optional<std::string>& host_critical) {
+json vfio_json(const VfioChoice& c) {
+  if (c.candidates.empty()) return nullptr;
+  json list = json::array();
+  for (const auto& x : c.candidates) {
+    list.push_back({{"driver", x.driver},
+                    {"module", x.module},
+                    {"alias", x.alias.empty() ? json(nullptr) : json(x.alias)},
+                    {"wildcards", x.wildcards},
+                    {"variant", x.variant()}});
+  }
+  return {{"candidates", list},
+          {"best", c.best()->driver},
+          {"current", c.current ? json(*c.current) : json(nullptr)}};
+}
+
+json device_json(const Device& d, const std::optional<std::string>& host_critical,
+                 const VfioAliases* aliases) {
   json j;
   j["address"] = d.address.to_string();
   j["class"] = "0x" + hex(d.class_code, 6);
@@ -64,6 +80,7 @@ json device_json(const Device& d, const std::optional<std::string>& host_critica
   j["driver"] = d.driver ? json(*d.driver) : json(nullptr);
   j["driver_override"] = d.driver_override ? json(*d.driver_override) : json(nullptr);
   j["modules"] = d.modules;
+  if (aliases) j["vfio_drivers"] = vfio_json(vfio_choice(d, *aliases));
   j["iommu_group"] = d.iommu_group ? json(*d.iommu_group) : json(nullptr);
   j["numa_node"] = d.numa_node;
   j["boot_vga"] = d.boot_vga ? json(*d.boot_vga) : json(nullptr);

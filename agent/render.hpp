@@ -12,6 +12,7 @@
 #include "ops/reset_probe.hpp"
 #include "pci/device.hpp"
 #include "pci/iommu_group.hpp"
+#include "pci/vfio_variant.hpp"
 
 namespace ptagent {
 class Inventory;
@@ -26,7 +27,12 @@ std::string reset_summary(const Device& d);
 std::string class_label(
     const Device& d);  // "VGA compatible controller [0300]"        // "flr bus", "none", "?"
 
-nlohmann::json device_json(const Device& d, const std::optional<std::string>& host_critical);
+// With aliases: "vfio_drivers", the VFIO drivers that could take it (vfio_json).
+nlohmann::json device_json(const Device& d, const std::optional<std::string>& host_critical,
+                           const VfioAliases* aliases = nullptr);
+// {"candidates": [{"driver", "module", "alias", "wildcards"}...], "best", "current"}; null for
+// host infrastructure.
+nlohmann::json vfio_json(const VfioChoice& choice);
 nlohmann::json verdict_json(const GroupVerdict& v);
 // The assignability verdict as show, probe and groups print it: "assignable alone",
 // "assignable together with: A B", "not assignable: why".

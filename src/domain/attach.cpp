@@ -42,7 +42,7 @@ DomainInfo open_domain(LibvirtClient& libvirt, const AttachRequest& r, bool& act
 
 std::string attach_hostdev_xml(const PciAddress& address, bool managed) {
   HostdevSpec spec;
-  spec.source = HostdevPciSource{address, managed ? YesNo::yes : YesNo::no, false};
+  spec.source = HostdevPciSource{address, managed ? YesNo::yes : YesNo::no, false, std::nullopt};
   return hostdev_xml(spec);
 }
 

@@ -194,7 +194,7 @@ BindPlan bind_devices(const Root& root, SysfsWriter& writer, Journal& journal, B
       c.address = b.address;
       c.original_driver = b.driver_before;
       c.original_override = b.override_before;
-      c.new_driver = plan.driver;
+      c.new_driver = b.driver_after;
       changes.push_back(std::move(c));
     }
   });
@@ -206,7 +206,7 @@ BindPlan bind_devices(const Root& root, SysfsWriter& writer, Journal& journal, B
   };
 
   std::vector<Target> targets;
-  for (const auto& b : plan.devices) targets.push_back({b.address, plan.driver, plan.driver});
+  for (const auto& b : plan.devices) targets.push_back({b.address, b.driver_after, b.driver_after});
   try {
     move_all(root, writer, targets, OnFailure::stop);
   } catch (const Error& e) {

@@ -8,6 +8,7 @@
 #include "host/critical.hpp"
 #include "ops/journal.hpp"
 #include "pci/inventory.hpp"
+#include "pci/vfio_variant.hpp"
 #include "sysfs/host_paths.hpp"
 #include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
@@ -95,6 +96,25 @@ void refuse_partial_groups(const Inventory& inv,
   }
 }
 
+// The driver a device is bound to: its best VFIO driver, or the named one after checking that it
+// can take the device. pci-stub takes anything; any other name must be one of the device's VFIO
+// drivers, so a typo or a host driver is refused before anything changes.
+std::string bind_target(const Device& d, const VfioAliases& aliases, const std::string& driver) {
+  const VfioChoice c = vfio_choice(d, aliases);
+  if (driver == kBestVfioDriver) {
+    if (!c.best()) throw_refused(d.address.to_string(), infrastructure_cause(d));
+    return c.best()->driver;
+  }
+  if (const VfioCandidate* named = c.find(driver)) return named->driver;
+  throw_refused(d.address.to_string(),
+                driver + " is not a VFIO driver that can take it: its VFIO drivers are " +
+                    (c.candidates.empty() ? std::string("none") : c.names()),
+                "name one of them with " + mention(Input::driver) + ", or leave " +
+                    mention(Input::driver) + " out to bind the best (" +
+                    (c.best() ? c.best()->driver : std::string("vfio-pci")) +
+                    "); pci-stub also takes any device");
+}
+
 }  // namespace
 
 BindingState read_binding_state(const Root& root, const PciAddress& a) {
@@ -151,7 +171,7 @@ BindPlan plan_bind(const Root& root, const Journal& journal, const BindRequest& 
                    PlanMode mode) {
   if (request.devices.empty())
     throw_usage("DEVICE", "no device given", "name at least one device, e.g. 0000:01:00.0");
-  check_driver_name(request.driver);
+  if (request.driver != kBestVfioDriver) check_driver_name(request.driver);
   return plan_bind(root, Inventory::scan(root), journal, request, mode);
 }
 
@@ -159,7 +179,7 @@ BindPlan plan_bind(const Root& root, const Inventory& inv, const Journal& journa
                    const BindRequest& request, PlanMode mode) {
   if (request.devices.empty())
     throw_usage("DEVICE", "no device given", "name at least one device, e.g. 0000:01:00.0");
-  check_driver_name(request.driver);
+  if (request.driver != kBestVfioDriver) check_driver_name(request.driver);
   const std::string& driver = request.driver;
 
   BindPlan plan;
@@ -205,7 +225,9 @@ BindPlan plan_bind(const Root& root, const Inventory& inv, const Journal& journa
     for (const auto& [a, named] : wanted) {
       if (auto why = critical->reason(a)) {
         throw_refused(
-            a.to_string(), *why + ": refusing to bind it to " + driver,
+            a.to_string(),
+            *why + ": refusing to bind it to " +
+                (driver == kBestVfioDriver ? std::string("a VFIO driver") : driver),
             "binding it would take it away from the host" +
                 where_spelled(Input::force, "; add " + mention(Input::force) +
                                                 " only if you are sure the host does not need it"));
@@ -213,18 +235,21 @@ BindPlan plan_bind(const Root& root, const Inventory& inv, const Journal& journa
     }
   }
 
+  std::optional<VfioAliases> aliases;
+  if (driver != "pci-stub") aliases = VfioAliases::load(root);
   for (const auto& [a, named] : wanted) {
     const Device& d = inv.get(a);
-    if (d.driver == driver) {
+    const std::string target = aliases ? bind_target(d, *aliases, driver) : driver;
+    if (d.driver == target) {
       if (named && request.group != GroupMode::whole_group) {
-        throw_refused(a.to_string(), "already bound to " + driver,
+        throw_refused(a.to_string(), "already bound to " + target,
                       "nothing to do; 'ptagent restore " + a.to_string() +
                           "' gives it back to its host driver if ptagent bound it");
       }
       plan.already_bound.push_back(a);
       continue;
     }
-    plan.devices.push_back({a, d.driver, d.driver_override, driver, named});
+    plan.devices.push_back({a, d.driver, d.driver_override, target, named});
   }
 
   // The journal is checked again under its lock when the binding starts.
@@ -241,20 +266,28 @@ BindPlan plan_bind(const Root& root, const Inventory& inv, const Journal& journa
 
   // Problems the administrator can fix before the real run.
   std::vector<Error> problems;
-  if (!root.is_dir(pci_driver_dir(driver))) {
-    problems.emplace_back(
-        ErrorKind::failed, driver,
-        "the driver is not loaded (" + pci_driver_dir(driver) + " does not exist)",
-        "run 'modprobe " + driver +
-            "' (and list it in /etc/modules-load.d/ to load it "
-            "at boot), then try again");
+  std::vector<std::string> targets;
+  if (plan.devices.empty() && driver != kBestVfioDriver) targets.push_back(driver);
+  for (const auto& b : plan.devices) {
+    if (std::find(targets.begin(), targets.end(), b.driver_after) == targets.end())
+      targets.push_back(b.driver_after);
   }
-  if (driver == "vfio-pci" && !noiommu_mode(root)) {
+  for (const auto& t : targets) {
+    if (!root.is_dir(pci_driver_dir(t))) {
+      problems.emplace_back(ErrorKind::failed, t,
+                            "the driver is not loaded (" + pci_driver_dir(t) + " does not exist)",
+                            "run 'modprobe " + t +
+                                "' (and list it in /etc/modules-load.d/ to load it "
+                                "at boot), then try again");
+    }
+  }
+  if (!noiommu_mode(root)) {
     for (const auto& b : plan.devices) {
-      if (!inv.get(b.address).iommu_group) {
-        problems.emplace_back(ErrorKind::refused, b.address.to_string(),
-                              "has no IOMMU group, so vfio-pci cannot take it (the IOMMU is off)",
-                              "enable the IOMMU (run 'ptagent check' for the steps on this host)");
+      if (b.driver_after != "pci-stub" && !inv.get(b.address).iommu_group) {
+        problems.emplace_back(
+            ErrorKind::refused, b.address.to_string(),
+            "has no IOMMU group, so " + b.driver_after + " cannot take it (the IOMMU is off)",
+            "enable the IOMMU (run 'ptagent check' for the steps on this host)");
       }
     }
   }
@@ -270,7 +303,7 @@ BindPlan plan_bind(const Root& root, const Inventory& inv, const Journal& journa
                          driver_or_none(b.override_before) + ") in " + journal_file(journal.dir()));
   }
   for (const auto& b : plan.devices) {
-    plan.steps.push_back("write " + quoted(driver) + " to " +
+    plan.steps.push_back("write " + quoted(b.driver_after) + " to " +
                          pci_device_dir(b.address.to_string()) + "/driver_override");
   }
   for (const auto& b : plan.devices) {
@@ -283,7 +316,7 @@ BindPlan plan_bind(const Root& root, const Inventory& inv, const Journal& journa
     plan.steps.push_back("write " + quoted(b.address.to_string()) + " to " + kPciDriversProbe);
   }
   for (const auto& b : plan.devices) {
-    plan.steps.push_back("check that " + b.address.to_string() + " is on " + driver);
+    plan.steps.push_back("check that " + b.address.to_string() + " is on " + b.driver_after);
   }
   plan.steps.push_back("mark the journal entries done");
   return plan;

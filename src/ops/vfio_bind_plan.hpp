@@ -24,9 +24,15 @@ enum class PlanMode { execute, dry_run };          // dry_run: fixable problems 
 // checked the group itself, counting devices that someone else (libvirt, managed) takes over.
 enum class PartialGroup { refuse, checked_by_caller };
 
+// The driver of a bind: the best VFIO driver of each device (kBestVfioDriver: the matching
+// vfio_pci: alias with the fewest wildcards, as libvirt >= 10 picks it; vfio-pci when no variant
+// matches), or one named driver: a VFIO driver that matches every device (vfio-pci, a variant
+// such as mlx5_vfio_pci) or pci-stub.
+inline constexpr const char* kBestVfioDriver = "";
+
 struct BindRequest {
   std::vector<PciAddress> devices;
-  std::string driver = "vfio-pci";
+  std::string driver = "vfio-pci";  // kBestVfioDriver: each device's best
   GroupMode group = GroupMode::named_only;
   CriticalGuard guard = CriticalGuard::refuse;
   PartialGroup partial = PartialGroup::refuse;
@@ -42,8 +48,8 @@ struct DeviceBinding {
 };
 
 struct BindPlan {
-  std::string driver;
-  std::string owner;                   // the request's journal owner
+  std::string driver;  // the named driver, or kBestVfioDriver (each device's driver_after)
+  std::string owner;   // the request's journal owner
   std::vector<DeviceBinding> devices;  // what changes, in request order
   // Devices already on the driver (group companions, or with whole_group named ones too): left
   // alone, so restore undoes only what this bind changed.

@@ -143,6 +143,7 @@ std::string VfioChoice::names() const {
 
 VfioChoice vfio_choice(const Device& device, const VfioAliases& aliases) {
   VfioChoice c;
+  if (is_infrastructure(device)) return c;
   c.candidates = aliases.candidates(device_modalias(device));
   if (device.driver && c.find(*device.driver)) c.current = device.driver;
   return c;

@@ -70,6 +70,7 @@ struct VfioChoice {
   std::string names() const;
 };
 
+// Host infrastructure (bridges, host and ISA bridges) is never assigned: no candidates.
 VfioChoice vfio_choice(const Device& device, const VfioAliases& aliases);
 
 // Whether a PCI driver is a VFIO variant driver (not vfio-pci itself): its module is built on

@@ -1,5 +1,6 @@
 #include "xml/hostdev.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <pugixml.hpp>
 #include <vector>
@@ -162,8 +163,23 @@ std::string parse_rom_file(std::string_view text) {
   return std::string(text);
 }
 
+std::string parse_driver_model(std::string_view text) {
+  const std::string object = "--driver-model '" + printable(text, 64) + "'";
+  if (text.empty())
+    throw_usage("--driver-model", "is empty", "give a VFIO driver, e.g. mlx5_vfio_pci");
+  if (text.size() > 64) throw_usage(object, "is longer than 64 characters");
+  for (char c : text) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+      throw_usage(object, "is not a driver name",
+                  "give a VFIO driver as 'ptagent show DEVICE' lists it, e.g. mlx5_vfio_pci");
+    }
+  }
+  return std::string(text);
+}
+
 void check_hostdev(const HostdevSpec& spec) {
   if (spec.alias) parse_alias(*spec.alias);
+  if (const auto* p = spec.pci(); p && p->driver_model) parse_driver_model(*p->driver_model);
   if (spec.rom_file) parse_rom_file(*spec.rom_file);
   if (spec.boot_order && (*spec.boot_order == 0 || *spec.boot_order > kMaxBootOrder)) {
     throw_usage("boot order " + std::to_string(*spec.boot_order),
@@ -191,7 +207,11 @@ pugi::xml_node append_hostdev(pugi::xml_node parent, const HostdevSpec& spec) {
   if (const auto* p = spec.pci()) {
     h.append_attribute("type") = "pci";
     h.append_attribute("managed") = yes_no_text(p->managed).c_str();
-    if (p->driver_vfio) h.append_child("driver").append_attribute("name") = "vfio";
+    if (p->driver_vfio || p->driver_model) {
+      pugi::xml_node drv = h.append_child("driver");
+      drv.append_attribute("name") = "vfio";
+      if (p->driver_model) drv.append_attribute("model") = p->driver_model->c_str();
+    }
     pugi::xml_node a = h.append_child("source").append_child("address");
     a.append_attribute("domain") = hex(p->address.domain, 4).c_str();
     a.append_attribute("bus") = hex(p->address.bus, 2).c_str();

@@ -32,6 +32,9 @@ struct HostdevPciSource {
   PciAddress address;
   YesNo managed = YesNo::yes;
   bool driver_vfio = false;  // <driver name='vfio'/>
+  // <driver name='vfio' model='NAME'/>: the VFIO (variant) driver libvirt binds, e.g.
+  // mlx5_vfio_pci. In libvirt's schema from 10.0 on; 9.0's refuses it.
+  std::optional<std::string> driver_model;
 };
 
 struct HostdevMdevSource {
@@ -72,6 +75,9 @@ std::string devices_xml(std::span<const HostdevSpec> specs);
 // values are doubled as QEMU's option parser expects. mdev with ramfb uses vfio-pci-nohotplug,
 // the only vfio device that has the ramfb property.
 std::string hostdev_qemu_arg(const HostdevSpec& spec);
+
+// A VFIO driver name for <driver model=…>: [A-Za-z0-9_-], at most 64 characters.
+std::string parse_driver_model(std::string_view text);
 
 // Option values as a user types them. Each throws Error(usage) naming `option` and the value.
 YesNo parse_yes_no(std::string_view text, std::string_view option);

@@ -64,6 +64,7 @@ HostdevPlan plan_hostdevs(const HostdevRequest& r) {
     src.address = r.pci[i];
     src.managed = r.managed;
     src.driver_vfio = r.driver_vfio;
+    src.driver_model = r.driver_model;
     HostdevSpec s;
     s.source = src;
     s.rom_bar = r.rom_bar;

@@ -16,8 +16,9 @@ namespace ptagent {
 // What to generate: PCI functions (in the order given) or one mediated device.
 struct HostdevRequest {
   std::vector<PciAddress> pci;
-  YesNo managed = YesNo::yes;  // for each PCI function
-  bool driver_vfio = false;    // for each PCI function
+  YesNo managed = YesNo::yes;               // for each PCI function
+  bool driver_vfio = false;                 // for each PCI function
+  std::optional<std::string> driver_model;  // for each PCI function: <driver model=…>
   // A mediated device instead of PCI functions (pci is then empty).
   std::optional<MetadataMdev> mdev;
   std::optional<OnOff> mdev_display;

@@ -45,13 +45,15 @@ TEST(Show, GoldenDevices) {
     const char* device;
     const char* file;
   };
-  for (const Case& c : {Case{"workstation", "01:00.0", "workstation/show-01_00.0.txt"},
-                        Case{"workstation", "pci_0000_02_00_0", "workstation/show-02_00.0.txt"},
-                        Case{"workstation", "00:02.0", "workstation/show-00_02.0.txt"},
-                        Case{"server", "01:00.0", "server/show-01_00.0.txt"},
-                        Case{"server", "03:00.0", "server/show-03_00.0.txt"},
-                        Case{"noiommu", "00:05.0", "noiommu/show-00_05.0.txt"},
-                        Case{"apu", "04:00", "apu/show-04_00.txt"}}) {
+  for (const Case& c :
+       {Case{"workstation", "01:00.0", "workstation/show-01_00.0.txt"},
+        Case{"workstation", "pci_0000_02_00_0", "workstation/show-02_00.0.txt"},
+        Case{"workstation", "00:02.0", "workstation/show-00_02.0.txt"},
+        Case{"server", "01:00.0", "server/show-01_00.0.txt"},
+        Case{"server", "03:00.0", "server/show-03_00.0.txt"},
+        Case{"noiommu", "00:05.0", "noiommu/show-00_05.0.txt"},
+        Case{"apu", "04:00", "apu/show-04_00.txt"}, Case{"cloud", "01:00", "cloud/show-01_00.txt"},
+        Case{"cloud", "03:00.0", "cloud/show-03_00.0.txt"}}) {
     auto r = run_cli({"--root", fixture_host(c.host), "show", c.device});
     EXPECT_EQ(r.code, 0) << c.device << r.err;
     expect_golden(c.file, r.out);
@@ -192,3 +194,33 @@ TEST(Show, InfrastructureAndTheSameVerdictAsProbe) {
 }
 
 }  // namespace
+
+// The VFIO drivers of each device in JSON: candidates best first, the best, the one it is on.
+TEST(Show, VfioDriversInJson) {
+  auto j = run_cli({"--root", fixture_host("cloud"), "show", "01:00.2", "--json"});
+  ASSERT_EQ(j.code, 0) << j.err;
+  auto parsed = nlohmann::json::parse(j.out);
+  const auto& v = parsed["vfio_drivers"];
+  ASSERT_EQ(v["candidates"].size(), 2u) << v.dump(2);
+  EXPECT_EQ(v["candidates"][0]["driver"], "mlx5_vfio_pci");
+  EXPECT_EQ(v["candidates"][0]["alias"], "vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i*");
+  EXPECT_EQ(v["candidates"][0]["wildcards"], 5);
+  EXPECT_EQ(v["candidates"][0]["variant"], true);
+  EXPECT_EQ(v["candidates"][1]["driver"], "vfio-pci");
+  EXPECT_EQ(v["best"], "mlx5_vfio_pci");
+  EXPECT_EQ(v["current"], "mlx5_vfio_pci");
+  // on the host driver: nothing current; a bridge has none at all
+  auto vf0 = nlohmann::json::parse(
+      run_cli({"--root", fixture_host("cloud"), "show", "01:00.1", "--json"}).out);
+  EXPECT_EQ(vf0["vfio_drivers"]["current"], nullptr);
+  auto rp = nlohmann::json::parse(
+      run_cli({"--root", fixture_host("cloud"), "show", "00:01.0", "--json"}).out);
+  EXPECT_EQ(rp["vfio_drivers"], nullptr);
+  // the listing names the devices a variant driver matches
+  auto list = run_cli({"--root", fixture_host("cloud"), "list"});
+  EXPECT_NE(list.out.find("VFIO variant drivers"), std::string::npos);
+  EXPECT_NE(list.out.find("  0000:03:00.0 virtio_vfio_pci (best), vfio-pci\n"), std::string::npos)
+      << list.out;
+  EXPECT_EQ(run_cli({"--root", fixture_host("workstation"), "list"}).out.find("VFIO variant"),
+            std::string::npos);
+}

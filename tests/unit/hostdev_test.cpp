@@ -240,3 +240,22 @@ TEST(HostdevOptions, BootOrderAndRomFile) {
     expect_usage([&] { parse_rom_file(bad); }, "--rom-file");
   }
 }
+
+TEST(Hostdev, DriverModel) {
+  HostdevSpec s = pci("0000:01:00.2");
+  std::get<HostdevPciSource>(s.source).driver_model = "mlx5_vfio_pci";
+  EXPECT_EQ(hostdev_xml(s),
+            "<hostdev mode='subsystem' type='pci' managed='yes'>\n"
+            "  <driver name='vfio' model='mlx5_vfio_pci'/>\n"
+            "  <source>\n"
+            "    <address domain='0x0000' bus='0x01' slot='0x00' function='0x2'/>\n"
+            "  </source>\n"
+            "</hostdev>\n");
+  EXPECT_EQ(parse_driver_model("vfio-pci"), "vfio-pci");
+  for (const char* bad : {"", "mlx5 vfio", "a'b", "x/y"}) {
+    EXPECT_THROW(parse_driver_model(bad), Error) << bad;
+  }
+  EXPECT_THROW(parse_driver_model(std::string(65, 'a')), Error);
+  std::get<HostdevPciSource>(s.source).driver_model = "bad name";
+  EXPECT_THROW(hostdev_xml(s), Error);
+}

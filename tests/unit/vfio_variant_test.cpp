@@ -141,6 +141,17 @@ TEST(VfioVariant, ChoiceFindsCandidatesByEitherName) {
   EXPECT_FALSE(vfio_choice(d, VfioAliases::parse(kAliases)).current);
 }
 
+TEST(VfioVariant, InfrastructureHasNoCandidates) {
+  Device bridge;
+  bridge.class_code = 0x060400;
+  bridge.is_bridge = true;
+  bridge.driver = "pcieport";
+  const auto c = vfio_choice(bridge, VfioAliases::parse(kAliases));
+  EXPECT_TRUE(c.candidates.empty());
+  EXPECT_EQ(c.best(), nullptr);
+  EXPECT_EQ(c.names(), "");
+}
+
 // A snapshot that did not read modalias (a listing) matches by the modalias its IDs make.
 TEST(VfioVariant, ChoiceWithoutReadModalias) {
   Device d;
