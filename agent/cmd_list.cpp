@@ -5,6 +5,8 @@
 #include "agent/render.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
+#include "host/device_findings.hpp"
+#include "host/vfio_host.hpp"
 #include "pci/inventory.hpp"
 #include "sysfs/parse.hpp"
 
@@ -57,11 +59,15 @@ std::uint16_t parse_vendor(const std::string& text) {
 int cmd_list(Context& ctx, const Args& args) {
   po::options_description desc("Options");
   std::string klass, vendor, driver;
+  bool health = false;
   desc.add_options()(
       "class", po::value(&klass),
       "only this class: gpu, display, audio, net, storage, usb, bridge, ... or a hex class (0300)")(
       "vendor", po::value(&vendor), "only this vendor ID (hex, e.g. 10de)")(
-      "driver", po::value(&driver), "only devices bound to this driver ('none' for unbound)");
+      "driver", po::value(&driver), "only devices bound to this driver ('none' for unbound)")(
+      "health", po::bool_switch(&health),
+      "add a HEALTH column: what keeps each device from working once assigned (D3cold, a dead "
+      "config space, the reset bug, a framebuffer in a BAR...; see ptagent show DEVICE)");
   po::variables_map vm;
   if (!parse_options(ctx, command("list"), desc, {}, args, vm)) return 0;
   if (!klass.empty()) validate_class(klass);
@@ -70,10 +76,17 @@ int cmd_list(Context& ctx, const Args& args) {
 
   const Root& root = ctx.root();
   // The table shows less than --json: it reads only that (see DeviceDetail).
-  Inventory inv = Inventory::scan(root, Naming::with_names,
-                                  ctx.global.json ? DeviceDetail::full : DeviceDetail::listing);
+  // Health needs the full read too (power state, config space, resources).
+  const bool full = ctx.global.json || health;
+  Inventory inv =
+      Inventory::scan(root, Naming::with_names, full ? DeviceDetail::full : DeviceDetail::listing);
   HostCritical critical = HostCritical::scan(root, inv);
   const VfioAliases aliases = VfioAliases::load(root);
+  std::optional<VfioHost> host;
+  if (full) host = read_vfio_host(root);
+  auto findings_of = [&](const Device& d) {
+    return device_findings(d, d.upstream ? inv.find(*d.upstream) : nullptr, *host);
+  };
 
   std::vector<const Device*> rows;
   for (const auto& d : inv.devices()) {
@@ -85,17 +98,31 @@ int cmd_list(Context& ctx, const Args& args) {
 
   if (ctx.global.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const Device* d : rows)
-      out.push_back(device_json(*d, critical.reason(d->address), &aliases));
+    for (const Device* d : rows) {
+      nlohmann::json j = device_json(*d, critical.reason(d->address), &aliases);
+      j["health"] = health_json(findings_of(*d));
+      out.push_back(std::move(j));
+    }
     ctx.out << out.dump(2) << "\n";
   } else {
-    Table t({"ADDRESS", "CLASS", "ID", "DRIVER", "GROUP", "SR-IOV", "MDEV", "RESET", "CRITICAL",
-             "NAME"});
+    std::vector<std::string> head = {"ADDRESS", "CLASS", "ID",    "DRIVER",   "GROUP",
+                                     "SR-IOV",  "MDEV",  "RESET", "CRITICAL", "NAME"};
+    if (health) head.insert(head.end() - 1, "HEALTH");
+    Table t(head);
     for (const Device* d : rows) {
-      t.add({d->address.to_string(), class_label(*d), d->ids(), d->driver.value_or("-"),
-             d->iommu_group ? std::to_string(*d->iommu_group) : "-", sriov_role(*d),
-             d->mdev ? std::to_string(d->mdev->types.size()) + " types" : "-", reset_summary(*d),
-             critical.reason(d->address) ? "yes" : "-", display_name(*d)});
+      std::vector<std::string> row = {
+          d->address.to_string(),
+          class_label(*d),
+          d->ids(),
+          d->driver.value_or("-"),
+          d->iommu_group ? std::to_string(*d->iommu_group) : "-",
+          sriov_role(*d),
+          d->mdev ? std::to_string(d->mdev->types.size()) + " types" : "-",
+          reset_summary(*d),
+          critical.reason(d->address) ? "yes" : "-",
+          display_name(*d)};
+      if (health) row.insert(row.end() - 1, health_cell(findings_of(*d)));
+      t.add(row);
     }
     t.print(ctx.out);
     bool first = true;

@@ -5,10 +5,12 @@
 #include "agent/commands.hpp"
 #include "agent/device_args.hpp"
 #include "agent/render.hpp"
+#include "domain/effects.hpp"
 #include "error.hpp"
 #include "host/critical.hpp"
 #include "host/vfio_host.hpp"
 #include "ops/reset_probe.hpp"
+#include "ops/rom_probe.hpp"
 #include "pci/inventory.hpp"
 #include "sysfs/root.hpp"
 #include "util/join.hpp"
@@ -68,6 +70,7 @@ int cmd_probe(Context& ctx, const Args& args) {
   HostCritical critical = HostCritical::scan(root, inv);
   ResetAnalysis r = analyze_reset(inv, critical, addr, read_vfio_host(root));
   std::optional<virt::LiveProbe> live;
+  std::optional<RomProbe> rom;  // with the live check only: it writes the `rom` attribute
   std::string live_skipped_because;
   std::string driver_after;
   if (no_live || ctx.global.dry_run) {
@@ -81,6 +84,7 @@ int cmd_probe(Context& ctx, const Args& args) {
     req.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
     req.keep_detached = keep;
     const std::string before = dev.driver.value_or("none");
+    rom = probe_rom(root, ctx.effects().sysfs, addr);
     live = virt::run_live_probe(root, dev, req);
     Device after = read_device(root, addr);
     driver_after = after.driver.value_or("none");
@@ -122,6 +126,10 @@ int cmd_probe(Context& ctx, const Args& args) {
                     r.host_critical ? nlohmann::json(*r.host_critical) : nlohmann::json(nullptr)},
                    {"health", health_json(r.health)}};
     for (const auto& s : r.bus_sharers) j["static"]["bus_sharers"].push_back(s.to_string());
+    j["rom"] = rom ? nlohmann::json{{"result", rom_result_name(rom->result)},
+                                    {"evidence", rom->evidence},
+                                    {"advice", rom_advice(addr, dev.is_vga(), *rom)}}
+                   : nlohmann::json(nullptr);
     j["live"] = {{"ran", live_ran}, {"steps", live ? live->steps : std::vector<std::string>{}}};
     if (!live) j["live"]["skipped_because"] = live_skipped_because;
     if (live && live->outcome == virt::LiveOutcome::not_checked)
@@ -161,6 +169,12 @@ int cmd_probe(Context& ctx, const Args& args) {
       ctx.out << "Health:          " << severity_name(f.severity) << " [" << f.code
               << "]: " << f.evidence << "\n";
       if (!f.fix.empty()) ctx.out << "  fix:           " << f.fix << "\n";
+    }
+    if (rom) {
+      ctx.out << "ROM:             " << rom_result_name(rom->result) << ": " << rom->evidence
+              << "\n";
+      const std::string advice = rom_advice(addr, dev.is_vga(), *rom);
+      if (!advice.empty()) ctx.out << "  fix:           " << advice << "\n";
     }
     if (live_ran) {
       ctx.out << "Live check:      ";

@@ -1,10 +1,12 @@
-// ptagent setup iommu|modules|bind|sriov|mdev|status|revert: the host prepared for passthrough
-// at every boot, shown as a diff before it is written, undoable. The planning is src/setup's.
+// ptagent setup iommu|modules|bind|sriov|mdev|power|reset-method|status|revert: the host prepared
+// for passthrough at every boot, shown as a diff before it is written, undoable. The planning is
+// src/setup's.
 #include <nlohmann/json.hpp>
 
 #include "agent/commands.hpp"
 #include "agent/device_args.hpp"
 #include "error.hpp"
+#include "ops/reset_method.hpp"
 #include "pci/inventory.hpp"
 #include "setup/command_runner.hpp"
 #include "setup/setup_apply.hpp"
@@ -29,9 +31,12 @@ const char* kDetails =
     "installed)\n"
     "  sriov PF --vfs N [--force]      the PF's VF count set when its driver binds at boot\n"
     "  mdev --uuid U --parent P --type T   an mdev defined with mdevctl, started at boot\n"
+    "  power DEVICE                    kept out of D3cold from boot, its bridge too (udev rules)\n"
+    "  reset-method DEVICE METHOD…     its reset_method set when it is added at boot\n"
     "  status [--json]                 what ptagent persisted, what is active, the difference\n"
     "  revert [ITEM]                   remove what ptagent wrote (iommu, modules, bind[:DEV],\n"
-    "                                  sriov[:PF], mdev[:UUID]; everything without ITEM)\n"
+    "                                  sriov[:PF], mdev[:UUID], power[:DEV], reset-method[:DEV];\n"
+    "                                  everything without ITEM)\n"
     "Every change: --dry-run prints each file's unified diff and the commands; foreign files are\n"
     "backed up under /etc/ptagent/backup; what ptagent persisted is in /etc/ptagent/setup.json.\n"
     "The initramfs and boot loader are regenerated once at the end; if that fails, every file is\n"
@@ -156,8 +161,10 @@ int cmd_setup(Context& ctx, const Args& args) {
   int vfs = -1;
   po::options_description desc("Options");
   desc.add_options()("action", po::value(&verb),
-                     "iommu, modules, bind, sriov, mdev, status or revert")(
-      "arg", po::value(&rest)->multitoken(), "devices (bind), the PF (sriov) or the item (revert)")(
+                     "iommu, modules, bind, sriov, mdev, power, reset-method, status or revert")(
+      "arg", po::value(&rest)->multitoken(),
+      "devices (bind), the PF (sriov), the device (power; reset-method, then its methods) or the "
+      "item (revert)")(
       "replace-conflicting", po::bool_switch(&replace),
       "iommu: remove a conflicting intel_iommu=off / amd_iommu=off / iommu=… word")(
       "initramfs", po::bool_switch(&initramfs), "modules: also put them into the initramfs")(
@@ -220,6 +227,22 @@ int cmd_setup(Context& ctx, const Args& args) {
       throw_usage(rest.front(), "names more than one function", "name the PF, e.g. 0000:03:00.0");
     plan = plan_setup_sriov(root, host, inv, pf.front(), static_cast<unsigned>(vfs),
                             force ? CriticalGuard::force : CriticalGuard::refuse);
+  } else if (verb == "power" || verb == "reset-method") {
+    if (rest.empty() || (verb == "power" && rest.size() != 1))
+      throw_usage("ptagent setup " + verb,
+                  verb == "power" ? "needs one DEVICE" : "needs one DEVICE and its methods",
+                  verb == "power"
+                      ? "e.g. ptagent setup power 0000:04:00.0"
+                      : "e.g. ptagent setup reset-method 0000:03:00.0 device_specific bus");
+    Inventory inv = Inventory::scan(root, Naming::ids_only);
+    const PciAddress device = resolve_one_device(inv, parse_device_spec(rest.front()), verb);
+    if (verb == "power") {
+      plan = plan_setup_power(root, host, inv, device);
+    } else {
+      const std::vector<std::string> methods =
+          parse_reset_methods(std::vector<std::string>(rest.begin() + 1, rest.end()));
+      plan = plan_setup_reset_method(root, host, inv, device, methods);
+    }
   } else if (verb == "mdev") {
     no_args();
     if (uuid.empty())
@@ -233,7 +256,7 @@ int cmd_setup(Context& ctx, const Args& args) {
     plan = plan_setup_revert(root, host, rest.empty() ? std::string() : rest.front());
   } else {
     throw_usage("ptagent setup " + verb, verb.empty() ? "needs an action" : "unknown action",
-                "use iommu, modules, bind, sriov, mdev, status or revert");
+                "use iommu, modules, bind, sriov, mdev, power, reset-method, status or revert");
   }
   return carry_out(ctx, plan, commands_path);
 }

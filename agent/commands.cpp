@@ -55,9 +55,15 @@ const std::vector<Command>& commands() {
        "after a failed start: what the QEMU and kernel logs say, each known line with its cause "
        "and fix",
        cmd_doctor},
-      {"setup", "iommu|modules|bind|sriov|mdev|status|revert [OPTIONS]",
+      {"power", "DEVICE [--keep-on|--idle] [--json]",
+       "a device's runtime power state; --keep-on keeps it and its bridge out of D3cold",
+       cmd_power},
+      {"reset-method", "DEVICE [METHOD…|--default|--none] [--json]",
+       "which resets the kernel uses for a device, in order (reset_method); set or restore it",
+       cmd_reset_method},
+      {"setup", "iommu|modules|bind|sriov|mdev|power|reset-method|status|revert [OPTIONS]",
        "prepare the host at every boot (IOMMU parameters, vfio modules, devices on vfio-pci, VFs, "
-       "mdevs), diff first, undoable",
+       "mdevs, power, reset methods), diff first, undoable",
        cmd_setup},
   };
   return table;

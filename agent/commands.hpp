@@ -24,6 +24,8 @@ int cmd_restore(Context& ctx, const Args& args);
 int cmd_setup(Context& ctx, const Args& args);
 int cmd_plan(Context& ctx, const Args& args);
 int cmd_doctor(Context& ctx, const Args& args);
+int cmd_power(Context& ctx, const Args& args);
+int cmd_reset_method(Context& ctx, const Args& args);
 // `ptagent` with no command (not in the table): the host in a few lines and what to try next.
 int cmd_summary(Context& ctx);
 

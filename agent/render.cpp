@@ -158,6 +158,20 @@ json health_json(const std::vector<HealthFinding>& findings) {
   return out;
 }
 
+std::string health_cell(const std::vector<HealthFinding>& findings) {
+  const auto worst = worst_severity(findings);
+  if (!worst) return "ok";
+  std::string codes;
+  for (const auto& f : findings) {
+    if (f.severity != *worst) continue;
+    codes += (codes.empty() ? "" : ",") + f.code;
+  }
+  const char* word = *worst == Severity::blocking  ? "blocked"
+                     : *worst == Severity::warning ? "warning"
+                                                   : "info";
+  return std::string(word) + " (" + codes + ")";
+}
+
 json assignability_json(const ResetAnalysis& r) {
   json tw = json::array(), unit = json::array();
   if (r.verdict == Assignability::together) {

@@ -42,6 +42,8 @@ std::string verdict_key(Assignability verdict);  // "alone", "together", "not_as
 nlohmann::json assignability_json(const ResetAnalysis& r);
 // Each finding of device_health: code, blocks, evidence, fix.
 nlohmann::json health_json(const std::vector<HealthFinding>& findings);
+// One table cell: "ok", "blocked (d3cold, config-inaccessible)", "warning (no-rom)", "info (...)".
+std::string health_cell(const std::vector<HealthFinding>& findings);
 std::string kind_label(const Device& d);
 // A member's verdict in one cell: "alone", "together with A B", "not assignable",
 // "infrastructure", "-" for a bridge.

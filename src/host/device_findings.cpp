@@ -48,7 +48,16 @@ void amd_reset_bug(const Device& d, const VfioHost& host, std::vector<HealthFind
   const std::string what = a + " (" + d.ids() + ") is an AMD " + *family +
                            " GPU: without vendor-reset its reset leaves it unusable until the host "
                            "reboots (the AMD reset bug)";
-  const std::string set_method = "'echo device_specific > " + d.sysfs_link() + "/reset_method'";
+  // device_specific first, the device's other methods after it.
+  std::string methods = "device_specific";
+  if (d.reset_methods) {
+    for (const auto& m : *d.reset_methods) {
+      if (m != "device_specific") methods += " " + m;
+    }
+  }
+  const std::string set_method = "'ptagent reset-method " + a + " " + methods +
+                                 "' (at every boot: 'ptagent setup reset-method " + a + " " +
+                                 methods + "')";
   if (!host.vendor_reset_loaded) {
     out.push_back({"vendor-reset-missing", Severity::warning,
                    what + ", and the vendor_reset module is not loaded",
@@ -64,8 +73,7 @@ void amd_reset_bug(const Device& d, const VfioHost& host, std::vector<HealthFind
     out.push_back({"vendor-reset-unused", Severity::warning,
                    what + "; vendor_reset is loaded but reset_method lists " + first +
                        " first, so the kernel does not use it",
-                   set_method + " (persistently: a udev rule setting ATTR{reset_method} for " +
-                       d.ids() + ")"});
+                   set_method});
   }
 }
 

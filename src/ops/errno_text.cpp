@@ -158,4 +158,10 @@ ErrnoText mdev_remove_errno(int err) {
   }
 }
 
+ErrnoText attribute_write_errno(int err, const std::string& file) {
+  if (err == EACCES || err == EPERM) return not_root(err, file);
+  if (err == ETIMEDOUT) return timed_out(err, file);
+  return generic(err, "the kernel refused the write to " + file);
+}
+
 }  // namespace ptagent

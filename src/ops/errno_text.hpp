@@ -22,5 +22,8 @@ ErrnoText sriov_autoprobe_errno(int err);
 ErrnoText mdev_create_errno(int err);
 // A failed write of 1 to an mdev's `remove`.
 ErrnoText mdev_remove_errno(int err);
+// A failed write to any other attribute (`file`, e.g. "power/control"): not root, timed out, or
+// the kernel's own errno.
+ErrnoText attribute_write_errno(int err, const std::string& file);
 
 }  // namespace ptagent

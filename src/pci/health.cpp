@@ -6,19 +6,22 @@ namespace ptagent {
 
 namespace {
 
-std::string keep_powered_start(const std::string& dev) {
-  return "keep it powered: 'echo on > " + dev + "/power/control' and 'echo 0 > " + dev +
-         "/d3cold_allowed'";
+// ptagent power --keep-on writes power/control=on and d3cold_allowed=0 on the device and
+// d3cold_allowed=0 on its bridge; ptagent setup power makes udev do it at every boot.
+std::string keep_powered_start(const std::string& address) {
+  return "keep it powered: 'ptagent power " + address +
+         " --keep-on' (power/control=on, d3cold_allowed=0 on it and d3cold_allowed=0 on its "
+         "bridge), at every boot: 'ptagent setup power " +
+         address + "'";
 }
 
 const char* const kPersistPowered =
-    "; persistently: vfio-pci.disable_idle_d3=1 on the kernel command line";
+    "; or, for every vfio-pci device: vfio-pci.disable_idle_d3=1 on the kernel command line";
 
 }  // namespace
 
 std::string keep_powered_fix(const std::string& address) {
-  return keep_powered_start(pci_device_dir(address)) + ", the same on its upstream bridge" +
-         kPersistPowered;
+  return keep_powered_start(address) + kPersistPowered;
 }
 
 std::string revive_fix(const std::string& address) {
@@ -28,11 +31,8 @@ std::string revive_fix(const std::string& address) {
 }
 
 std::string keep_powered_fix(const Device& d, const Device* upstream) {
-  std::string fix = keep_powered_start(d.sysfs_link());
-  if (upstream) {
-    fix += ", the same on its bridge " + upstream->address.to_string() + " (" +
-           upstream->sysfs_link() + ")";
-  }
+  std::string fix = keep_powered_start(d.address.to_string());
+  if (upstream) fix += " (its bridge: " + upstream->address.to_string() + ")";
   fix += kPersistPowered;
   return fix;
 }
@@ -47,6 +47,14 @@ std::string severity_name(Severity s) {
       return "blocking";
   }
   return "?";
+}
+
+std::optional<Severity> worst_severity(const std::vector<HealthFinding>& findings) {
+  std::optional<Severity> worst;
+  for (const auto& f : findings) {
+    if (!worst || static_cast<int>(f.severity) > static_cast<int>(*worst)) worst = f.severity;
+  }
+  return worst;
 }
 
 std::vector<HealthFinding> device_health(const Device& d, const Device* upstream) {

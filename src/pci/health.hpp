@@ -4,6 +4,7 @@
 // from D3hot to D0 (config space inaccessible)").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct HealthFinding {
 };
 
 std::string severity_name(Severity s);  // "info", "warning", "blocking"
+
+// The worst severity among findings (nullopt: none at all). What a one-word health verdict of
+// a device says: blocking means "not assignable now", warning "assignable, may misbehave".
+std::optional<Severity> worst_severity(const std::vector<HealthFinding>& findings);
 
 // How to keep a device (and the bridge above it) out of D3cold, at once and persistently.
 std::string keep_powered_fix(const Device& device, const Device* upstream);

@@ -53,7 +53,8 @@ struct Renderer {
   }
 
   std::vector<std::string> paths(const SetupState& s) const {
-    std::vector<std::string> out = {kModulesLoad, kModprobeConf, kVfioRules, kSriovRules};
+    std::vector<std::string> out = {kModulesLoad, kModprobeConf, kVfioRules,
+                                    kSriovRules,  kPowerRules,   kResetMethodRules};
     if (host.boot.config == BootConfig::grub_dropin) out.push_back(kGrubDropin);
     if (host.boot.config == BootConfig::grub_default) out.push_back(kGrubDefault);
     if (host.initramfs == InitramfsTool::initramfs_tools) out.push_back(kInitramfsModules);
@@ -115,6 +116,21 @@ struct Renderer {
       for (const auto& v : s.sriov) lines.push_back(sriov_rule(v.pf, v.vfs));
       return rules_file(lines);
     }
+    if (path == kPowerRules) {
+      std::vector<std::string> lines;
+      for (const auto& p : s.power) {
+        lines.push_back(power_rule(p.address, false));
+        if (p.bridge) add_unique(lines, power_rule(*p.bridge, true));
+      }
+      return rules_file(lines);
+    }
+    if (path == kResetMethodRules) {
+      std::vector<std::string> lines;
+      for (const auto& r : s.reset_methods) {
+        for (auto& l : reset_method_rules(r.address, r.methods)) lines.push_back(std::move(l));
+      }
+      return rules_file(lines);
+    }
     if (path == kInitramfsModules) {
       auto text = current(path);
       const bool needed = needs_initramfs(s);
@@ -164,7 +180,10 @@ void finish(const Root& root, const SetupHost& host, const SetupState& next,
         (path == kModulesLoad && host.initramfs == InitramfsTool::dracut)) {
       initramfs = true;
     }
-    if (path == kVfioRules || path == kSriovRules) udev = true;
+    if (path == kVfioRules || path == kSriovRules || path == kPowerRules ||
+        path == kResetMethodRules) {
+      udev = true;
+    }
   }
   if (initramfs) {
     if (host.initramfs == InitramfsTool::none) {
@@ -670,6 +689,82 @@ SetupPlan plan_setup_sriov(const Root& root, const SetupHost& host, const Invent
   return plan;
 }
 
+SetupPlan plan_setup_power(const Root& root, const SetupHost& host, const Inventory& inv,
+                           const PciAddress& address) {
+  const Device& d = inv.get(address);
+  if (!d.d3cold_allowed && !d.power_control) {
+    throw Error(ErrorKind::refused, Reason::unsupported, address.to_string(),
+                "has neither d3cold_allowed nor power/control: this kernel does not manage its "
+                "power at runtime",
+                "nothing to persist; the device stays powered");
+  }
+  SetupPlan plan;
+  SetupState next = host.state;
+  BootPower entry{address, d.upstream};
+  auto it = std::find_if(next.power.begin(), next.power.end(),
+                         [&](const BootPower& p) { return p.address == address; });
+  if (it != next.power.end() && *it == entry) {
+    plan.notes.push_back(address.to_string() + " is already kept powered from boot");
+    return plan;
+  }
+  if (it != next.power.end()) {
+    *it = entry;
+  } else {
+    next.power.push_back(entry);
+  }
+  plan.changes.push_back(
+      address.to_string() + ": kept out of D3cold from boot (d3cold_allowed=0, power/control=on" +
+      (d.upstream ? "; bridge " + d.upstream->to_string() + " d3cold_allowed=0" : std::string()) +
+      ", " + kPowerRules + ")");
+  plan.notes.push_back("for now, without a reboot: ptagent power " + address.to_string() +
+                       " --keep-on");
+  finish(root, host, next, {}, plan);
+  return plan;
+}
+
+SetupPlan plan_setup_reset_method(const Root& root, const SetupHost& host, const Inventory& inv,
+                                  const PciAddress& address,
+                                  const std::vector<std::string>& methods) {
+  const Device& d = inv.get(address);
+  if (!d.reset_methods) {
+    throw Error(ErrorKind::refused, Reason::unsupported, address.to_string(),
+                "has no reset_method attribute: the kernel is older than 5.15, or it knows no "
+                "way to reset this device",
+                "nothing to persist");
+  }
+  if (methods.empty()) {
+    throw_usage(address.to_string(), "no reset method named",
+                "name the methods in order, e.g. device_specific bus");
+  }
+  SetupPlan plan;
+  SetupState next = host.state;
+  BootResetMethod entry{address, methods};
+  auto it = std::find_if(next.reset_methods.begin(), next.reset_methods.end(),
+                         [&](const BootResetMethod& r) { return r.address == address; });
+  if (it != next.reset_methods.end() && *it == entry) {
+    plan.notes.push_back(address.to_string() + ": reset_method is already set at boot");
+    return plan;
+  }
+  if (it != next.reset_methods.end()) {
+    *it = entry;
+  } else {
+    next.reset_methods.push_back(entry);
+  }
+  plan.changes.push_back(address.to_string() + ": reset_method '" + join(methods, " ") +
+                         "' when the device is added at boot (" + kResetMethodRules + ")");
+  if (std::find(methods.begin(), methods.end(), "device_specific") != methods.end()) {
+    plan.notes.push_back(
+        "device_specific exists once vendor-reset is loaded: the rules set it again when the "
+        "vendor_reset module appears");
+  }
+  plan.notes.push_back(
+      "try it now first (the kernel refuses a method the device lacks): "
+      "ptagent reset-method " +
+      address.to_string() + " " + join(methods, " "));
+  finish(root, host, next, {}, plan);
+  return plan;
+}
+
 SetupPlan plan_setup_mdev(const Root& root, const SetupHost& host, const BootMdev& m) {
   const std::string uuid = parse_uuid(m.uuid, mention(Input::mdev_uuid)).to_string();
   if (!host.mdevctl) {
@@ -718,12 +813,13 @@ SetupPlan plan_setup_revert(const Root& root, const SetupHost& host, const std::
   const auto colon = item.find(':');
   const std::string kind = item.substr(0, colon);
   const std::string arg = colon == std::string::npos ? "" : item.substr(colon + 1);
-  static const std::set<std::string> kinds = {"", "iommu", "modules", "bind", "sriov", "mdev"};
+  static const std::set<std::string> kinds = {"",      "iommu", "modules", "bind",
+                                              "sriov", "mdev",  "power",   "reset-method"};
   if (!kinds.count(kind) || (colon != std::string::npos && arg.empty()) ||
       ((kind == "iommu" || kind == "modules" || kind.empty()) && !arg.empty())) {
     throw_usage(item, "is not an item of ptagent setup",
-                "use iommu, modules, bind, bind:DEVICE, sriov, sriov:PF, mdev, mdev:UUID, or "
-                "nothing for everything");
+                "use iommu, modules, bind, bind:DEVICE, sriov, sriov:PF, mdev, mdev:UUID, power, "
+                "power:DEVICE, reset-method, reset-method:DEVICE, or nothing for everything");
   }
   const bool all = kind.empty();
   SetupPlan plan;
@@ -805,6 +901,35 @@ SetupPlan plan_setup_revert(const Root& root, const SetupHost& host, const std::
       }
     }
     next.sriov = kept;
+  }
+  if (all || kind == "power") {
+    std::optional<PciAddress> only;
+    if (!arg.empty()) only = parse_pci_address(arg);
+    std::vector<BootPower> kept;
+    for (const auto& p : host.state.power) {
+      if (only && p.address != *only) {
+        kept.push_back(p);
+      } else {
+        found = true;
+        plan.changes.push_back(p.address.to_string() + ": no longer kept powered at boot");
+      }
+    }
+    next.power = kept;
+  }
+  if (all || kind == "reset-method") {
+    std::optional<PciAddress> only;
+    if (!arg.empty()) only = parse_pci_address(arg);
+    std::vector<BootResetMethod> kept;
+    for (const auto& r : host.state.reset_methods) {
+      if (only && r.address != *only) {
+        kept.push_back(r);
+      } else {
+        found = true;
+        plan.changes.push_back(r.address.to_string() +
+                               ": reset_method no longer set at boot (the kernel's default)");
+      }
+    }
+    next.reset_methods = kept;
   }
   if (all || kind == "mdev") {
     std::vector<BootMdev> kept;

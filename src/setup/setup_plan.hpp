@@ -83,11 +83,21 @@ SetupPlan plan_setup_bind(const Root& root, const SetupHost& host, const Invento
 // setup sriov: a PF's VF count when its driver binds at boot.
 SetupPlan plan_setup_sriov(const Root& root, const SetupHost& host, const Inventory& inventory,
                            const PciAddress& pf, unsigned vfs, CriticalGuard guard);
+// setup power: the device and its upstream bridge kept out of D3cold from boot, by udev rules at
+// device add. Refuses a device without runtime PM attributes.
+SetupPlan plan_setup_power(const Root& root, const SetupHost& host, const Inventory& inventory,
+                           const PciAddress& device);
+// setup reset-method: the device's reset_method set when it is added at boot (`methods` already
+// checked by parse_reset_methods). Refuses a device without a reset_method attribute.
+SetupPlan plan_setup_reset_method(const Root& root, const SetupHost& host,
+                                  const Inventory& inventory, const PciAddress& device,
+                                  const std::vector<std::string>& methods);
 // setup mdev: an mdev defined with mdevctl (`define --auto`), started when its parent appears.
 SetupPlan plan_setup_mdev(const Root& root, const SetupHost& host, const BootMdev& mdev);
 
 // setup revert: ITEM is "iommu", "modules", "bind" (every device), "bind:DEVICE", "sriov",
-// "sriov:PF", "mdev", "mdev:UUID", or "" for everything. Error(not_found) for an item ptagent did
+// "sriov:PF", "mdev", "mdev:UUID", "power", "power:DEVICE", "reset-method",
+// "reset-method:DEVICE", or "" for everything. Error(not_found) for an item ptagent did
 // not persist; Error(usage) for a malformed one.
 SetupPlan plan_setup_revert(const Root& root, const SetupHost& host, const std::string& item);
 

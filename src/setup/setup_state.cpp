@@ -57,6 +57,25 @@ SetupState parse_setup_state(std::string_view text, std::string_view file) {
       s.mdevs.push_back({m.at("uuid").get<std::string>(), m.at("parent").get<std::string>(),
                          m.at("type").get<std::string>()});
     }
+    // Added after version 1 first shipped: a state without them has none.
+    const nlohmann::json none = nlohmann::json::array();
+    const auto later_list = [&](const char* key) -> const nlohmann::json& {
+      return j.contains(key) ? list(key) : none;
+    };
+    for (const auto& p : later_list("power")) {
+      BootPower e;
+      e.address = parse_pci_address(p.at("address").get<std::string>());
+      if (!p.at("bridge").is_null())
+        e.bridge = parse_pci_address(p.at("bridge").get<std::string>());
+      s.power.push_back(e);
+    }
+    for (const auto& r : later_list("reset_methods")) {
+      BootResetMethod e;
+      e.address = parse_pci_address(r.at("address").get<std::string>());
+      e.methods = r.at("methods").get<std::vector<std::string>>();
+      if (e.methods.empty()) throw std::runtime_error("reset_methods entry without methods");
+      s.reset_methods.push_back(e);
+    }
     for (const auto& f : list("foreign")) {
       s.foreign.push_back({f.at("item").get<std::string>(), f.at("path").get<std::string>(),
                            f.at("before").get<std::string>(), f.at("after").get<std::string>()});
@@ -89,6 +108,16 @@ std::string render_setup_state(const SetupState& s) {
   j["mdevs"] = nlohmann::ordered_json::array();
   for (const auto& m : s.mdevs) {
     j["mdevs"].push_back({{"uuid", m.uuid}, {"parent", m.parent}, {"type", m.type}});
+  }
+  j["power"] = nlohmann::ordered_json::array();
+  for (const auto& p : s.power) {
+    j["power"].push_back(
+        {{"address", p.address.to_string()},
+         {"bridge", p.bridge ? nlohmann::ordered_json(p.bridge->to_string()) : nullptr}});
+  }
+  j["reset_methods"] = nlohmann::ordered_json::array();
+  for (const auto& r : s.reset_methods) {
+    j["reset_methods"].push_back({{"address", r.address.to_string()}, {"methods", r.methods}});
   }
   j["foreign"] = nlohmann::ordered_json::array();
   for (const auto& f : s.foreign) {

@@ -2,6 +2,7 @@
 // file ptagent owns is rendered again, and what `setup revert` takes away.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,20 @@ struct BootSriov {
   bool operator==(const BootSriov&) const = default;
 };
 
+// Kept out of D3cold from boot (power/control=on, d3cold_allowed=0), with its upstream bridge.
+struct BootPower {
+  PciAddress address;
+  std::optional<PciAddress> bridge;
+  bool operator==(const BootPower&) const = default;
+};
+
+// reset_method set when the device is added at boot.
+struct BootResetMethod {
+  PciAddress address;
+  std::vector<std::string> methods;
+  bool operator==(const BootResetMethod&) const = default;
+};
+
 struct BootMdev {
   std::string uuid;
   std::string parent;
@@ -57,11 +72,14 @@ struct SetupState {
   std::vector<BootBind> binds;
   std::vector<BootSriov> sriov;
   std::vector<BootMdev> mdevs;
+  std::vector<BootPower> power;
+  std::vector<BootResetMethod> reset_methods;
   std::vector<ForeignEdit> foreign;
   bool operator==(const SetupState&) const = default;
   bool empty() const {
     return iommu_added.empty() && iommu_removed.empty() && !modules && !modules_initramfs &&
-           binds.empty() && sriov.empty() && mdevs.empty() && foreign.empty();
+           binds.empty() && sriov.empty() && mdevs.empty() && power.empty() &&
+           reset_methods.empty() && foreign.empty();
   }
 };
 

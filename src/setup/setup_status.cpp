@@ -163,6 +163,41 @@ std::vector<SetupStatusLine> setup_status(const Root& root, const SetupHost& hos
                      "", SetupItemState::not_persisted, "sriov_numvfs is set now only"});
     }
   }
+  // Kept powered.
+  for (const auto& p : s.power) {
+    const Device* d = inv.find(p.address);
+    if (!d) {
+      out.push_back({"power:" + p.address.to_string(), "kept out of D3cold", kPowerRules,
+                     SetupItemState::drifted, "the device is not on the host now"});
+      continue;
+    }
+    // The listing read leaves power attributes out: read the two files.
+    const std::string dir = d->sysfs_link();
+    const auto allowed = root.read_value(dir + "/d3cold_allowed");
+    const auto control = root.read_value(dir + "/power/control");
+    const bool on =
+        allowed != std::optional<std::string>("1") && control != std::optional<std::string>("auto");
+    out.push_back({"power:" + p.address.to_string(), "kept out of D3cold", kPowerRules,
+                   on ? SetupItemState::active : SetupItemState::pending_reboot,
+                   "d3cold_allowed now: " + allowed.value_or("-") +
+                       ", power/control now: " + control.value_or("-")});
+  }
+  // reset_method.
+  for (const auto& r : s.reset_methods) {
+    const Device* d = inv.find(r.address);
+    const std::string want = join(r.methods, " ");
+    if (!d || !d->reset_methods) {
+      out.push_back(
+          {"reset-method:" + r.address.to_string(), want, kResetMethodRules,
+           SetupItemState::drifted,
+           d ? "the device has no reset_method now" : "the device is not on the host now"});
+      continue;
+    }
+    const bool same = *d->reset_methods == r.methods;
+    out.push_back({"reset-method:" + r.address.to_string(), want, kResetMethodRules,
+                   same ? SetupItemState::active : SetupItemState::pending_reboot,
+                   "reset_method now: " + join(*d->reset_methods, " ")});
+  }
   // mdevs.
   for (const auto& m : s.mdevs) {
     const bool exists = root.exists(mdev_device_dir(m.uuid));

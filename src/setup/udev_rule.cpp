@@ -1,5 +1,7 @@
 #include "setup/udev_rule.hpp"
 
+#include <algorithm>
+
 #include "sysfs/host_paths.hpp"
 #include "sysfs/root.hpp"
 
@@ -24,6 +26,29 @@ std::string override_rule(const PciAddress& address, std::string_view driver) {
 std::string sriov_rule(const PciAddress& pf, unsigned vfs) {
   return "ACTION==\"bind\", SUBSYSTEM==\"pci\", KERNEL==\"" + pf.to_string() +
          "\", ATTR{sriov_numvfs}=\"" + std::to_string(vfs) + "\"";
+}
+
+std::string power_rule(const PciAddress& address, bool bridge) {
+  std::string out = "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"" + address.to_string() +
+                    "\", ATTR{d3cold_allowed}=\"0\"";
+  if (!bridge) out += ", ATTR{power/control}=\"on\"";
+  return out;
+}
+
+std::vector<std::string> reset_method_rules(const PciAddress& address,
+                                            const std::vector<std::string>& methods) {
+  std::string list;
+  for (const auto& m : methods) list += (list.empty() ? "" : " ") + m;
+  const std::string a = address.to_string();
+  std::vector<std::string> out = {"ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"" + a +
+                                  "\", ATTR{reset_method}=\"" + list + "\""};
+  if (std::find(methods.begin(), methods.end(), "device_specific") != methods.end()) {
+    out.push_back(
+        "ACTION==\"add\", SUBSYSTEM==\"module\", KERNEL==\"vendor_reset\", "
+        "RUN+=\"/bin/sh -c 'echo " +
+        list + " > /sys/bus/pci/devices/" + a + "/reset_method'\"");
+  }
+  return out;
 }
 
 std::optional<std::string> rules_file(const std::vector<std::string>& lines) {

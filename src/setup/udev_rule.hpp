@@ -21,6 +21,14 @@ class Root;
 std::string override_rule(const PciAddress& address, std::string_view driver);
 // One rule line: when the PF's driver binds, sriov_numvfs is set (it needs a bound driver).
 std::string sriov_rule(const PciAddress& pf, unsigned vfs);
+// Lines that keep a device out of D3cold from the moment the kernel adds it: d3cold_allowed=0
+// and power/control=on (a bridge: d3cold_allowed=0 only, its children keep it awake).
+std::string power_rule(const PciAddress& address, bool bridge);
+// Lines that set a device's reset_method when it is added. device_specific exists only once
+// vendor-reset is loaded, which may be after the device was added: then a second line sets it
+// again when the vendor_reset module appears.
+std::vector<std::string> reset_method_rules(const PciAddress& address,
+                                            const std::vector<std::string>& methods);
 // A whole rules file from its lines (header comment first); "" lines -> nullopt (no file).
 std::optional<std::string> rules_file(const std::vector<std::string>& lines);
 

@@ -31,6 +31,8 @@ std::string mdevctl_file(std::string_view parent, std::string_view uuid);
 inline constexpr const char* kUdevRulesDir = "/etc/udev/rules.d";
 inline constexpr const char* kVfioRules = "/etc/udev/rules.d/ptagent-vfio.rules";
 inline constexpr const char* kSriovRules = "/etc/udev/rules.d/ptagent-sriov.rules";
+inline constexpr const char* kPowerRules = "/etc/udev/rules.d/ptagent-power.rules";
+inline constexpr const char* kResetMethodRules = "/etc/udev/rules.d/ptagent-reset-method.rules";
 inline constexpr const char* kDriverctlDir = "/etc/driverctl.d";
 inline constexpr const char* kModprobeDir = "/etc/modprobe.d";
 inline constexpr const char* kModprobeConf = "/etc/modprobe.d/ptagent.conf";

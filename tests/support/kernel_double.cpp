@@ -217,6 +217,9 @@ int KernelDouble::dispatch(const std::string& path, std::string_view value) {
   if (is_pci_device_dir(*dir)) {
     if (name == "driver_override") return exists ? set_override(*dir, value) : ENOENT;
     if (name == "reset") return reset(*dir, strip_newline(value));
+    if (name == "reset_method") return exists ? reset_method(*dir, std::string(value)) : ENOENT;
+    if (name == "rom") return exists ? rom(*dir, std::string(value)) : ENOENT;
+    if (name == "d3cold_allowed") return exists ? d3cold_allowed(*dir, std::string(value)) : ENOENT;
     if (name == "sriov_numvfs") return exists ? sriov_numvfs(*dir, std::string(value)) : ENOENT;
     if (name == "sriov_drivers_autoprobe")
       return exists ? sriov_autoprobe(*dir, std::string(value)) : ENOENT;
@@ -224,6 +227,9 @@ int KernelDouble::dispatch(const std::string& path, std::string_view value) {
       ADD_FAILURE() << "write to " << path << ": removing a PCI device is not emulated";
       return EPERM;
     }
+  }
+  if (name == "control" && basename_of(*dir) == "power" && is_pci_device_dir(dirname_of(*dir))) {
+    return exists ? power_control(dirname_of(*dir), std::string(value)) : ENOENT;
   }
   if (name == "create" && basename_of(dirname_of(*dir)) == "mdev_supported_types") {
     return exists ? mdev_create(*dir, std::string(value)) : ENOENT;
@@ -400,6 +406,75 @@ int KernelDouble::reset(const std::string& dev_dir, const std::string& value) {
     }
     if (auto cfg = root_.read(dev_dir + "/config"))
       put_file(dev_dir + "/config", std::string(cfg->size(), '\xff'));
+  }
+  return 0;
+}
+
+int KernelDouble::reset_method(const std::string& dev_dir, const std::string& value) {
+  auto it = supported_resets_.find(dev_dir);
+  if (it == supported_resets_.end()) {
+    it =
+        supported_resets_.emplace(dev_dir, root_.read_value(dev_dir + "/reset_method").value_or(""))
+            .first;
+  }
+  std::set<std::string> supported;
+  {
+    std::istringstream words(it->second);
+    for (std::string m; words >> m;) supported.insert(m);
+  }
+  // A write of zero bytes never calls the kernel's store function.
+  if (value.empty()) return 0;
+  const std::string v = strip_newline(value);
+  if (v.empty()) {
+    put_file(dev_dir + "/reset_method", "\n");
+    return 0;
+  }
+  if (v == "default") {
+    put_file(dev_dir + "/reset_method", it->second + "\n");
+    return 0;
+  }
+  std::string stored;
+  std::istringstream words(v);
+  for (std::string m; words >> m;) {
+    if (!supported.count(m)) return EINVAL;
+    stored += (stored.empty() ? "" : " ") + m;
+  }
+  put_file(dev_dir + "/reset_method", stored + "\n");
+  return 0;
+}
+
+int KernelDouble::d3cold_allowed(const std::string& dev_dir, const std::string& value) {
+  auto n = parse_kernel_uint(strip_newline(value));
+  if (!n) return EINVAL;
+  put_file(dev_dir + "/d3cold_allowed", *n != 0 ? "1\n" : "0\n");
+  return 0;
+}
+
+int KernelDouble::rom(const std::string& dev_dir, const std::string& value) {
+  auto n = parse_kernel_uint(strip_newline(value));
+  if (!n) return EINVAL;
+  if (*n != 0) {
+    rom_enabled_.insert(basename_of(dev_dir));
+  } else {
+    rom_enabled_.erase(basename_of(dev_dir));
+  }
+  return 0;
+}
+
+bool KernelDouble::rom_enabled(const std::string& address) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rom_enabled_.count(address) > 0;
+}
+
+int KernelDouble::power_control(const std::string& dev_dir, const std::string& value) {
+  const std::string v = strip_newline(value);
+  if (v != "on" && v != "auto") return EINVAL;
+  put_file(dev_dir + "/power/control", v + "\n");
+  if (v == "on") {
+    if (root_.exists(dev_dir + "/power/runtime_status"))
+      put_file(dev_dir + "/power/runtime_status", "active\n");
+    auto ps = root_.read_value(dev_dir + "/power_state");
+    if (ps && (*ps == "D3hot" || *ps == "D3cold")) put_file(dev_dir + "/power_state", "D0\n");
   }
   return 0;
 }

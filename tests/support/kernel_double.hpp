@@ -46,6 +46,23 @@
 //                                             wedge_on_reset() makes config read all ones (and
 //                                             vendor/device 0xffff, except on a VF, whose sysfs
 //                                             IDs never came from config space).
+//   .../X/reset_method  names                  as reset_method_store (6.1): "\n" disables every
+//                                             method (file reads empty; a zero-byte write changes
+//                                             nothing), "default" gives back
+//                                             the device's methods, else space-separated names
+//                                             each of which the device supports (its supported
+//                                             set: what the file listed when first written) are
+//                                             stored in that order (a name given twice is kept
+//                                             twice, as 6.1 does); an unknown or unsupported
+//                                             name is EINVAL and changes nothing.
+//   .../X/rom  N                              a number: non-zero enables reading the ROM, 0
+//                                             disables it (rom_enabled()); the file's content
+//                                             (the ROM image) is left as it is; EINVAL else.
+//  Power
+//   .../X/d3cold_allowed  N                    a number (kstrtoul) stored as 0/1; EINVAL else.
+//   .../X/power/control  on|auto               stored; EINVAL else. "on" (pm_runtime_forbid)
+//                                             resumes the device: runtime_status reads active
+//                                             and a power_state of D3hot/D3cold becomes D0.
 //  SR-IOV
 //   .../X/sriov_numvfs  N                      EINVAL if N is not a number, ERANGE above
 //                                             sriov_totalvfs, success if N is the current count,
@@ -148,6 +165,8 @@ class KernelDouble final : public SysfsWriter {
   std::size_t write_count() const;
   // Writes to new_id / remove_id (each also fails the current test).
   std::vector<WriteRecord> new_id_writes() const;
+  // Whether the ROM of this address is enabled for reading now (its `rom` got a non-zero write).
+  bool rom_enabled(const std::string& address) const;
   // Addresses reset so far, in order.
   std::vector<std::string> resets() const;
   // The reset_method entry the last successful reset of this address used.
@@ -159,6 +178,10 @@ class KernelDouble final : public SysfsWriter {
   int drivers_probe(const std::string& address);
   int set_override(const std::string& dev_dir, std::string_view value);
   int reset(const std::string& dev_dir, const std::string& value);
+  int reset_method(const std::string& dev_dir, const std::string& value);
+  int d3cold_allowed(const std::string& dev_dir, const std::string& value);
+  int rom(const std::string& dev_dir, const std::string& value);
+  int power_control(const std::string& dev_dir, const std::string& value);
   bool bus_reset_refused(const std::string& dev_dir) const;
   int sriov_numvfs(const std::string& pf_dir, const std::string& value);
   int sriov_autoprobe(const std::string& pf_dir, const std::string& value);
@@ -199,6 +222,9 @@ class KernelDouble final : public SysfsWriter {
   std::vector<WriteRecord> calls_;
   std::vector<std::string> resets_;
   std::map<std::string, std::string> reset_by_;
+  std::set<std::string> rom_enabled_;  // addresses
+  std::map<std::string, std::string>
+      supported_resets_;  // device dir -> its reset_method at first write
 };
 
 // A canonical text of everything the double changes, for comparing a host before and after:

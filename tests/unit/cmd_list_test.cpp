@@ -29,6 +29,10 @@ TEST_P(Golden, ListGroupsShow) {
     EXPECT_TRUE(d.contains("host_critical"));
     EXPECT_TRUE(d["address"].is_string());
   }
+  for (const auto& d : parsed) EXPECT_TRUE(d["health"].is_array()) << d["address"];
+  auto health = run_cli({"--root", root, "list", "--health"});
+  EXPECT_EQ(health.code, 0) << health.err;
+  expect_golden(host + "/list-health.txt", health.out);
   auto groups = run_cli({"--root", root, "groups"});
   EXPECT_EQ(groups.code, 0);
   expect_golden(host + "/groups.txt", groups.out);
@@ -38,6 +42,33 @@ TEST_P(Golden, ListGroupsShow) {
 
 INSTANTIATE_TEST_SUITE_P(Hosts, Golden,
                          ::testing::Values("workstation", "server", "noiommu", "apu", "cloud"));
+
+// Seed 002's APU: the USB controllers and audio behind a bridge in D3cold read all ones. The
+// HEALTH column says so in a word per device, --json carries each finding, healthy ones say ok.
+TEST(ListHealth, ApuSaysWhatIsBlocked) {
+  const std::string root = fixture_host("apu");
+  auto json = nlohmann::json::parse(run_cli({"--root", root, "list", "--json"}).out);
+  bool saw_blocked = false, saw_ok = false;
+  for (const auto& d : json) {
+    bool blocks = false;
+    for (const auto& f : d["health"]) {
+      EXPECT_TRUE(f["code"].is_string());
+      EXPECT_FALSE(f["evidence"].get<std::string>().empty());
+      blocks = blocks || f["blocks"].get<bool>();
+    }
+    saw_blocked = saw_blocked || blocks;
+    saw_ok = saw_ok || d["health"].empty();
+  }
+  EXPECT_TRUE(saw_blocked);
+  EXPECT_TRUE(saw_ok);
+  auto table = run_cli({"--root", root, "list", "--health"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("HEALTH"), std::string::npos);
+  EXPECT_NE(table.out.find("blocked ("), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find(" ok "), std::string::npos) << table.out;
+  // Without --health the table stays as it was.
+  EXPECT_EQ(run_cli({"--root", root, "list"}).out.find("HEALTH"), std::string::npos);
+}
 
 TEST(Show, GoldenDevices) {
   struct Case {

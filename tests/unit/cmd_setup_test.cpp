@@ -390,3 +390,49 @@ TEST(CmdSetup, CheckFailsWhenIdsTakeTheRootDisk) {
 }
 
 }  // namespace
+
+// Seed 002's fix made to last: the APU's USB controller and its bridge kept out of D3cold from
+// boot, an AMD GPU's reset_method with vendor-reset's device_specific first; status tells what
+// is active; revert takes each away.
+TEST(CmdSetup, PowerAndResetMethodAtBoot) {
+  TempHost h = TempHost::copy_of("apu");
+  const std::string bin = stubs(h);
+  CliResult dry = run_cli({"--root", h.dir(), "--dry-run", "setup", "power", "04:00.3"});
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("ptagent-power.rules"));
+  EXPECT_FALSE(fs::exists(h.real("/etc/udev/rules.d/ptagent-power.rules")));
+  ASSERT_EQ(setup(h, {"power", "04:00.3"}, bin).code, 0);
+  const std::string rules = slurp(h.real("/etc/udev/rules.d/ptagent-power.rules"));
+  EXPECT_THAT(rules, HasSubstr("KERNEL==\"0000:04:00.3\", ATTR{d3cold_allowed}=\"0\", "
+                               "ATTR{power/control}=\"on\""));
+  EXPECT_THAT(rules, HasSubstr("KERNEL==\"0000:00:08.1\", ATTR{d3cold_allowed}=\"0\"\n"));
+  EXPECT_THAT(slurp(h.dir() + "/calls.log"), HasSubstr("udevadm control --reload"));
+  EXPECT_THAT(setup(h, {"power", "04:00.3"}, bin).out, HasSubstr("already kept powered"));
+  // Two devices, no device, a missing one: errors, nothing written.
+  EXPECT_EQ(setup(h, {"power", "04:00.3", "04:00.4"}, bin).code, 2);
+  EXPECT_EQ(setup(h, {"power", "0000:09:00.0"}, bin).code, 1);
+  EXPECT_EQ(setup(h, {"power"}, bin).code, 2);
+
+  ASSERT_EQ(setup(h, {"reset-method", "01:00.0", "device_specific", "bus"}, bin).code, 0);
+  const std::string rm = slurp(h.real("/etc/udev/rules.d/ptagent-reset-method.rules"));
+  EXPECT_THAT(rm,
+              HasSubstr("KERNEL==\"0000:01:00.0\", ATTR{reset_method}=\"device_specific bus\""));
+  EXPECT_THAT(rm, HasSubstr("KERNEL==\"vendor_reset\""));
+  EXPECT_EQ(setup(h, {"reset-method", "01:00.0", "warm"}, bin).code, 2);
+  EXPECT_EQ(setup(h, {"reset-method", "01:00.0"}, bin).code, 2);
+
+  CliResult st = run_cli({"--root", h.dir(), "setup", "status"});
+  EXPECT_THAT(st.out, HasSubstr("power:0000:04:00.3: kept out of D3cold: configured, not active "
+                                "until reboot"))
+      << st.out;
+  EXPECT_THAT(st.out, HasSubstr("reset-method:0000:01:00.0: device_specific bus: configured, not "
+                                "active until reboot"))
+      << st.out;
+
+  ASSERT_EQ(setup(h, {"revert", "power:0000:04:00.3"}, bin).code, 0);
+  EXPECT_FALSE(fs::exists(h.real("/etc/udev/rules.d/ptagent-power.rules")));
+  EXPECT_EQ(setup(h, {"revert", "power"}, bin).code, 1);  // nothing left to revert
+  ASSERT_EQ(setup(h, {"revert", "reset-method"}, bin).code, 0);
+  EXPECT_FALSE(fs::exists(h.real("/etc/udev/rules.d/ptagent-reset-method.rules")));
+  EXPECT_FALSE(fs::exists(h.real("/etc/ptagent/setup.json")));
+}

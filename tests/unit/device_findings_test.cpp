@@ -56,7 +56,9 @@ TEST(DeviceFindings, AmdResetBugWithoutVendorReset) {
   EXPECT_EQ(x->severity, Severity::warning);
   EXPECT_NE(x->evidence.find("Polaris 10"), std::string::npos) << x->evidence;
   EXPECT_NE(x->fix.find("modprobe vendor-reset"), std::string::npos) << x->fix;
-  EXPECT_NE(x->fix.find("device_specific > /sys/bus/pci/devices/0000:03:00.0/reset_method"),
+  EXPECT_NE(x->fix.find("'ptagent reset-method 0000:03:00.0 device_specific"), std::string::npos)
+      << x->fix;
+  EXPECT_NE(x->fix.find("'ptagent setup reset-method 0000:03:00.0 device_specific"),
             std::string::npos)
       << x->fix;
 }

@@ -46,8 +46,10 @@ TEST(Health, Seed002TheApuFunctionInD3coldReadingFf) {
   EXPECT_EQ(codes(f), (std::vector<std::string>{"d3cold", "config-inaccessible"}));
   for (const auto& x : f) EXPECT_TRUE(x.blocks());
   EXPECT_NE(f[0].evidence.find("0000:04:00.3 is in D3cold"), std::string::npos) << f[0].evidence;
-  EXPECT_NE(f[0].fix.find("/sys/bus/pci/devices/0000:04:00.3/d3cold_allowed"), std::string::npos);
-  EXPECT_NE(f[0].fix.find("bridge 0000:00:08.1"), std::string::npos) << f[0].fix;
+  EXPECT_NE(f[0].fix.find("'ptagent power 0000:04:00.3 --keep-on'"), std::string::npos) << f[0].fix;
+  EXPECT_NE(f[0].fix.find("'ptagent setup power 0000:04:00.3'"), std::string::npos) << f[0].fix;
+  EXPECT_NE(f[0].fix.find("d3cold_allowed=0"), std::string::npos) << f[0].fix;
+  EXPECT_NE(f[0].fix.find("bridge: 0000:00:08.1"), std::string::npos) << f[0].fix;
   EXPECT_NE(f[0].fix.find("vfio-pci.disable_idle_d3=1"), std::string::npos);
   EXPECT_NE(f[1].evidence.find("rev ff"), std::string::npos);
   EXPECT_NE(f[1].evidence.find("1002:1637"), std::string::npos) << "sysfs still names it";
@@ -59,7 +61,7 @@ TEST(Health, ABridgeInD3coldTakesEverythingBelowIt) {
   const auto f = device_health(device("0000:03:00.0", "D0", false), &bridge);
   ASSERT_EQ(codes(f), (std::vector<std::string>{"bridge-d3cold"}));
   EXPECT_NE(f[0].evidence.find("upstream bridge 0000:00:1c.0"), std::string::npos);
-  EXPECT_NE(f[0].fix.find("0000:00:1c.0/power/control"), std::string::npos) << f[0].fix;
+  EXPECT_NE(f[0].fix.find("ptagent power 0000:00:1c.0 --keep-on"), std::string::npos) << f[0].fix;
 }
 
 TEST(Health, ReadDeviceFillsPowerStateAndConfigDead) {
@@ -78,4 +80,15 @@ TEST(Health, ReadDeviceFillsPowerStateAndConfigDead) {
       read_device(h.root(), parse_pci_address("0000:01:00.1"), DeviceDetail::listing);
   EXPECT_FALSE(listed.power_state.has_value());
   EXPECT_FALSE(listed.config_dead.has_value());
+}
+
+TEST(Health, WorstSeverityRanksBlockingOverWarningOverInfo) {
+  EXPECT_EQ(worst_severity({}), std::nullopt);
+  std::vector<HealthFinding> f = {{"a", Severity::info, "e", ""}};
+  EXPECT_EQ(worst_severity(f), Severity::info);
+  f.push_back({"b", Severity::blocking, "e", ""});
+  f.push_back({"c", Severity::warning, "e", ""});
+  EXPECT_EQ(worst_severity(f), Severity::blocking);
+  f.erase(f.begin() + 1);
+  EXPECT_EQ(worst_severity(f), Severity::warning);
 }

@@ -333,8 +333,8 @@ TEST(KernelDouble, MdevCreateAndRemove) {
 TEST(KernelDouble, PlainAttributesAndPathRules) {
   TempHost h = TempHost::copy_of("workstation");
   KernelDouble k(h.root());
-  EXPECT_EQ(k.write(kDev + "0000:01:00.0/d3cold_allowed", "0"), 0);
-  EXPECT_EQ(h.root().read(kDev + "0000:01:00.0/d3cold_allowed"), "0");
+  EXPECT_EQ(k.write(kDev + "0000:01:00.0/broken_parity_status", "1"), 0);
+  EXPECT_EQ(h.root().read(kDev + "0000:01:00.0/broken_parity_status"), "1");
   EXPECT_EQ(k.write(kDev + "0000:01:00.0/no_such_attribute", "1"), ENOENT);
   EXPECT_EQ(k.write("/sys/bus/pci/devices/0000:01:00.0", "x"), ELOOP);  // a symlink itself
   EXPECT_EQ(k.write("/sys/bus/pci/drivers/nouveau", "x"), EISDIR);
@@ -385,3 +385,48 @@ TEST(TempHost, CopiesAndRemoves) {
 }
 
 }  // namespace
+
+// reset_method_store (6.1): names the device supports, in the order given; "" disables every
+// method, "default" gives the device's list back; an unknown or unsupported name is EINVAL and
+// changes nothing.
+TEST(KernelDouble, ResetMethodLikeTheKernel) {
+  TempHost h = TempHost::copy_of("workstation");
+  KernelDouble k(h.root());
+  const std::string f = kDev + "0000:00:1f.3/reset_method";
+  ASSERT_EQ(h.root().read_value(f), "flr pm");
+  EXPECT_EQ(k.write(f, "pm flr\n"), 0);
+  EXPECT_EQ(h.root().read_value(f), "pm flr");
+  EXPECT_EQ(k.write(f, "bus"), EINVAL);  // not supported by this device
+  EXPECT_EQ(k.write(f, "pm toaster"), EINVAL);
+  EXPECT_EQ(h.root().read_value(f), "pm flr");
+  EXPECT_EQ(k.write(f, ""), 0);  // zero bytes: the kernel's store is never called
+  EXPECT_EQ(h.root().read_value(f), "pm flr");
+  EXPECT_EQ(k.write(f, "pm pm"), 0);  // 6.1 keeps a name given twice
+  EXPECT_EQ(h.root().read_value(f), "pm pm");
+  EXPECT_EQ(k.write(f, "\n"), 0);
+  EXPECT_EQ(h.root().read_value(f), "");
+  EXPECT_EQ(k.write(f, "pm"), 0);  // still supported although the list was empty
+  EXPECT_EQ(k.write(f, "default\n"), 0);
+  EXPECT_EQ(h.root().read_value(f), "flr pm");
+}
+
+// d3cold_allowed takes a number (kstrtoul), power/control "on" or "auto"; "on" resumes the device.
+TEST(KernelDouble, RuntimePowerAttributes) {
+  TempHost h = TempHost::copy_of("apu");
+  KernelDouble k(h.root());
+  const std::string d = kDev + "0000:04:00.6/";
+  EXPECT_EQ(k.write(d + "d3cold_allowed", "no"), EINVAL);
+  EXPECT_EQ(h.root().read_value(d + "d3cold_allowed"), "1");
+  EXPECT_EQ(k.write(d + "d3cold_allowed", "0\n"), 0);
+  EXPECT_EQ(h.root().read_value(d + "d3cold_allowed"), "0");
+  EXPECT_EQ(k.write(d + "d3cold_allowed", "7"), 0);
+  EXPECT_EQ(h.root().read_value(d + "d3cold_allowed"), "1");
+  EXPECT_EQ(k.write(d + "power/control", "off"), EINVAL);
+  EXPECT_EQ(k.write(d + "power/control", "auto"), 0);
+  EXPECT_EQ(h.root().read_value(d + "power/control"), "auto");
+  ASSERT_EQ(h.root().read_value(d + "power_state"), "D3hot");
+  EXPECT_EQ(k.write(d + "power/control", "on\n"), 0);
+  EXPECT_EQ(h.root().read_value(d + "power/control"), "on");
+  EXPECT_EQ(h.root().read_value(d + "power/runtime_status"), "active");
+  EXPECT_EQ(h.root().read_value(d + "power_state"), "D0");
+}

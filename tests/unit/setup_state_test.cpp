@@ -30,6 +30,9 @@ SetupState full_state() {
   s.binds.push_back({parse_pci_address("0000:02:00.1"), BindMethod::by_address, "", "", true});
   s.sriov.push_back({parse_pci_address("0000:03:00.0"), 4});
   s.mdevs.push_back({"9f5d9b1c-1f5e-4a3e-9c2b-6a1f0e0c2d11", "0000:00:02.0", "i915-GVTg_V5_4"});
+  s.power.push_back({parse_pci_address("0000:04:00.3"), parse_pci_address("0000:00:08.1")});
+  s.power.push_back({parse_pci_address("0000:00:14.0"), std::nullopt});
+  s.reset_methods.push_back({parse_pci_address("0000:03:00.0"), {"device_specific", "bus"}});
   s.foreign.push_back({"iommu", "/etc/kernel/cmdline", "root=/dev/sda1 \"q\"\n",
                        "root=/dev/sda1 \"q\" intel_iommu=on\n"});
   return s;
@@ -106,6 +109,24 @@ TEST(SetupState, MalformedDocumentsNameTheFile) {
   expect_refused(edited([](auto& j) { j["binds"] = nullptr; }), "binds null");
   expect_refused(edited([](auto& j) { j["mdevs"][0]["uuid"] = 7; }), "a number for a uuid");
   expect_refused(edited([](auto& j) { j["foreign"][0].erase("after"); }), "missing after");
+  expect_refused(edited([](auto& j) { j["power"][0]["bridge"] = 3; }), "a number for a bridge");
+  expect_refused(edited([](auto& j) { j["power"] = nullptr; }), "power null");
+  expect_refused(
+      edited([](auto& j) { j["reset_methods"][0]["methods"] = nlohmann::json::array(); }),
+      "reset_methods without methods");
+  expect_refused(edited([](auto& j) { j["reset_methods"][0]["address"] = "zz"; }),
+                 "bad reset_methods address");
+}
+
+// A state written before power and reset_methods existed reads as having none of them.
+TEST(SetupState, AnOlderDocumentWithoutPowerOrResetMethodsReads) {
+  const SetupState s = parse_setup_state(edited([](auto& j) {
+    j.erase("power");
+    j.erase("reset_methods");
+  }));
+  EXPECT_TRUE(s.power.empty());
+  EXPECT_TRUE(s.reset_methods.empty());
+  EXPECT_EQ(s.sriov.size(), 1u);
 }
 
 TEST(SetupState, ABadAddressOrCountNamesTheFileToo) {

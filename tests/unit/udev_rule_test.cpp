@@ -61,6 +61,30 @@ TEST(UdevRule, SriovRule) {
   EXPECT_TRUE(parse_override_rules(sriov_rule(addr("0000:03:00.0"), 4), "f").empty());
 }
 
+TEST(UdevRule, PowerRule) {
+  EXPECT_EQ(power_rule(addr("0000:04:00.3"), false),
+            "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"0000:04:00.3\", "
+            "ATTR{d3cold_allowed}=\"0\", ATTR{power/control}=\"on\"");
+  EXPECT_EQ(power_rule(addr("0000:00:08.1"), true),
+            "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"0000:00:08.1\", "
+            "ATTR{d3cold_allowed}=\"0\"");
+  EXPECT_TRUE(parse_override_rules(power_rule(addr("0000:04:00.3"), false), "f").empty());
+}
+
+TEST(UdevRule, ResetMethodRulesAddTheModuleEventForVendorReset) {
+  const auto plain = reset_method_rules(addr("0000:03:00.0"), {"flr", "bus"});
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0],
+            "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"0000:03:00.0\", "
+            "ATTR{reset_method}=\"flr bus\"");
+  const auto vr = reset_method_rules(addr("0000:03:00.0"), {"device_specific", "bus"});
+  ASSERT_EQ(vr.size(), 2u);
+  EXPECT_EQ(vr[1],
+            "ACTION==\"add\", SUBSYSTEM==\"module\", KERNEL==\"vendor_reset\", "
+            "RUN+=\"/bin/sh -c 'echo device_specific bus > "
+            "/sys/bus/pci/devices/0000:03:00.0/reset_method'\"");
+}
+
 TEST(UdevRule, RulesFile) {
   EXPECT_EQ(rules_file({}), std::nullopt);
   EXPECT_EQ(rules_file({"A", "B"}),
