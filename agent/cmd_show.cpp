@@ -38,6 +38,7 @@ void show_one(Context& ctx, const Inventory& inv, const HostCritical& critical,
   // What `ptagent bind` would take (the best) and --driver accepts.
   if (const VfioChoice vc = vfio_choice(d, aliases); !vc.candidates.empty())
     line("VFIO drivers", vc.names());
+  if (auto cdev = vfio_device_cdev(ctx.root(), d)) line("VFIO cdev", *cdev + " (iommufd)");
   line("IOMMU group", d.iommu_group ? std::to_string(*d.iommu_group) : "none");
   line("NUMA node", std::to_string(d.numa_node));
   if (d.boot_vga) line("Boot VGA", *d.boot_vga ? "yes" : "no");
@@ -112,6 +113,8 @@ int cmd_show(Context& ctx, const Args& args) {
     for (const auto& addr : addrs) {
       const ResetAnalysis r = analyze_reset(inv, critical, addr, host);
       nlohmann::json j = device_json(inv.get(addr), r.host_critical, &aliases);
+      const auto cdev = vfio_device_cdev(root, inv.get(addr));
+      j["vfio_cdev"] = cdev ? nlohmann::json(*cdev) : nlohmann::json(nullptr);
       j["group"] = verdict_json(r.group);
       j["assignability"] = assignability_json(r);
       all.push_back(std::move(j));

@@ -537,6 +537,24 @@ Check check_vfio_device(const HostView& h) {
               "load vfio (see the vfio-modules check): it creates /dev/vfio/vfio");
 }
 
+// iommufd replaces the group container with /dev/iommu and one cdev per device
+// (/dev/vfio/devices/vfioN); libvirt uses it with <driver iommufd='yes'/>. Optional: the
+// container (/dev/vfio/vfio) works without it.
+Check check_iommufd(const HostView& h) {
+  const char* title = "iommufd (optional)";
+  if (h.f.dev_iommu) {
+    return make("iommufd", CheckStatus::pass, title,
+                "/dev/iommu exists: iommufd and the VFIO device cdevs (/dev/vfio/devices/vfioN) "
+                "are available");
+  }
+  return make(
+      "iommufd", CheckStatus::skip, title,
+      "no /dev/iommu: this kernel has no iommufd (CONFIG_IOMMUFD: Linux 6.2 and later, VFIO "
+      "device cdevs from 6.6; Debian 12's 6.1 has none) or it is not loaded; optional, "
+      "VFIO uses /dev/vfio/vfio",
+      "`modprobe iommufd` where the kernel has it");
+}
+
 Check check_kvm(const HostView& h) {
   const char* title = "/dev/kvm present";
   if (h.f.dev_kvm) return make("kvm", CheckStatus::pass, title, "/dev/kvm exists");
@@ -599,6 +617,7 @@ std::vector<Check> evaluate_readiness(const HostFacts& facts) {
           check_vfio_modules(h),
           check_vfio_virqfd(h),
           check_vfio_device(h),
+          check_iommufd(h),
           check_kvm(h),
           check_hugepages(h)};
 }

@@ -71,6 +71,7 @@ HostFacts gather_host_facts(const Root& root) {
   f.iommu_groups = root.list(kIommuGroupsDir).size();
   f.dev_vfio = root.exists("/dev/vfio/vfio");
   f.dev_kvm = root.exists("/dev/kvm");
+  f.dev_iommu = root.exists("/dev/iommu");
   return f;
 }
 

@@ -37,6 +37,7 @@ struct HostFacts {
   std::size_t iommu_groups = 0;                        // /sys/kernel/iommu_groups entries
   bool dev_vfio = false;                               // /dev/vfio/vfio
   bool dev_kvm = false;                                // /dev/kvm
+  bool dev_iommu = false;                              // /dev/iommu: iommufd
 };
 
 // Reads the facts from a host tree. Never throws for a missing or unreadable file.

@@ -39,6 +39,16 @@ bool is_vfio_variant_driver(const Root& root, std::string_view driver) {
   return text && VfioAliases::parse(*text).has_module(module);
 }
 
+std::optional<std::string> vfio_device_cdev(const Root& root, const Device& d) {
+  for (const auto& name : root.list(d.sysfs_link() + "/vfio-dev")) {
+    if (name.size() > 4 && name.compare(0, 4, "vfio") == 0 &&
+        std::all_of(name.begin() + 4, name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return "/dev/vfio/devices/" + name;
+    }
+  }
+  return std::nullopt;
+}
+
 VfioAliases VfioAliases::parse(std::string_view text) {
   VfioAliases t;
   t.add(text);

@@ -79,6 +79,11 @@ VfioChoice vfio_choice(const Device& device, const VfioAliases& aliases);
 // holders, the module declares a vfio_pci: alias in modules.builtin.alias.
 bool is_vfio_variant_driver(const Root& root, std::string_view driver);
 
+// The device's iommufd cdev, "/dev/vfio/devices/vfio0", from the vfio-dev/vfioN directory the
+// kernel (6.6+, VFIO_DEVICE_CDEV) makes under a function bound to a VFIO driver; nullopt when
+// there is none.
+std::optional<std::string> vfio_device_cdev(const Root& root, const Device& device);
+
 // How many '*' a pattern has.
 unsigned alias_wildcards(std::string_view pattern);
 

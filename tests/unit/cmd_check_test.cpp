@@ -36,7 +36,7 @@ TEST_P(CheckGolden, TextAndJson) {
 
   auto j = nlohmann::json::parse(json.out);
   ASSERT_TRUE(j["checks"].is_array());
-  EXPECT_EQ(j["checks"].size(), 17u);
+  EXPECT_EQ(j["checks"].size(), 18u);
   int pass = 0, warn = 0, fail = 0, skip = 0;
   for (const auto& c : j["checks"]) {
     for (const char* key : {"id", "status", "title", "evidence", "fix"})
@@ -53,7 +53,7 @@ TEST_P(CheckGolden, TextAndJson) {
       EXPECT_NE(c["fix"], "");
     }
   }
-  EXPECT_EQ(pass + warn + fail + skip, 17);
+  EXPECT_EQ(pass + warn + fail + skip, 18);
   EXPECT_EQ(j["summary"]["pass"], pass);
   EXPECT_EQ(j["summary"]["warn"], warn);
   EXPECT_EQ(j["summary"]["fail"], fail);
@@ -75,7 +75,7 @@ TEST(Check, TextLayout) {
   EXPECT_NE(r.out.find("FAIL  iommu                no IOMMU"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\n                           fix: give the VM an IOMMU"), std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("17 checks: "), std::string::npos);
+  EXPECT_NE(r.out.find("18 checks: "), std::string::npos);
   EXPECT_NE(r.out.find("not ready for PCI passthrough"), std::string::npos);
 }
 

@@ -240,10 +240,12 @@ TEST(Show, VfioDriversInJson) {
   EXPECT_EQ(v["candidates"][1]["driver"], "vfio-pci");
   EXPECT_EQ(v["best"], "mlx5_vfio_pci");
   EXPECT_EQ(v["current"], "mlx5_vfio_pci");
+  EXPECT_EQ(parsed["vfio_cdev"], "/dev/vfio/devices/vfio0");  // iommufd's cdev of the bound VF
   // on the host driver: nothing current; a bridge has none at all
   auto vf0 = nlohmann::json::parse(
       run_cli({"--root", fixture_host("cloud"), "show", "01:00.1", "--json"}).out);
   EXPECT_EQ(vf0["vfio_drivers"]["current"], nullptr);
+  EXPECT_EQ(vf0["vfio_cdev"], nullptr);
   auto rp = nlohmann::json::parse(
       run_cli({"--root", fixture_host("cloud"), "show", "00:01.0", "--json"}).out);
   EXPECT_EQ(rp["vfio_drivers"], nullptr);

@@ -11,6 +11,7 @@
 
 #include "host/host_facts.hpp"
 #include "host/host_text.hpp"
+#include "support/cli_runner.hpp"
 #include "sysfs/root.hpp"
 
 using namespace ptagent;
@@ -101,6 +102,7 @@ HostFacts good_intel() {
   f.iommu_groups = 24;
   f.dev_vfio = true;
   f.dev_kvm = true;
+  f.dev_iommu = true;
   return f;
 }
 
@@ -127,13 +129,22 @@ HostFacts good_amd_rhel() {
 
 // Every check: PASS has no fix, WARN and FAIL always carry one, and every check has evidence.
 void expect_well_formed(const std::vector<Check>& checks, const std::string& label) {
-  // check_readiness adds the boot-configuration audit (host/config_audit) after the 13.
-  std::vector<std::string> ids = {
-      "cpu",          "bootloader",          "iommu-cmdline",     "iommu",
-      "iommu-groups", "interrupt-remapping", "unsafe-interrupts", "acs-override",
-      "vfio-modules", "vfio-virqfd",         "vfio-device",       "kvm",
-      "hugepages"};
-  if (checks.size() == 17u) {
+  // check_readiness adds the boot-configuration audit (host/config_audit) after the 14.
+  std::vector<std::string> ids = {"cpu",
+                                  "bootloader",
+                                  "iommu-cmdline",
+                                  "iommu",
+                                  "iommu-groups",
+                                  "interrupt-remapping",
+                                  "unsafe-interrupts",
+                                  "acs-override",
+                                  "vfio-modules",
+                                  "vfio-virqfd",
+                                  "vfio-device",
+                                  "iommufd",
+                                  "kvm",
+                                  "hugepages"};
+  if (checks.size() == 18u) {
     for (const char* b : {"boot-critical", "boot-virqfd", "boot-initramfs", "boot-pending"}) {
       ids.push_back(b);
     }
@@ -623,6 +634,7 @@ TEST(ReadinessEval, VmLooksLikeThisMachine) {
   f.meminfo = kMeminfo;
   f.os_release = "ID=debian\n";
   f.dev_kvm = true;
+  f.dev_iommu = true;
   auto checks = evaluate_readiness(f);
   expect_well_formed(checks, "vm");
   EXPECT_EQ(find(checks, "iommu").status, CheckStatus::fail);
@@ -660,7 +672,11 @@ TEST(ReadinessTree, ServerBuiltIn) {
   Root root(fixture("server"));
   auto checks = check_readiness(root);
   expect_well_formed(checks, "server");
-  for (const auto& c : checks) EXPECT_EQ(c.status, CheckStatus::pass) << c.id << ": " << c.evidence;
+  for (const auto& c : checks) {
+    if (c.id == "iommufd") continue;  // 5.14: no /dev/iommu, optional
+    EXPECT_EQ(c.status, CheckStatus::pass) << c.id << ": " << c.evidence;
+  }
+  EXPECT_EQ(find(checks, "iommufd").status, CheckStatus::skip);
   EXPECT_EQ(find(checks, "vfio-modules").evidence,
             "vfio built in, vfio_iommu_type1 built in, vfio_pci built in");
   EXPECT_TRUE(has(find(checks, "hugepages").evidence, "1024 hugepages"));
@@ -790,3 +806,18 @@ TEST(ReadinessTree, HostileReleaseDoesNotLeaveModulesDir) {
 }
 
 }  // namespace
+
+TEST(Readiness, IommufdIsOptional) {
+  HostFacts f = good_intel();
+  f.dev_iommu = true;
+  Check c = find(evaluate_readiness(f), "iommufd");
+  EXPECT_EQ(c.status, CheckStatus::pass);
+  EXPECT_NE(c.evidence.find("/dev/iommu exists"), std::string::npos) << c.evidence;
+  f.dev_iommu = false;
+  c = find(evaluate_readiness(f), "iommufd");
+  EXPECT_EQ(c.status, CheckStatus::skip);
+  EXPECT_NE(c.evidence.find("no /dev/iommu"), std::string::npos) << c.evidence;
+  // read from the host: the 6.8 host has it, the 6.1 workstation not
+  EXPECT_TRUE(gather_host_facts(Root(test::fixture_host("cloud"))).dev_iommu);
+  EXPECT_FALSE(gather_host_facts(Root(test::fixture_host("workstation"))).dev_iommu);
+}

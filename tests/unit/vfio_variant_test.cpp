@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "pci/address.hpp"
 #include "pci/device.hpp"
 #include "support/temp_host.hpp"
 
@@ -210,4 +211,15 @@ TEST(VfioVariant, BuiltInVariantByItsBuiltinAlias) {
         "alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n");
   EXPECT_TRUE(is_vfio_variant_driver(h.root(), "mlx5_vfio_pci"));
   EXPECT_FALSE(is_vfio_variant_driver(h.root(), "mlx5_core"));
+}
+
+TEST(VfioVariant, DeviceCdev) {
+  TempHost h = TempHost::copy_of("cloud");
+  Device d;
+  d.address = *try_parse_pci_address("0000:01:00.2");
+  EXPECT_EQ(vfio_device_cdev(h.root(), d), "/dev/vfio/devices/vfio0");
+  d.address = *try_parse_pci_address("0000:01:00.1");  // on mlx5_core: no cdev
+  EXPECT_FALSE(vfio_device_cdev(h.root(), d));
+  h.put("/sys/bus/pci/devices/0000:01:00.1/vfio-dev/vfiox/dev", "511:9\n");  // not a cdev name
+  EXPECT_FALSE(vfio_device_cdev(h.root(), d));
 }
