@@ -61,7 +61,7 @@ Spelled spell(const PlanStep& s, const std::string& domain) {
                            s.text,
               s.done ? std::string() : "ptagent bind " + devs};
     case PlanStepKind::bind_at_boot:
-      return {"bind at boot, " + s.text, "ptagent setup bind " + devs};
+      return {"bind at boot, " + s.text, s.done ? std::string() : "ptagent setup bind " + devs};
     case PlanStepKind::hostdev:
       return {s.text, "ptagent gen-xml " + devs};
     case PlanStepKind::attach:
@@ -91,7 +91,8 @@ int cmd_plan(Context& ctx, const Args& args) {
   Inventory inv = Inventory::scan(root, Naming::ids_only);
   const std::vector<PciAddress> addrs = resolve_devices(inv, devices, GroupExpansion::none);
   HostCritical critical = HostCritical::scan(root, inv);
-  const PassthroughPlan plan = plan_passthrough(check_readiness(root), inv, critical, addrs);
+  const PassthroughPlan plan =
+      plan_passthrough(check_readiness(root), inv, critical, addrs, boot_vfio_devices(root));
   bool refused = false;
   for (const auto& s : plan.steps) refused = refused || s.kind == PlanStepKind::refused;
 

@@ -4,6 +4,8 @@
 
 #include "ops/reset_probe.hpp"
 #include "pci/inventory.hpp"
+#include "setup/setup_state.hpp"
+#include "setup/udev_rule.hpp"
 #include "util/join.hpp"
 
 namespace ptagent {
@@ -16,9 +18,21 @@ void add_unique(std::vector<PciAddress>& list, const PciAddress& a) {
 
 }  // namespace
 
+std::vector<PciAddress> boot_vfio_devices(const Root& root) {
+  std::vector<PciAddress> out;
+  for (const auto& b : load_setup_state(root).binds) out.push_back(b.address);
+  for (const auto& o : read_boot_overrides(root)) {
+    if (o.driver == "vfio-pci") out.push_back(o.address);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 PassthroughPlan plan_passthrough(const std::vector<Check>& checks, const Inventory& inv,
                                  const HostCritical& critical,
-                                 const std::vector<PciAddress>& devices) {
+                                 const std::vector<PciAddress>& devices,
+                                 const std::vector<PciAddress>& on_vfio_at_boot) {
   PassthroughPlan plan;
   plan.requested = devices;
   bool host_ready = true;
@@ -100,12 +114,25 @@ PassthroughPlan plan_passthrough(const std::vector<Check>& checks, const Invento
                         {},
                         on_host.empty() ? plan.unit : on_host,
                         on_host.empty()});
-  plan.steps.push_back({PlanStepKind::bind_at_boot,
-                        {},
-                        "optional: on vfio-pci from every boot, before the host drivers take them",
-                        {},
-                        plan.unit,
-                        false});
+  std::vector<PciAddress> not_at_boot;
+  for (const auto& a : plan.unit) {
+    if (std::find(on_vfio_at_boot.begin(), on_vfio_at_boot.end(), a) == on_vfio_at_boot.end())
+      not_at_boot.push_back(a);
+  }
+  std::string at_boot_text =
+      "optional: on vfio-pci from every boot, before the host drivers take them";
+  if (not_at_boot.empty()) {
+    at_boot_text = "every device of the unit is put on vfio-pci at boot already";
+  } else if (not_at_boot.size() < plan.unit.size()) {
+    at_boot_text += " (" + join(not_at_boot, ", ") + " not yet)";
+  }
+  plan.steps.push_back(
+      {PlanStepKind::bind_at_boot,
+       {},
+       at_boot_text,
+       {},
+       plan.unit,  // setup bind takes the whole unit (a persisted one again is a no-op)
+       not_at_boot.empty()});
   plan.steps.push_back(
       {PlanStepKind::hostdev, {}, "the <hostdev> elements for the guest", {}, plan.unit, false});
   plan.steps.push_back(

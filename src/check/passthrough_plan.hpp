@@ -15,6 +15,7 @@ namespace ptagent {
 
 class Inventory;
 class HostCritical;
+class Root;
 
 enum class PlanStepKind {
   host_check,    // a readiness check that FAILs: check_id, text (its evidence), fix
@@ -43,10 +44,17 @@ struct PassthroughPlan {
   bool possible = false;  // no device refused and no readiness check FAILs
 };
 
-// `checks` are check_readiness's for the same host; `devices` are resolved addresses.
+// `checks` are check_readiness's for the same host; `devices` are resolved addresses;
+// `on_vfio_at_boot` the devices the host already puts on vfio-pci at boot (boot_vfio_devices):
+// the bind-at-boot step is done when it holds the whole unit.
 PassthroughPlan plan_passthrough(const std::vector<Check>& checks, const Inventory& inventory,
                                  const HostCritical& critical,
-                                 const std::vector<PciAddress>& devices);
+                                 const std::vector<PciAddress>& devices,
+                                 const std::vector<PciAddress>& on_vfio_at_boot = {});
+
+// The devices this host puts on vfio-pci at boot by address: ptagent setup's binds (by address
+// and by ID) and the saved driver overrides to vfio-pci (driverctl's, udev rules).
+std::vector<PciAddress> boot_vfio_devices(const Root& root);
 
 // "host-check", "refused", "companions", "reset", "bind-now", "bind-at-boot", "hostdev",
 // "attach".

@@ -7,12 +7,14 @@
 
 #include "host/critical.hpp"
 #include "pci/inventory.hpp"
+#include "setup/setup_state.hpp"
 #include "support/pci_address.hpp"
 #include "support/temp_host.hpp"
 
 using namespace ptagent;
 using ptagent::testing::A;
 using ptagent::testing::fixture_root;
+using ptagent::testing::TempHost;
 
 namespace {
 
@@ -83,3 +85,38 @@ TEST(PassthroughPlan, NoIommuStartsWithTheFailingChecks) {
 }
 
 }  // namespace
+
+// A unit already on vfio-pci at every boot (ptagent setup, or a saved override): the step is done;
+// half of it: the step names the rest.
+TEST(PassthroughPlan, BindAtBootIsDoneWhenTheHostAlreadyDoesIt) {
+  Root root = fixture_root("workstation");
+  Inventory inv = Inventory::scan(root, Naming::ids_only);
+  HostCritical critical = HostCritical::scan(root, inv);
+  auto step = [&](const std::vector<PciAddress>& at_boot) {
+    const PassthroughPlan p =
+        plan_passthrough(check_readiness(root), inv, critical, {A("01:00.0")}, at_boot);
+    for (const auto& s : p.steps) {
+      if (s.kind == K::bind_at_boot) return s;
+    }
+    ADD_FAILURE() << "no bind-at-boot step";
+    return PlanStep{};
+  };
+  EXPECT_FALSE(step({}).done);
+  const PlanStep half = step({A("01:00.0")});
+  EXPECT_FALSE(half.done);
+  EXPECT_NE(half.text.find("0000:01:00.1 not yet"), std::string::npos) << half.text;
+  const PlanStep all = step({A("01:00.0"), A("01:00.1")});
+  EXPECT_TRUE(all.done);
+  EXPECT_NE(all.text.find("already"), std::string::npos) << all.text;
+}
+
+TEST(PassthroughPlan, BootVfioDevicesReadsSetupStateAndSavedOverrides) {
+  TempHost h = TempHost::copy_of("workstation");
+  EXPECT_TRUE(boot_vfio_devices(h.root()).empty());
+  SetupState s;
+  s.binds.push_back({A("01:00.1"), BindMethod::by_id, "10de:10f0", "", false});
+  h.put("/etc/ptagent/setup.json", render_setup_state(s));
+  h.put("/etc/driverctl.d/pci-0000:01:00.0", "vfio-pci\n");
+  h.put("/etc/driverctl.d/pci-0000:00:1f.3", "snd_hda_intel\n");
+  EXPECT_EQ(boot_vfio_devices(h.root()), (std::vector<PciAddress>{A("01:00.0"), A("01:00.1")}));
+}

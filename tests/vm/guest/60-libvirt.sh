@@ -27,6 +27,20 @@ OUT=$("$PT" probe $a --json 2>&1); RC=$?
 v=$(echo "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("verdict"))' 2>/dev/null)
 [ "$RC" -eq 0 ] && [ "$v" = alone ] && pass "probe $a (live, through libvirt): alone" || fail "probe $a live" "rc $RC verdict '$v': $OUT"
 [ "$(driver_of $a)" = "$before" ] && pass "live probe left $a on $before" || fail "live probe left $a" "on $(driver_of $a)"
+# The live check reads the ROM's first two bytes: compare with the kernel read by hand, and the ROM
+# must be disabled again (a read of a disabled ROM is EINVAL).
+rom=$(echo "$OUT" | python3 -c 'import json,sys; r=json.load(sys.stdin).get("rom") or {}; print(r.get("result","-"), "|", r.get("evidence",""))' 2>/dev/null)
+info "probe $a ROM: $rom"
+if [ -e "$(sysdev $a)/rom" ]; then
+  if head -c2 "$(sysdev $a)/rom" >/dev/null 2>&1; then fail "the ROM of $a is disabled again after the probe" "it still reads"
+  else pass "the ROM of $a is disabled again after the probe (a read fails)"; fi
+  echo 1 >"$(sysdev $a)/rom"; sig=$(head -c2 "$(sysdev $a)/rom" 2>/dev/null | od -An -tx1 | tr -d ' \n'); echo 0 >"$(sysdev $a)/rom"
+  info "the kernel's ROM of $a by hand starts with '${sig:-nothing}'"
+  want=unreadable; [ "$sig" = 55aa ] && want=signature-ok; [ -n "$sig" ] && [ "$sig" != 55aa ] && want=bad-signature
+  [ "${rom%% *}" = "$want" ] && pass "probe's ROM result '$want' agrees with the kernel read by hand" || fail "probe's ROM result" "'${rom%% *}', by hand '$sig' ($want)"
+else
+  info "$a has no rom attribute"
+fi
 
 lv_define l2pci "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>"
 expect "attach --config l2pci 0000:03:00.0 0000:03:00.1" 0 "$PT" attach l2pci 0000:03:00.0 0000:03:00.1 --config
