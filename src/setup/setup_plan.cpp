@@ -6,6 +6,8 @@
 
 #include "error.hpp"
 #include "host/critical.hpp"
+#include "ops/power.hpp"
+#include "ops/reset_method.hpp"
 #include "pci/inventory.hpp"
 #include "pci/iommu_group.hpp"
 #include "pci/modalias.hpp"
@@ -307,6 +309,39 @@ std::string host_module_of(const Root& root, const Device& d, const ModuleAliase
     if (n != "vfio_pci" && n.rfind("vfio", 0) != 0 && n != "pci_stub") return n;
   }
   return {};
+}
+
+// Puts `entry` into `list` in place of the entry for the same device; false when that entry is
+// `entry` already (nothing to change).
+template <typename Entry>
+bool put_entry(std::vector<Entry>& list, const Entry& entry) {
+  auto it = std::find_if(list.begin(), list.end(),
+                         [&](const Entry& e) { return e.address == entry.address; });
+  if (it != list.end() && *it == entry) return false;
+  if (it != list.end()) {
+    *it = entry;
+  } else {
+    list.push_back(entry);
+  }
+  return true;
+}
+
+// What revert keeps of a list of per-device entries: those of other devices than `only` (none
+// when `only` is empty); each entry taken out adds "DEVICE: `gone`" to the plan's changes.
+template <typename Entry, typename AddressOf>
+std::vector<Entry> take_out(const std::vector<Entry>& list, const std::optional<PciAddress>& only,
+                            AddressOf address_of, const std::string& gone, SetupPlan& plan,
+                            bool& found) {
+  std::vector<Entry> kept;
+  for (const auto& e : list) {
+    if (only && address_of(e) != *only) {
+      kept.push_back(e);
+    } else {
+      found = true;
+      plan.changes.push_back(address_of(e).to_string() + ": " + gone);
+    }
+  }
+  return kept;
 }
 
 }  // namespace
@@ -691,31 +726,22 @@ SetupPlan plan_setup_sriov(const Root& root, const SetupHost& host, const Invent
 
 SetupPlan plan_setup_power(const Root& root, const SetupHost& host, const Inventory& inv,
                            const PciAddress& address) {
-  const Device& d = inv.get(address);
-  if (!d.d3cold_allowed && !d.power_control) {
-    throw Error(ErrorKind::refused, Reason::unsupported, address.to_string(),
-                "has neither d3cold_allowed nor power/control: this kernel does not manage its "
-                "power at runtime",
-                "nothing to persist; the device stays powered");
-  }
+  inv.get(address);  // Error(not_found) for a device the host does not have
+  // The runtime rule's own read and check (a device without runtime PM is refused there).
+  const PowerState power = read_power(root, address);
+  plan_power(power, PowerMode::keep_on);
+  const std::optional<PciAddress> bridge =
+      power.bridge ? std::optional<PciAddress>(power.bridge->address) : std::nullopt;
   SetupPlan plan;
   SetupState next = host.state;
-  BootPower entry{address, d.upstream};
-  auto it = std::find_if(next.power.begin(), next.power.end(),
-                         [&](const BootPower& p) { return p.address == address; });
-  if (it != next.power.end() && *it == entry) {
+  if (!put_entry(next.power, BootPower{address, bridge})) {
     plan.notes.push_back(address.to_string() + " is already kept powered from boot");
     return plan;
   }
-  if (it != next.power.end()) {
-    *it = entry;
-  } else {
-    next.power.push_back(entry);
-  }
   plan.changes.push_back(
       address.to_string() + ": kept out of D3cold from boot (d3cold_allowed=0, power/control=on" +
-      (d.upstream ? "; bridge " + d.upstream->to_string() + " d3cold_allowed=0" : std::string()) +
-      ", " + kPowerRules + ")");
+      (bridge ? "; bridge " + bridge->to_string() + " d3cold_allowed=0" : std::string()) + ", " +
+      kPowerRules + ")");
   plan.notes.push_back("for now, without a reboot: ptagent power " + address.to_string() +
                        " --keep-on");
   finish(root, host, next, {}, plan);
@@ -725,30 +751,17 @@ SetupPlan plan_setup_power(const Root& root, const SetupHost& host, const Invent
 SetupPlan plan_setup_reset_method(const Root& root, const SetupHost& host, const Inventory& inv,
                                   const PciAddress& address,
                                   const std::vector<std::string>& methods) {
-  const Device& d = inv.get(address);
-  if (!d.reset_methods) {
-    throw Error(ErrorKind::refused, Reason::unsupported, address.to_string(),
-                "has no reset_method attribute: the kernel is older than 5.15, or it knows no "
-                "way to reset this device",
-                "nothing to persist");
-  }
+  inv.get(address);                   // Error(not_found) for a device the host does not have
+  read_reset_methods(root, address);  // refused without a reset_method attribute
   if (methods.empty()) {
     throw_usage(address.to_string(), "no reset method named",
                 "name the methods in order, e.g. device_specific bus");
   }
   SetupPlan plan;
   SetupState next = host.state;
-  BootResetMethod entry{address, methods};
-  auto it = std::find_if(next.reset_methods.begin(), next.reset_methods.end(),
-                         [&](const BootResetMethod& r) { return r.address == address; });
-  if (it != next.reset_methods.end() && *it == entry) {
+  if (!put_entry(next.reset_methods, BootResetMethod{address, methods})) {
     plan.notes.push_back(address.to_string() + ": reset_method is already set at boot");
     return plan;
-  }
-  if (it != next.reset_methods.end()) {
-    *it = entry;
-  } else {
-    next.reset_methods.push_back(entry);
   }
   plan.changes.push_back(address.to_string() + ": reset_method '" + join(methods, " ") +
                          "' when the device is added at boot (" + kResetMethodRules + ")");
@@ -874,62 +887,26 @@ SetupPlan plan_setup_revert(const Root& root, const SetupHost& host, const std::
     next.modules = false;
     next.modules_initramfs = false;
   }
+  std::optional<PciAddress> only;
+  if (!arg.empty() && kind != "mdev") only = parse_pci_address(arg);
+  auto address = [](const auto& e) { return e.address; };
   if (all || kind == "bind") {
-    std::optional<PciAddress> only;
-    if (!arg.empty()) only = parse_pci_address(arg);
-    std::vector<BootBind> kept;
-    for (const auto& b : host.state.binds) {
-      if (only && b.address != *only) {
-        kept.push_back(b);
-      } else {
-        found = true;
-        plan.changes.push_back(b.address.to_string() + ": no longer bound to vfio-pci at boot");
-      }
-    }
-    next.binds = kept;
+    next.binds = take_out(host.state.binds, only, address, "no longer bound to vfio-pci at boot",
+                          plan, found);
   }
   if (all || kind == "sriov") {
-    std::optional<PciAddress> only;
-    if (!arg.empty()) only = parse_pci_address(arg);
-    std::vector<BootSriov> kept;
-    for (const auto& s : host.state.sriov) {
-      if (only && s.pf != *only) {
-        kept.push_back(s);
-      } else {
-        found = true;
-        plan.changes.push_back(s.pf.to_string() + ": no VF count set at boot");
-      }
-    }
-    next.sriov = kept;
+    next.sriov = take_out(
+        host.state.sriov, only, [](const BootSriov& s) { return s.pf; }, "no VF count set at boot",
+        plan, found);
   }
   if (all || kind == "power") {
-    std::optional<PciAddress> only;
-    if (!arg.empty()) only = parse_pci_address(arg);
-    std::vector<BootPower> kept;
-    for (const auto& p : host.state.power) {
-      if (only && p.address != *only) {
-        kept.push_back(p);
-      } else {
-        found = true;
-        plan.changes.push_back(p.address.to_string() + ": no longer kept powered at boot");
-      }
-    }
-    next.power = kept;
+    next.power =
+        take_out(host.state.power, only, address, "no longer kept powered at boot", plan, found);
   }
   if (all || kind == "reset-method") {
-    std::optional<PciAddress> only;
-    if (!arg.empty()) only = parse_pci_address(arg);
-    std::vector<BootResetMethod> kept;
-    for (const auto& r : host.state.reset_methods) {
-      if (only && r.address != *only) {
-        kept.push_back(r);
-      } else {
-        found = true;
-        plan.changes.push_back(r.address.to_string() +
-                               ": reset_method no longer set at boot (the kernel's default)");
-      }
-    }
-    next.reset_methods = kept;
+    next.reset_methods =
+        take_out(host.state.reset_methods, only, address,
+                 "reset_method no longer set at boot (the kernel's default)", plan, found);
   }
   if (all || kind == "mdev") {
     std::vector<BootMdev> kept;

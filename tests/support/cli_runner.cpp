@@ -46,6 +46,17 @@ CliResult run_command(const std::string& root, const std::function<int(cli::Cont
   return r;
 }
 
+CliResult run_with_writer(const std::string& root, SysfsWriter& writer, Handler handler,
+                          const std::vector<std::string>& args, bool json, bool dry_run) {
+  return run_command(
+      root,
+      [&](cli::Context& ctx) {
+        ctx.use_sysfs(writer);
+        return handler(ctx, args);
+      },
+      json, dry_run);
+}
+
 void expect_cli_failures(const std::string& root, const std::vector<CliFailure>& cases,
                          bool stdout_empty) {
   for (const auto& c : cases) {

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+namespace ptagent {
+class SysfsWriter;
+}
 namespace ptagent::cli {
 class Context;
 }
@@ -27,6 +30,12 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& input
 // the exit code, as in cli::run. Nothing on stdin.
 CliResult run_command(const std::string& root, const std::function<int(cli::Context&)>& command,
                       bool json = false, bool dry_run = false);
+
+// The same for a handler that takes only the writer: `handler(ctx, args)` with ctx using `writer`.
+using Handler = int (*)(cli::Context&, const std::vector<std::string>&);
+CliResult run_with_writer(const std::string& root, SysfsWriter& writer, Handler handler,
+                          const std::vector<std::string>& args, bool json = false,
+                          bool dry_run = false);
 
 // A command line that must fail: its exit code and a part of what it prints on stderr.
 struct CliFailure {

@@ -25,13 +25,7 @@ const std::string kGpu = "/sys/bus/pci/devices/0000:01:00.0/";
 
 CliResult run_power(const TempHost& host, SysfsWriter& writer, const std::vector<std::string>& args,
                     bool json = false, bool dry_run = false) {
-  return test::run_command(
-      host.dir(),
-      [&](cli::Context& ctx) {
-        ctx.use_sysfs(writer);
-        return cli::cmd_power(ctx, args);
-      },
-      json, dry_run);
+  return test::run_with_writer(host.dir(), writer, cli::cmd_power, args, json, dry_run);
 }
 
 }  // namespace

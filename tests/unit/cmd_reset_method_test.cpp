@@ -25,13 +25,7 @@ const std::string kFile = "/sys/bus/pci/devices/0000:00:1f.3/reset_method";
 
 CliResult run_rm(const TempHost& host, SysfsWriter& writer, const std::vector<std::string>& args,
                  bool json = false, bool dry_run = false) {
-  return test::run_command(
-      host.dir(),
-      [&](cli::Context& ctx) {
-        ctx.use_sysfs(writer);
-        return cli::cmd_reset_method(ctx, args);
-      },
-      json, dry_run);
+  return test::run_with_writer(host.dir(), writer, cli::cmd_reset_method, args, json, dry_run);
 }
 
 }  // namespace
