@@ -6,6 +6,7 @@
 #include "error.hpp"
 #include "ops/errno_text.hpp"
 #include "sysfs/host_paths.hpp"
+#include "sysfs/parse.hpp"
 #include "sysfs/root.hpp"
 #include "sysfs/sysfs_writer.hpp"
 #include "util/join.hpp"
@@ -14,21 +15,6 @@ namespace ptagent {
 
 namespace {
 
-std::vector<std::string> split_spaces(std::string_view text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\t') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
 std::string file_of(const PciAddress& a) {
   return pci_device_dir(a.to_string()) + "/reset_method";
 }
@@ -36,7 +22,7 @@ std::string file_of(const PciAddress& a) {
 std::optional<std::vector<std::string>> read_methods(const Root& root, const PciAddress& a) {
   auto text = root.read(file_of(a), 4096);
   if (!text) return std::nullopt;
-  return split_spaces(*text);
+  return split_words(*text);
 }
 
 }  // namespace
@@ -63,7 +49,7 @@ std::vector<std::string> parse_reset_methods(const std::vector<std::string>& wor
   const auto& known = kernel_reset_method_names();
   std::vector<std::string> out;
   for (const auto& w : words) {
-    for (auto& name : split_spaces(w)) {
+    for (auto& name : split_words(w)) {
       if (std::find(known.begin(), known.end(), name) == known.end()) {
         throw_usage("reset method '" + name + "'", "is not a reset the kernel knows",
                     "use one or more of: " + join(known, ", ") +
